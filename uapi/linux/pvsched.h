@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * pvsched: paravirtual scheduling for KVM -- the whole userspace/guest ABI.
+ *
+ * Overview
+ * ========
+ *
+ * A guest tells the host, through one shared-memory slot per vCPU, what it
+ * is running (a kernel critical section, an interrupt, a real-time task).
+ * The host module pvsched.ko watches KVM events of the registered vCPU
+ * threads and boosts or throttles those threads accordingly.  A VMM (or
+ * "pvschedctl attach" for a stock QEMU) owns the shared memory, writes its
+ * region header and registers each vCPU thread with /dev/pvsched.
+ *
+ * Shared-memory region
+ * ====================
+ *
+ * The region starts with one struct pvsched_region_header (one cache line),
+ * followed by nr_slots slots of slot_size bytes (struct pvsched_vcpu_slot,
+ * 64 bytes, one cache line each) starting at slot_offset.  Slot i belongs to
+ * the guest CPU whose Linux CPU id (and QEMU cpu-index) is i.  All fields
+ * are little-endian, naturally aligned.
+ *
+ * Ownership:
+ *   - region header: magic, abi_*, nr_slots, slot_size, slot_offset and
+ *     host_features are written by the host side (VMM) before the guest is
+ *     started; magic is written last.  guest_* fields are written by the
+ *     guest driver during negotiation.
+ *   - slot.header: written by the host (vcpu_id, vcpu_pid = host thread id,
+ *     written by pvsched.ko at PVSCHED_IOC_VCPU_ADD).
+ *   - slot.guest: written only by the guest, only by the CPU owning the slot.
+ *   - slot.host: written only by pvsched.ko.
+ *
+ * Negotiation: the guest checks magic, abi_major == PVSCHED_ABI_MAJOR (minor
+ * may differ; unknown minor features are simply not offered), slot_size and
+ * that nr_slots slots fit in the region.  It then writes guest_abi_major,
+ * guest_abi_minor, guest_features = host_features & what it supports, and
+ * finally guest_state = PVSCHED_GUEST_ACTIVE.  On a mismatch it writes
+ * guest_state = PVSCHED_GUEST_REFUSED and leaves the slots alone.  The host
+ * never trusts guest_features: bits it did not offer are ignored (and
+ * reported by pvschedctl).
+ *
+ * Sequence counters (guest area and host area alike):
+ *   writer:  seq++ (now odd); write barrier; write the fields;
+ *            write barrier; seq++ (now even).
+ *   reader:  s1 = seq; if odd, retry; read barrier; copy the fields;
+ *            read barrier; s2 = seq; if s1 != s2, retry.
+ * A reader on the host gives up after a few retries and keeps its previous
+ * snapshot (counted as a torn read); a guest that keeps seq odd forever
+ * therefore only loses its own requests.  The flags word of the guest area
+ * is a single 32-bit word that the guest may also update without the
+ * sequence counter (e.g. from NMI context); the host reads it with one load.
+ *
+ * How the host interprets the guest area (PVSCHED_F_TASK_PRIO):
+ *   - SCHED_NORMAL(0), SCHED_BATCH(3), SCHED_IDLE(5): a fair-class request;
+ *     sched_nice is clamped to [-20, 19] and then to the admin's min_nice.
+ *     SCHED_BATCH and SCHED_IDLE are applied as SCHED_NORMAL with that nice.
+ *   - SCHED_FIFO(1), SCHED_RR(2): a real-time request; rt_prio is clamped
+ *     to [1, 99] and then to the VM's and the admin's maximum; the policy is
+ *     capped by the admin's max_policy (FIFO > RR > NORMAL).
+ *   - SCHED_DEADLINE(6): refused (counted in guest_refused) and treated as
+ *     SCHED_NORMAL, nice 0.
+ *   - any other value: ignored (counted in guest_invalid) and treated as
+ *     SCHED_NORMAL, nice 0.
+ * An all-zero guest area (SCHED_NORMAL, nice 0, no flags) asks for nothing.
+ *
+ * /dev/pvsched
+ * ============
+ *
+ * Each open file description is one VM session.  Closing it (or the VMM
+ * dying) unregisters all its vCPUs: threads get their base scheduling
+ * attributes back, shared memory is unpinned, timers are cancelled.
+ *
+ * ioctl numbers use type PVSCHED_IOCTL_TYPE.  Structures only contain
+ * fixed-width 32- and 64-bit fields with explicit padding; reserved fields
+ * and padding must be zero on input (-EINVAL otherwise).  Structures that may
+ * grow are copied with copy_struct_from_user(): a newer, larger structure
+ * is accepted if its unknown tail is zero (-E2BIG otherwise), an older,
+ * smaller one (not smaller than the first version) is zero-extended.  Output
+ * structures are truncated to the size the caller passed.  Unknown commands
+ * fail with -ENOTTY; -EFAULT for unreadable or unwritable arguments.
+ *
+ * PVSCHED_IOC_GET_INFO (struct pvsched_info, out)
+ *   Module and ABI versions, supported features, attached tracepoint family
+ *   and events, admin caps, global counts, and this session's vm_id.
+ *   Never fails for a valid argument pointer.
+ *
+ * PVSCHED_IOC_VCPU_ADD (struct pvsched_vcpu_add, in)
+ *   Registers host thread tid (in the caller's pid namespace) as vCPU
+ *   vcpu_id of this session, with its slot at user address slot_addr.  The
+ *   module saves the thread's current scheduling attributes as its base,
+ *   pins the slot's page for writing and writes slot.header.  Errors:
+ *     -EPERM   caller lacks CAP_SYS_NICE, or may not change the thread's
+ *              scheduling (sched_setattr(2) rules), or the thread is a
+ *              kernel thread;
+ *     -ESRCH   no such thread, or it is exiting;
+ *     -EBUSY   the thread is registered already (in any session);
+ *     -EEXIST  vcpu_id already registered in this session;
+ *     -EINVAL  flags or reserved fields not zero, vcpu_id >= PVSCHED_MAX_VCPU_ID,
+ *              slot_addr not aligned to 64 bytes;
+ *     -EFAULT  slot_addr not inside one writable shared (MAP_SHARED)
+ *              mapping of the caller, or not mapped;
+ *     -ENOSPC  per-VM vCPU limit or global VM limit reached;
+ *     -ENOMEM  out of memory.
+ *
+ * PVSCHED_IOC_VCPU_DEL (struct pvsched_vcpu_del, in)
+ *   Unregisters vcpu_id: base attributes restored, slot unpinned.
+ *   -ENOENT if not registered, -EINVAL for nonzero flags/padding.
+ *
+ * PVSCHED_IOC_SET_PARAMS / PVSCHED_IOC_GET_PARAMS (struct pvsched_params)
+ *   The session's tunables.  SET_PARAMS refuses values beyond the admin caps
+ *   with -EPERM (nothing is clamped silently: a policy above max_policy, an
+ *   rt_prio above max_rt_prio, a nice below min_nice, max_boost_ns above
+ *   max_boost_cap_ns, throttle_ns below min_throttle_ns) and malformed values
+ *   with -EINVAL (unknown boost policy, rt_prio outside [1, 99] for an RT
+ *   policy, nice outside [-20, 19], max_boost_ns or throttle_ns zero, nonzero
+ *   flags or reserved fields).  If the admin lowers a cap later, the lower
+ *   cap wins at run time.  Zeroes in GET_PARAMS never occur: the module's
+ *   defaults are reported until SET_PARAMS.
+ *
+ * PVSCHED_IOC_GET_STATS (struct pvsched_vcpu_stats, in: vcpu_id; out: rest)
+ *   One vCPU's state and counters.  -ENOENT if not registered.
+ *
+ * PVSCHED_IOC_SET_NAME (struct pvsched_vm_name, in)
+ *   A NUL-terminated label for this session shown by "pvschedctl status".
+ *   -EINVAL if not NUL-terminated within PVSCHED_NAME_LEN or not printable.
+ *
+ * PVSCHED_IOC_GET_VCPUS (struct pvsched_vcpu_list, in/out)
+ *   Lists this session's vcpu_ids: up to nr entries are written to the
+ *   __u32 array at user address ids; nr is set to the number registered.
+ */
+#ifndef _UAPI_LINUX_PVSCHED_H
+#define _UAPI_LINUX_PVSCHED_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Shared-memory region */
+
+#define PVSCHED_MAGIC 0x48435650u /* "PVCH" read as little-endian bytes */
+#define PVSCHED_ABI_MAJOR 1
+#define PVSCHED_ABI_MINOR 0
+
+#define PVSCHED_CACHELINE 64
+#define PVSCHED_SLOT_SIZE 64
+#define PVSCHED_REGION_HDR_SIZE 64
+/* Bytes a region with n slots needs. */
+#define PVSCHED_REGION_SIZE(n) \
+	(PVSCHED_REGION_HDR_SIZE + (__u64)(n) * PVSCHED_SLOT_SIZE)
+
+/* Feature bits: host_features (offered), guest_features (accepted). */
+#define PVSCHED_F_CRIT_SECTION (1ULL << 0) /* guest area flags honoured */
+#define PVSCHED_F_TASK_PRIO (1ULL << 1) /* 1:1 policy/nice/rt_prio */
+#define PVSCHED_F_HOST_AREA (1ULL << 2) /* host area published */
+#define PVSCHED_F_ALL \
+	(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO | PVSCHED_F_HOST_AREA)
+
+/* guest_state in the region header */
+#define PVSCHED_GUEST_NONE 0 /* no guest driver (yet) */
+#define PVSCHED_GUEST_ACTIVE 1 /* negotiated, slots are being written */
+#define PVSCHED_GUEST_REFUSED 2 /* guest driver refused the region */
+#define PVSCHED_GUEST_STOPPED 3 /* driver unbound, slots quiet */
+
+struct pvsched_region_header {
+	__u32 magic; /* PVSCHED_MAGIC, written last by host */
+	__u32 abi_major; /* PVSCHED_ABI_MAJOR */
+	__u32 abi_minor; /* PVSCHED_ABI_MINOR */
+	__u32 nr_slots; /* vCPU slots following the header */
+	__u32 slot_size; /* PVSCHED_SLOT_SIZE */
+	__u32 slot_offset; /* offset of slot 0, PVSCHED_REGION_HDR_SIZE */
+	__u64 host_features; /* PVSCHED_F_* offered by the host */
+	__u64 guest_features; /* PVSCHED_F_* accepted by the guest */
+	__u32 guest_abi_major; /* guest driver's ABI version */
+	__u32 guest_abi_minor;
+	__u32 guest_state; /* PVSCHED_GUEST_* */
+	__u32 guest_generation; /* incremented by the guest at every bind */
+	__u32 reserved[2]; /* zero */
+};
+
+/* slot.guest.flags: kernel critical sections the guest CPU is in. */
+#define PVSCHED_CS_HARDIRQ (1u << 0)
+#define PVSCHED_CS_SOFTIRQ (1u << 1)
+#define PVSCHED_CS_NMI (1u << 2)
+#define PVSCHED_CS_PREEMPT_DISABLED (1u << 3)
+#define PVSCHED_CS_ALL                                           \
+	(PVSCHED_CS_HARDIRQ | PVSCHED_CS_SOFTIRQ | PVSCHED_CS_NMI | \
+	 PVSCHED_CS_PREEMPT_DISABLED)
+
+/* slot.host.vcpu_status: low nibble a state, top nibble INTR_INJECTED. */
+#define PVSCHED_VCPU_STATUS_VMENTERED 1
+#define PVSCHED_VCPU_STATUS_VMEXITED 2
+#define PVSCHED_VCPU_STATUS_HALTED 3
+#define PVSCHED_VCPU_STATUS_MASK 0x0F
+#define PVSCHED_VCPU_STATUS_INTR_INJECTED 0xF0
+
+struct pvsched_slot_header {
+	__u32 vcpu_id; /* host-written */
+	__u32 vcpu_pid; /* host thread id of the vCPU, host-written */
+};
+
+struct pvsched_guest_area {
+	__u32 seq; /* sequence counter, odd while the guest writes */
+	__u32 flags; /* PVSCHED_CS_* */
+	__u32 sched_policy; /* requested: SCHED_* of the running task */
+	__s32 sched_nice; /* requested nice (fair policies) */
+	__u32 rt_prio; /* requested rt priority (SCHED_FIFO/RR) */
+	__u32 reserved; /* zero */
+};
+
+struct pvsched_host_area {
+	__u32 seq; /* sequence counter, odd while the host writes */
+	__u32 vcpu_status; /* PVSCHED_VCPU_STATUS_* */
+	__u32 sched_policy; /* applied to the vCPU thread */
+	__s32 sched_nice; /* applied nice */
+	__u32 rt_prio; /* applied rt priority */
+	__u32 throttled; /* 1 while the vCPU is throttled */
+};
+
+struct pvsched_vcpu_slot {
+	struct pvsched_slot_header header;
+	struct pvsched_guest_area guest;
+	struct pvsched_host_area host;
+	__u32 reserved[2];
+};
+
+/* /dev/pvsched */
+
+#define PVSCHED_DEVICE_NAME "pvsched"
+#define PVSCHED_IOCTL_TYPE 0xB8
+#define PVSCHED_NAME_LEN 32
+#define PVSCHED_MAX_VCPU_ID 4096
+
+/* pvsched_info.tp_family */
+#define PVSCHED_TP_NONE 0 /* nothing attached (kvm not loaded) */
+#define PVSCHED_TP_STOCK 1 /* kvm:kvm_entry, kvm:kvm_exit, ... */
+#define PVSCHED_TP_PARAVIRT 2 /* paravirt_vmentry, ... (patched kernels) */
+
+/* pvsched_info.tp_events: which events are attached */
+#define PVSCHED_EV_VMENTER (1u << 0)
+#define PVSCHED_EV_VMEXIT (1u << 1)
+#define PVSCHED_EV_HALT (1u << 2)
+#define PVSCHED_EV_INJECT (1u << 3)
+#define PVSCHED_EV_WAKEUP (1u << 4)
+
+struct pvsched_info {
+	__u32 version_major; /* module version */
+	__u32 version_minor;
+	__u32 version_patch;
+	__u32 abi_major; /* PVSCHED_ABI_MAJOR of the module */
+	__u32 abi_minor;
+	__u32 tp_family; /* PVSCHED_TP_* */
+	__u32 tp_events; /* PVSCHED_EV_* attached */
+	__u32 vm_id; /* this session's id */
+	__u64 features; /* PVSCHED_F_* the module supports */
+	/* admin caps (module parameters) */
+	__u32 max_policy; /* SCHED_NORMAL, SCHED_RR or SCHED_FIFO */
+	__u32 max_rt_prio; /* 1..98 */
+	__s32 min_nice; /* -20..19 */
+	__u32 max_vcpus_per_vm;
+	__u32 max_vms;
+	__u32 nr_vms; /* sessions open now */
+	__u32 nr_vcpus; /* vCPUs registered now, all sessions */
+	__u32 pad; /* zero */
+	__u64 max_boost_cap_ns; /* largest max_boost_ns a VM may set */
+	__u64 min_throttle_ns; /* smallest throttle_ns a VM may set */
+	__u64 pinned_pages; /* shared-memory pages pinned now */
+	__u64 reserved[4];
+};
+
+#define PVSCHED_VCPU_ADD_FLAGS_ALL 0u
+
+struct pvsched_vcpu_add {
+	__u32 vcpu_id; /* < PVSCHED_MAX_VCPU_ID, unique in the session */
+	__u32 tid; /* host thread id, caller's pid namespace */
+	__u64 slot_addr; /* user address of the vCPU's pvsched_vcpu_slot */
+	__u32 flags; /* zero */
+	__u32 pad; /* zero */
+};
+
+struct pvsched_vcpu_del {
+	__u32 vcpu_id;
+	__u32 flags; /* zero */
+};
+
+struct pvsched_params {
+	/* boost while the guest is in a kernel critical section */
+	__u32 cs_policy; /* SCHED_FIFO, SCHED_RR or SCHED_NORMAL (nice) */
+	__u32 cs_rt_prio; /* 1..99 for FIFO/RR, 0 for NORMAL */
+	__s32 cs_nice; /* -20..19, used with SCHED_NORMAL */
+	/* boost on interrupt injection and HLT */
+	__u32 intr_policy;
+	__u32 intr_rt_prio;
+	__s32 intr_nice;
+	__u64 max_boost_ns; /* continuous boost before throttling */
+	__u64 throttle_ns; /* length of a throttle window */
+	__u32 debug; /* 0 quiet, 1 log decisions (ratelimited) */
+	__u32 flags; /* zero */
+	__u64 reserved[2]; /* zero */
+};
+
+/* pvsched_vcpu_stats.state */
+#define PVSCHED_STATE_IDLE 0 /* registered, not boosted */
+#define PVSCHED_STATE_BOOSTED 1
+#define PVSCHED_STATE_THROTTLED 2
+
+/* reasons, as used in pvsched_vcpu_stats.boosts[] and trace events */
+#define PVSCHED_REASON_CRIT_SECTION 0
+#define PVSCHED_REASON_TASK_PRIO 1
+#define PVSCHED_REASON_HALT 2
+#define PVSCHED_REASON_INTR 3
+#define PVSCHED_REASON_NR 4
+
+struct pvsched_vcpu_stats {
+	__u32 vcpu_id; /* in */
+	__u32 tid; /* out: host thread id (init pid namespace) */
+	__u32 state; /* PVSCHED_STATE_* */
+	__u32 vcpu_status; /* last published PVSCHED_VCPU_STATUS_* */
+	__u32 cur_policy; /* applied now */
+	__u32 cur_rt_prio;
+	__s32 cur_nice;
+	__u32 base_policy; /* saved at registration */
+	__u32 base_rt_prio;
+	__s32 base_nice;
+	__u64 exits; /* VM exits seen */
+	__u64 entries; /* VM entries seen */
+	__u64 halts;
+	__u64 injections;
+	__u64 boosts[PVSCHED_REASON_NR]; /* boosts started, by reason */
+	__u64 unboosts;
+	__u64 throttles;
+	__u64 boosted_ns;
+	__u64 throttled_ns;
+	__u64 torn_reads; /* guest area snapshots given up */
+	__u64 guest_clamped; /* guest requests clamped by caps */
+	__u64 guest_refused; /* SCHED_DEADLINE requests */
+	__u64 guest_invalid; /* unknown policy values */
+	__u64 apply_direct; /* changes applied in the vCPU thread */
+	__u64 apply_deferred; /* changes applied by the worker */
+	__u64 apply_errors; /* sched_setattr failures */
+	__u64 reserved[4];
+};
+
+struct pvsched_vm_name {
+	char name[PVSCHED_NAME_LEN];
+};
+
+struct pvsched_vcpu_list {
+	__u32 nr; /* in: entries at ids; out: vCPUs registered */
+	__u32 pad; /* zero */
+	__u64 ids; /* user address of a __u32 array */
+};
+
+#define PVSCHED_IOC_GET_INFO _IOR(PVSCHED_IOCTL_TYPE, 0x00, struct pvsched_info)
+#define PVSCHED_IOC_VCPU_ADD \
+	_IOW(PVSCHED_IOCTL_TYPE, 0x01, struct pvsched_vcpu_add)
+#define PVSCHED_IOC_VCPU_DEL \
+	_IOW(PVSCHED_IOCTL_TYPE, 0x02, struct pvsched_vcpu_del)
+#define PVSCHED_IOC_SET_PARAMS \
+	_IOW(PVSCHED_IOCTL_TYPE, 0x03, struct pvsched_params)
+#define PVSCHED_IOC_GET_PARAMS \
+	_IOR(PVSCHED_IOCTL_TYPE, 0x04, struct pvsched_params)
+#define PVSCHED_IOC_GET_STATS \
+	_IOWR(PVSCHED_IOCTL_TYPE, 0x05, struct pvsched_vcpu_stats)
+#define PVSCHED_IOC_SET_NAME \
+	_IOW(PVSCHED_IOCTL_TYPE, 0x06, struct pvsched_vm_name)
+#define PVSCHED_IOC_GET_VCPUS \
+	_IOWR(PVSCHED_IOCTL_TYPE, 0x07, struct pvsched_vcpu_list)
+
+/*
+ * Guest transports.
+ *
+ * ivshmem-plain (stock QEMU): the region lives at offset 0 of BAR2.
+ */
+#define PVSCHED_IVSHMEM_VENDOR_ID 0x1af4
+#define PVSCHED_IVSHMEM_DEVICE_ID 0x1110
+#define PVSCHED_IVSHMEM_BAR 2
+
+/*
+ * The seed's own pvsched PCI device (not implemented by QEMU yet; IDs are
+ * provisional): the guest allocates the region, writes its guest-physical
+ * address into BAR0 registers and sets CONTROL_ENABLE; the VMM maps it and
+ * registers the vCPUs.  Registers are 32-bit, little-endian, in BAR0 MMIO.
+ */
+#define PVSCHED_PCI_VENDOR_ID 0x1b36
+#define PVSCHED_PCI_DEVICE_ID 0x00f0
+#define PVSCHED_REG_MAGIC 0x00 /* RO: PVSCHED_MAGIC */
+#define PVSCHED_REG_ABI 0x04 /* RO: major << 16 | minor */
+#define PVSCHED_REG_NR_SLOTS 0x08 /* RO: vCPUs of the VM */
+#define PVSCHED_REG_HOST_FEATURES 0x0c /* RO: PVSCHED_F_* low 32 bits */
+#define PVSCHED_REG_SHM_GPA_LO 0x10 /* RW: region address, low 32 bits */
+#define PVSCHED_REG_SHM_GPA_HI 0x14 /* RW: region address, high 32 bits */
+#define PVSCHED_REG_SHM_SIZE 0x18 /* RW: region size in bytes */
+#define PVSCHED_REG_CONTROL 0x1c /* RW: PVSCHED_CONTROL_* */
+#define PVSCHED_REG_STATUS 0x20 /* RO: PVSCHED_STATUS_* */
+#define PVSCHED_CONTROL_ENABLE (1u << 0)
+#define PVSCHED_STATUS_ACTIVE (1u << 0)
+#define PVSCHED_STATUS_ERROR (1u << 1)
+
+#endif /* _UAPI_LINUX_PVSCHED_H */
