@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by lab tests (tests/lab/tests/*.sh), which run as root inside L1
+# under bash.  Sets "set -euo pipefail".
+#
+# Environment provided by the harness:
+#   PVSCHED_SRC        absolute path of the checkout (same path as on the
+#                      build machine; read-only in L1)
+#   PVSCHED_KO         host module (host/pvsched.ko)
+#   PVSCHED_GUEST_KO   guest module (guest/pvsched_guest.ko)
+#   PVSCHEDCTL         tools/pvschedctl/pvschedctl
+#   LAB_OUT            writable directory carried back to build/lab/TEST/out
+#   LAB_KVER           kernel version of L1 (and L2)
+#   LAB_TEST, LAB_DIR  test name; build/lab/TEST (read-only in L1)
+#
+# Exit status of a test: 0 PASS, 77 SKIP (lab_skip), anything else FAIL.
+# The harness also fails the test if L1's dmesg shows kernel trouble
+# (tests/lab/dmesg-patterns).
+set -euo pipefail
+
+LAB_HOME=$PVSCHED_SRC/tests/lab
+LAB_L2_ROOT=/run/lab/l2
+LAB_L2_SMP=${LAB_L2_SMP:-1}
+LAB_L2_MEM=${LAB_L2_MEM:-256}
+LAB_L2_RUN_TIMEOUT=${LAB_L2_RUN_TIMEOUT:-120}
+
+lab_log() {
+	echo "[$(date +%T.%3N)] $*"
+}
+
+# lab_fail MSG: fail the test now.
+lab_fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# lab_skip REASON: skip the test (exit 77); REASON lands in the results.
+lab_skip() {
+	echo "SKIP: $*" >&2
+	echo "$*" >"$LAB_OUT/skip-reason"
+	exit 77
+}
+
+# lab_assert CMD...: run CMD, fail the test if it fails.
+lab_assert() {
+	"$@" || lab_fail "assertion failed ($?): $*"
+}
+
+# lab_assert_eq ACTUAL EXPECTED MSG
+lab_assert_eq() {
+	[[ "$1" == "$2" ]] || lab_fail "${3:-values differ}: got '$1', expected '$2'"
+}
+
+# lab_load_pvsched [PARAM=VALUE...]: insmod $PVSCHED_KO (after its
+# dependencies, kvm is already loaded) and check it is live.
+lab_load_pvsched() {
+	[[ -f $PVSCHED_KO ]] || lab_fail "$PVSCHED_KO not built (run make)"
+	insmod "$PVSCHED_KO" "$@" || lab_fail "insmod $PVSCHED_KO $* failed"
+	[[ "$(cat /sys/module/pvsched/initstate 2>/dev/null)" == live ]] ||
+		lab_fail "pvsched loaded but /sys/module/pvsched/initstate is not live"
+	lab_log "pvsched loaded${*:+ with $*}"
+}
+
+# lab_unload_pvsched: rmmod and check it is gone.
+lab_unload_pvsched() {
+	rmmod pvsched || lab_fail "rmmod pvsched failed"
+	[[ ! -e /sys/module/pvsched ]] || lab_fail "/sys/module/pvsched still present after rmmod"
+	lab_log "pvsched unloaded"
+}
+
+# lab_check_dmesg: fail now if L1's kernel log already shows trouble (the
+# harness checks again after the test anyway).
+lab_check_dmesg() {
+	local hits
+	if hits=$(dmesg | grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$LAB_HOME/dmesg-patterns")); then
+		lab_fail "kernel trouble in L1 dmesg:"$'\n'"$hits"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# L2 guests.  lab_l2_start boots the lab kernel under real KVM inside L1
+# with a busybox initramfs (tests/lab/l2/init).  Per guest, in $L2_DIR =
+# /run/lab/l2/NAME (L1 tmpfs):
+#   qmp.sock     QMP socket          console.log  L2 serial console
+#   qemu.pid     QEMU's pid          share/       9p share "lab" = /lab in L2
+# Commands: lab_l2_run writes share/cmd/N.sh; L2's init polls share/cmd/,
+# runs each script with sh, writes N.out (stdout+stderr) and then N.rc.
+# L1's / is also visible read-only at /host in L2 (e.g. chroot /host cmd).
+# The guest module, if built, is at /lib/pvsched/pvsched_guest.ko in L2;
+# helper scripts from tests/lab/l2/ are in /lab-l2/.
+# ---------------------------------------------------------------------------
+
+lab_l2_dir() {
+	echo "$LAB_L2_ROOT/$1"
+}
+
+# lab_l2_start [--smp N] [--mem MB] NAME [extra qemu args...]
+#   N defaults to $LAB_L2_SMP (1), MB to $LAB_L2_MEM (256).  Returns once
+#   QEMU runs; use lab_l2_wait NAME ready to wait for the guest's init.
+lab_l2_start() {
+	local smp=$LAB_L2_SMP mem=$LAB_L2_MEM name dir
+	while [[ $# -gt 0 ]]; do
+		case "$1" in
+		--smp) smp=$2; shift 2 ;;
+		--mem) mem=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	name=${1:?lab_l2_start: NAME missing}
+	shift
+	dir=$(lab_l2_dir "$name")
+	[[ -e $dir/qemu.pid ]] && lab_fail "L2 guest $name already started"
+	[[ -r $LAB_L2_INITRD ]] || lab_fail "L2 initramfs $LAB_L2_INITRD missing"
+	mkdir -p "$dir/share/cmd"
+	qemu-system-x86_64 -name "$name,debug-threads=on" \
+		-machine q35,accel=kvm -enable-kvm -cpu host -m "$mem" -smp "$smp" \
+		-kernel "$LAB_L2_KERNEL" -initrd "$LAB_L2_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 mitigations=off lab.name=$name" \
+		-display none -no-reboot -nodefaults -monitor none \
+		-serial "file:$dir/console.log" \
+		-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
+		-fsdev "local,id=lab,path=$dir/share,security_model=none,multidevs=remap" \
+		-device virtio-9p-pci,fsdev=lab,mount_tag=lab \
+		-fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=host,mount_tag=host \
+		-pidfile "$dir/qemu.pid" -daemonize "$@" \
+		>"$dir/qemu.log" 2>&1 ||
+		lab_fail "cannot start L2 guest $name: $(cat "$dir/qemu.log")"
+	lab_log "L2 $name started (pid $(cat "$dir/qemu.pid"), $smp vCPU, ${mem} MB)"
+}
+
+lab_l2_pid() {
+	cat "$(lab_l2_dir "$1")/qemu.pid"
+}
+
+# lab_l2_wait NAME PATTERN [TIMEOUT=60]: wait for a line matching PATTERN
+# (grep -E) on the L2 serial console.  "ready" is printed by L2's init once
+# it takes commands ("lab-l2: ready").
+lab_l2_wait() {
+	local name=$1 pattern=$2 timeout=${3:-60} dir i
+	dir=$(lab_l2_dir "$name")
+	[[ $pattern == ready ]] && pattern='^lab-l2: ready'
+	for ((i = 0; i < timeout * 10; i++)); do
+		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
+		if ! kill -0 "$(lab_l2_pid "$name")" 2>/dev/null; then
+			tail -n 30 "$dir/console.log" >&2
+			lab_fail "L2 $name exited while waiting for '$pattern'"
+		fi
+		sleep 0.1
+	done
+	tail -n 30 "$dir/console.log" >&2
+	lab_fail "L2 $name: no '$pattern' on its console within ${timeout}s"
+}
+
+# __lab_l2_run NAME CMD...: run CMD (a shell command line, words joined
+# with spaces) in L2 with busybox sh; prints its output, returns its status.
+__lab_l2_run() {
+	local name=$1 dir id i rc
+	shift
+	dir=$(lab_l2_dir "$name")/share/cmd
+	id=$(date +%s%N)
+	printf '%s\n' "$*" >"$dir/$id.tmp"
+	mv "$dir/$id.tmp" "$dir/$id.sh"
+	for ((i = 0; i < LAB_L2_RUN_TIMEOUT * 20; i++)); do
+		if [[ -e $dir/$id.rc ]]; then
+			cat "$dir/$id.out"
+			rc=$(cat "$dir/$id.rc")
+			rm -f "$dir/$id.out" "$dir/$id.rc"
+			return "$rc"
+		fi
+		kill -0 "$(lab_l2_pid "$name")" 2>/dev/null || { echo "L2 $name is not running" >&2; return 255; }
+		sleep 0.05
+	done
+	echo "L2 $name: '$*' did not finish within ${LAB_L2_RUN_TIMEOUT}s" >&2
+	return 124
+}
+
+# lab_l2_run NAME CMD...: as __lab_l2_run, but fails the test on error.
+lab_l2_run() {
+	local rc=0
+	__lab_l2_run "$@" || rc=$?
+	[[ $rc == 0 ]] || lab_fail "L2 $1: '${*:2}' failed with status $rc"
+}
+
+# lab_l2_qmp NAME COMMAND [JSON-ARGS]: one QMP command, prints the reply's
+# "return" value as JSON.
+lab_l2_qmp() {
+	python3 "$LAB_HOME/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
+}
+
+# lab_l2_vcpu_tids NAME: "CPU-INDEX THREAD-ID" per vCPU (QMP query-cpus-fast).
+lab_l2_vcpu_tids() {
+	python3 "$LAB_HOME/qmp.py" --vcpu-tids "$(lab_l2_dir "$1")/qmp.sock"
+}
+
+# lab_l2_emulator_tids NAME: QEMU's other threads (main loop, I/O, RCU...).
+lab_l2_emulator_tids() {
+	local pid vcpus t
+	pid=$(lab_l2_pid "$1")
+	vcpus=" $(lab_l2_vcpu_tids "$1" | awk '{ print $2 }' | tr '\n' ' ') "
+	for t in /proc/"$pid"/task/*; do
+		t=${t##*/}
+		[[ $vcpus == *" $t "* ]] || echo "$t"
+	done
+}
+
+# lab_l2_pin_emulator NAME CPULIST: pin QEMU's non-vCPU threads (like
+# libvirt's emulatorpin), e.g. so RT vCPU threads cannot starve them.
+lab_l2_pin_emulator() {
+	local t
+	for t in $(lab_l2_emulator_tids "$1"); do
+		taskset -p -c "$2" "$t" >/dev/null || lab_fail "taskset $2 $t failed"
+	done
+}
+
+# lab_l2_check_dmesg NAME: fail the test if L2's kernel log shows trouble.
+# Reads dmesg through the command channel; if L2 no longer answers, scans
+# its serial console instead.
+lab_l2_check_dmesg() {
+	local name=$1 log hits
+	log=$(lab_l2_dir "$name")/dmesg.log
+	if ! __lab_l2_run "$name" dmesg >"$log" 2>&1; then
+		cp "$(lab_l2_dir "$name")/console.log" "$log"
+	fi
+	cp "$log" "$LAB_OUT/l2-$name-dmesg.log" 2>/dev/null || true
+	if hits=$(grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$LAB_HOME/dmesg-patterns") "$log"); then
+		lab_fail "kernel trouble in L2 $name:"$'\n'"$hits"
+	fi
+}
+
+# lab_l2_stop NAME [TIMEOUT=20]: clean poweroff (L2's init syncs and powers
+# off), then QMP quit, then SIGKILL.  Copies the console log to $LAB_OUT.
+lab_l2_stop() {
+	local name=$1 timeout=${2:-20} dir pid i
+	dir=$(lab_l2_dir "$name")
+	[[ -e $dir/qemu.pid ]] || return 0
+	pid=$(cat "$dir/qemu.pid")
+	: >"$dir/share/poweroff"
+	for ((i = 0; i < timeout * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		lab_log "L2 $name did not power off within ${timeout}s; quitting via QMP"
+		lab_l2_qmp "$name" quit >/dev/null 2>&1 || true
+		sleep 2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	cp "$dir/console.log" "$LAB_OUT/l2-$name-console.log" 2>/dev/null || true
+	rm -f "$dir/qemu.pid"
+	lab_log "L2 $name stopped"
+}
