@@ -8,12 +8,23 @@
 #   make check-lab         the lab suite for "make check": results go to
 #                          build/results/lab.log; failures never stop make
 #
-# Variables (environment or command line): LAB_KVER (default: $(KVER), the
-# kernel the modules are built for), LAB_TIMEOUT, LAB_TESTS, LAB_SKIP,
-# LAB_VERBOSE=1.
+# Variables (environment or command line): LAB_KVER (default: the installed
+# kernel whose /lib/modules/<ver>/build is $(KDIR), i.e. the kernel the
+# modules are built for; else the newest one), LAB_TIMEOUT, LAB_TESTS,
+# LAB_SKIP, LAB_VERBOSE=1.
+
+# Whatever the including Makefile's default goal is, it is not "lab".
+lab_default_goal_ := $(.DEFAULT_GOAL)
 
 LAB_HOME_ := $(or $(TOP),$(CURDIR))/tests/lab
-LAB_KVER ?= $(KVER)
+# Not $(KVER): Debian's headers say 6.1.192 in kernel.release for the
+# kernel installed as 6.1.0-56-amd64.
+LAB_KVER ?= $(shell k=$$(readlink -f "$(KDIR)" 2>/dev/null); \
+	for d in /lib/modules/*; do \
+		v=$$(basename "$$d"); \
+		[ -n "$$k" ] && [ "$$(readlink -f "$$d/build")" = "$$k" ] && \
+			[ -e "/boot/vmlinuz-$$v" ] && echo "$$v"; \
+	done | tail -n 1)
 export LAB_KVER
 
 CHECK_SUITES += check-lab
@@ -31,3 +42,5 @@ check-lab:
 	@$(MAKE) --no-print-directory modules || \
 		echo "check-lab: module build failed; the lab tests will record failures"
 	-@$(LAB_HOME_)/run-all
+
+.DEFAULT_GOAL := $(lab_default_goal_)
