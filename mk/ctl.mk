@@ -3,7 +3,8 @@
 # Control plane (/dev/pvsched) test programs, built on the build machine
 # before the lab boots (L1 sees this tree read-only):
 #
-#   make ctl-tests    build/ctl/pvsched-ioctl-test, build/ctl/pvsched-fuzz
+#   make ctl-tests    build/ctl/pvsched-ioctl-test, pvsched-fuzz and
+#                     pvsched-vmm-sim (a stand-in VMM)
 #
 # Lab tests using them: tests/lab/tests/ctl-{ioctl,kill9,fuzz}.sh (their
 # .pre steps also run "make ctl-tests", so "tests/lab/run ctl-ioctl" works
@@ -12,7 +13,8 @@
 CTL_BUILD := $(BUILD)/ctl
 CTL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-I$(TOP)/uapi -pthread
-CTL_PROGS := $(CTL_BUILD)/pvsched-ioctl-test $(CTL_BUILD)/pvsched-fuzz
+CTL_PROGS := $(CTL_BUILD)/pvsched-ioctl-test $(CTL_BUILD)/pvsched-fuzz \
+	$(CTL_BUILD)/pvsched-vmm-sim
 
 .PHONY: ctl-tests
 ctl-tests: $(CTL_PROGS)
@@ -23,6 +25,11 @@ $(CTL_BUILD)/pvsched-ioctl-test: $(TOP)/tests/ioctl/pvsched-ioctl-test.c \
 	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
 
 $(CTL_BUILD)/pvsched-fuzz: $(TOP)/tests/fuzz/pvsched-fuzz.c \
+		$(TOP)/uapi/linux/pvsched.h
+	@mkdir -p $(@D)
+	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
+
+$(CTL_BUILD)/pvsched-vmm-sim: $(TOP)/tests/ioctl/pvsched-vmm-sim.c \
 		$(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(@D)
 	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
