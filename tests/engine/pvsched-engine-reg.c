@@ -17,6 +17,7 @@
  *   sample_boosted N / sample_total N  samples (every 1 ms) in which the
  *                                      thread's policy was not its base
  *   during_policy P, during_prio P     the last sampled attributes
+ *   seen POLICY/PRIO/NICE N            how many samples had these
  *   host_status, host_policy, host_prio, host_nice, host_throttled
  *   stat_<field> V                     PVSCHED_IOC_GET_STATS, at the end
  *   after_policy P, after_prio P, after_nice N  after VCPU_DEL
@@ -80,6 +81,12 @@ int main(int argc, char **argv)
 	volatile struct pvsched_vcpu_slot *slot;
 	struct sched_attr_ base, a;
 	unsigned long boosted = 0, total = 0;
+	struct {
+		uint32_t pol, prio;
+		int32_t nice;
+		unsigned long n;
+	} seen[32];
+	int nseen = 0, j;
 	struct timespec ts = { 0, 1000000 };
 	const char *mode;
 	double seconds;
@@ -157,6 +164,20 @@ int main(int argc, char **argv)
 		if (get_attr(tid, &a))
 			die("sched_getattr");
 		total++;
+		for (j = 0; j < nseen; j++)
+			if (seen[j].pol == a.sched_policy &&
+			    seen[j].prio == a.sched_priority &&
+			    seen[j].nice == a.sched_nice)
+				break;
+		if (j == nseen && nseen < 32) {
+			seen[j].pol = a.sched_policy;
+			seen[j].prio = a.sched_priority;
+			seen[j].nice = a.sched_nice;
+			seen[j].n = 0;
+			nseen++;
+		}
+		if (j < nseen)
+			seen[j].n++;
 		if (a.sched_policy != base.sched_policy ||
 		    a.sched_priority != base.sched_priority ||
 		    a.sched_nice != base.sched_nice)
@@ -165,6 +186,9 @@ int main(int argc, char **argv)
 	printf("base_policy %u\nbase_prio %u\nbase_nice %d\n",
 	       base.sched_policy, base.sched_priority, base.sched_nice);
 	printf("sample_boosted %lu\nsample_total %lu\n", boosted, total);
+	for (j = 0; j < nseen; j++)
+		printf("seen %u/%u/%d %lu\n", seen[j].pol, seen[j].prio,
+		       seen[j].nice, seen[j].n);
 	printf("during_policy %u\nduring_prio %u\nduring_nice %d\n",
 	       a.sched_policy, a.sched_priority, a.sched_nice);
 	printf("header_vcpu_pid %u\n", slot->header.vcpu_pid);
