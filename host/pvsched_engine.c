@@ -21,9 +21,11 @@
  *   new_policy new_prio new_nice; reason is one of crit_section,
  *   task_prio, halt, intr (PVSCHED_REASON_*).
  * Kernel log: exactly one line per attach,
- *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit ...)"
- *   listing what attached, and "pvsched: detached tracepoint family ..."
- *   when kvm goes.
+ *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit
+ *   kvm_inj_virq kvm_vcpu_wakeup kvm_vcpu_halt)" listing what attached;
+ *   "pvsched: detached tracepoint family stock (kvm going)" when kvm goes
+ *   ("(pvsched going)" at rmmod pvsched); "pvsched: kvm not loaded:
+ *   waiting for it to attach" at load without kvm.
  * debugfs (<debugfs>/pvsched/ from the control plane):
  *   tracepoints  one line per event: "<name> attached" or "<name> missing"
  *                (kvm_entry, kvm_exit, kvm_inj_virq, kvm_vcpu_wakeup,
