@@ -12,6 +12,9 @@
 # lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
+# Pass-through settings are in lab.env but not exported by l1-stage2.sh.
+# shellcheck disable=SC1090
+. <(grep '^PVSCHED_KILL9_' "$LAB_OUT/lab.env" || true)
 
 sim=$PVSCHED_SRC/build/ctl/pvsched-vmm-sim
 [[ -x $sim ]] || lab_fail "$sim not built (make ctl-tests)"
