@@ -25,6 +25,8 @@ KDIR ?= $(shell \
 KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 export KDIR KVER
 
+.DEFAULT_GOAL := all
+
 BUILD := $(TOP)/build
 RESULTS := $(BUILD)/results
 
