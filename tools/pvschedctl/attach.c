@@ -627,7 +627,6 @@ int do_attach(int argc, char **argv)
 	snprintf(a.st.shm, sizeof(a.st.shm), "%s", a.shm_path);
 	a.st.nr_slots = nr_slots;
 	a.st.guest.offered = info.features & PVSCHED_F_ALL;
-	a.st.guest.refused = a.st.guest.offered;
 
 	write_region(&a, nr_slots, a.st.guest.offered);
 	if (setup_session(&a, a.st.name) < 0) {

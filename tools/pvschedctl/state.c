@@ -29,8 +29,11 @@ void guest_view_read(const volatile struct pvsched_region_header *h,
 	g->raw = h->guest_features;
 	g->accepted = g->raw & g->offered;
 	g->ignored = g->raw & ~g->offered;
-	g->refused = g->state == PVSCHED_GUEST_ACTIVE ?
-			     g->offered & ~g->raw : g->offered;
+	/* refused: offered but not taken by a guest that negotiated */
+	if (g->state == PVSCHED_GUEST_ACTIVE)
+		g->refused = g->offered & ~g->raw;
+	else if (g->state == PVSCHED_GUEST_REFUSED)
+		g->refused = g->offered;
 }
 
 bool guest_view_equal(const struct guest_view *a, const struct guest_view *b)
