@@ -152,7 +152,7 @@ static int caps_set(int argc, char **argv)
 		int err = 0;
 
 		param_path(path, sizeof(path), c->name);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (fd < 0) {
 			err = errno;
 		} else {

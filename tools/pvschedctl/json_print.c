@@ -194,8 +194,9 @@ static struct jsonw *out_jw;
 
 void json_setup(bool json, bool pretty)
 {
-	json_mode = json || pretty;
-	json_pretty = pretty;
+	/* options may come before and after the object: they accumulate */
+	json_mode = json_mode || json || pretty;
+	json_pretty = json_pretty || pretty;
 }
 
 bool is_json(void)

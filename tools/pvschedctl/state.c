@@ -188,7 +188,7 @@ static void print_features(const char *key, const char *label, uint64_t f)
 {
 	char buf[128], k[64];
 
-	print_fp(" %s %s", label, features_str(f, buf, sizeof(buf)));
+	print_fp("%s %s", label, features_str(f, buf, sizeof(buf)));
 	print_hex(PRINT_JSON, key, NULL, f);
 	snprintf(k, sizeof(k), "%s_names", key);
 	open_json_array(k);
@@ -205,9 +205,9 @@ static void print_features(const char *key, const char *label, uint64_t f)
 void guest_view_print(const struct guest_view *g)
 {
 	print_string(PRINT_ANY, "state", "%s", guest_state_name(g->state));
-	print_uint(PRINT_ANY, "abi_major", " ABI %" PRIu64, g->abi_major);
+	print_uint(PRINT_ANY, "abi_major", ", ABI %" PRIu64, g->abi_major);
 	print_uint(PRINT_ANY, "abi_minor", ".%" PRIu64, g->abi_minor);
-	print_uint(PRINT_ANY, "generation", " generation %" PRIu64,
+	print_uint(PRINT_ANY, "generation", ", generation %" PRIu64,
 		   g->generation);
 	print_features("offered", ", offered", g->offered);
 	print_features("accepted", ", accepted", g->accepted);
