@@ -591,6 +591,8 @@ int do_attach(int argc, char **argv)
 				   PVSCHED_NAME_LEN - 1);
 	if (json || pretty)
 		json_setup(true, pretty);
+	/* from here on a signal interrupts the setup, which then cleans up */
+	install_stop_handlers();
 
 	if (!module_loaded()) {
 		print_err("attach: pvsched module not loaded");
@@ -640,7 +642,6 @@ int do_attach(int argc, char **argv)
 	else
 		a.state_written = true;
 
-	install_stop_handlers();
 	if (a.st.qemu_pid > 0)
 		a.pidfd = syscall(SYS_pidfd_open, a.st.qemu_pid, 0);
 	if (prelaunch) {

@@ -96,6 +96,21 @@ run_one() {
 	"$ctl" status
 	# QMP is free for other clients while attach watches QEMU
 	lab_l2_vcpu_tids "$name" >/dev/null || lab_fail "QMP not usable while attached"
+	# trace: kvm events of this VM's vCPU threads, one JSON object a line
+	"$ctl" -j trace --kvm --duration 3 >"$LAB_OUT/$name-trace.json" ||
+		lab_fail "trace exited $?"
+	python3 - "$LAB_OUT/$name-trace.json" "$expected" <<'PY' || lab_fail "trace -j: no kvm events of the vCPU threads"
+import json, sys
+tids = set(int(x.split(":")[1]) for x in sys.argv[2].split())
+n = {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("pid") in tids:
+        n[e["event"]] = n.get(e["event"], 0) + 1
+print("trace: events of the vCPU threads:", n)
+assert n.get("kvm_entry", 0) + n.get("kvm_exit", 0) > 0
+PY
+	ls /sys/kernel/tracing/instances/ | grep -q pvschedctl && lab_fail "trace left its instance behind"
 	kill -TERM "$apid"
 	rc=0
 	wait "$apid" || rc=$?
