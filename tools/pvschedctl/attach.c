@@ -83,12 +83,22 @@ static void attach_help(void)
 
 /* --- --params ------------------------------------------------------------ */
 
-enum { P_CS_POLICY, P_CS_PRIO, P_CS_NICE, P_INTR_POLICY, P_INTR_PRIO,
-       P_INTR_NICE, P_MAX_BOOST, P_THROTTLE, P_DEBUG, P_NR };
+enum {
+	P_CS_POLICY,
+	P_CS_PRIO,
+	P_CS_NICE,
+	P_INTR_POLICY,
+	P_INTR_PRIO,
+	P_INTR_NICE,
+	P_MAX_BOOST,
+	P_THROTTLE,
+	P_DEBUG,
+	P_NR
+};
 
 static const char *const param_keys[P_NR] = {
-	"cs_policy",   "cs_prio",   "cs_nice",	    "intr_policy", "intr_prio",
-	"intr_nice",   "max_boost_us", "throttle_us", "debug",
+	"cs_policy", "cs_prio",	     "cs_nice",	    "intr_policy", "intr_prio",
+	"intr_nice", "max_boost_us", "throttle_us", "debug",
 };
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -116,8 +126,8 @@ static int parse_params(struct attach *a, const char *arg)
 		int k;
 
 		if (!val || val == tok || !val[1]) {
-			ret = usage_error("attach: --params: '%s' is not KEY=VALUE",
-					  tok);
+			ret = usage_error(
+				"attach: --params: '%s' is not KEY=VALUE", tok);
 			goto out;
 		}
 		*val++ = '\0';
@@ -125,16 +135,18 @@ static int parse_params(struct attach *a, const char *arg)
 			if (!strcmp(tok, param_keys[k]))
 				break;
 		if (k == P_NR) {
-			ret = usage_error("attach: --params: unknown key '%s'; try \"pvschedctl attach help\"",
-					  tok);
+			ret = usage_error(
+				"attach: --params: unknown key '%s'; try \"pvschedctl attach help\"",
+				tok);
 			goto out;
 		}
 		switch (k) {
 		case P_CS_POLICY:
 		case P_INTR_POLICY:
 			if (policy_parse(val, &policy) || policy > 2) {
-				ret = usage_error("attach: --params: %s must be normal, fifo or rr",
-						  tok);
+				ret = usage_error(
+					"attach: --params: %s must be normal, fifo or rr",
+					tok);
 				goto out;
 			}
 			v = policy;
@@ -161,20 +173,38 @@ static int parse_params(struct attach *a, const char *arg)
 		}
 		a->params_set |= 1u << k;
 		switch (k) {
-		case P_CS_POLICY: p->cs_policy = v; break;
-		case P_CS_PRIO: p->cs_rt_prio = v; break;
-		case P_CS_NICE: p->cs_nice = v; break;
-		case P_INTR_POLICY: p->intr_policy = v; break;
-		case P_INTR_PRIO: p->intr_rt_prio = v; break;
-		case P_INTR_NICE: p->intr_nice = v; break;
-		case P_MAX_BOOST: p->max_boost_ns = v * 1000ULL; break;
-		case P_THROTTLE: p->throttle_ns = v * 1000ULL; break;
-		case P_DEBUG: p->debug = v; break;
+		case P_CS_POLICY:
+			p->cs_policy = v;
+			break;
+		case P_CS_PRIO:
+			p->cs_rt_prio = v;
+			break;
+		case P_CS_NICE:
+			p->cs_nice = v;
+			break;
+		case P_INTR_POLICY:
+			p->intr_policy = v;
+			break;
+		case P_INTR_PRIO:
+			p->intr_rt_prio = v;
+			break;
+		case P_INTR_NICE:
+			p->intr_nice = v;
+			break;
+		case P_MAX_BOOST:
+			p->max_boost_ns = v * 1000ULL;
+			break;
+		case P_THROTTLE:
+			p->throttle_ns = v * 1000ULL;
+			break;
+		case P_DEBUG:
+			p->debug = v;
+			break;
 		}
 		continue;
 range:
-		ret = usage_error("attach: --params: bad value '%s' for %s", val,
-				  tok);
+		ret = usage_error("attach: --params: bad value '%s' for %s",
+				  val, tok);
 		goto out;
 	}
 	a->have_params = true;
@@ -193,20 +223,29 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 		cur->cs_policy = p->cs_policy;
 		/* a priority only goes with an RT policy */
 		if (!(s & (1u << P_CS_PRIO)))
-			cur->cs_rt_prio = p->cs_policy ? (cur->cs_rt_prio ?: 1) : 0;
+			cur->cs_rt_prio =
+				p->cs_policy ? (cur->cs_rt_prio ?: 1) : 0;
 	}
-	if (s & (1u << P_CS_PRIO)) cur->cs_rt_prio = p->cs_rt_prio;
-	if (s & (1u << P_CS_NICE)) cur->cs_nice = p->cs_nice;
+	if (s & (1u << P_CS_PRIO))
+		cur->cs_rt_prio = p->cs_rt_prio;
+	if (s & (1u << P_CS_NICE))
+		cur->cs_nice = p->cs_nice;
 	if (s & (1u << P_INTR_POLICY)) {
 		cur->intr_policy = p->intr_policy;
 		if (!(s & (1u << P_INTR_PRIO)))
-			cur->intr_rt_prio = p->intr_policy ? (cur->intr_rt_prio ?: 1) : 0;
+			cur->intr_rt_prio =
+				p->intr_policy ? (cur->intr_rt_prio ?: 1) : 0;
 	}
-	if (s & (1u << P_INTR_PRIO)) cur->intr_rt_prio = p->intr_rt_prio;
-	if (s & (1u << P_INTR_NICE)) cur->intr_nice = p->intr_nice;
-	if (s & (1u << P_MAX_BOOST)) cur->max_boost_ns = p->max_boost_ns;
-	if (s & (1u << P_THROTTLE)) cur->throttle_ns = p->throttle_ns;
-	if (s & (1u << P_DEBUG)) cur->debug = p->debug;
+	if (s & (1u << P_INTR_PRIO))
+		cur->intr_rt_prio = p->intr_rt_prio;
+	if (s & (1u << P_INTR_NICE))
+		cur->intr_nice = p->intr_nice;
+	if (s & (1u << P_MAX_BOOST))
+		cur->max_boost_ns = p->max_boost_ns;
+	if (s & (1u << P_THROTTLE))
+		cur->throttle_ns = p->throttle_ns;
+	if (s & (1u << P_DEBUG))
+		cur->debug = p->debug;
 }
 
 /* --- steps --------------------------------------------------------------- */
@@ -227,7 +266,8 @@ static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
 
 	r = qmp_cmd(&a->qmp, "query-cpus-fast", NULL, err, sizeof(err));
 	if (!r || r->type != J_ARR || r->n == 0) {
-		print_err("attach: %s", r ? "QMP query-cpus-fast: no vCPUs" : err);
+		print_err("attach: %s",
+			  r ? "QMP query-cpus-fast: no vCPUs" : err);
 		jval_free(r);
 		return -1;
 	}
@@ -241,8 +281,9 @@ static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
 		int64_t tid = jval_int(jval_get(r->items[i], "thread-id"), -1);
 
 		if (idx < 0 || idx >= PVSCHED_MAX_VCPU_ID || tid <= 0) {
-			print_err("attach: QMP query-cpus-fast: bad entry %d (cpu-index %lld, thread-id %lld)",
-				  i, (long long)idx, (long long)tid);
+			print_err(
+				"attach: QMP query-cpus-fast: bad entry %d (cpu-index %lld, thread-id %lld)",
+				i, (long long)idx, (long long)tid);
 			jval_free(r);
 			return -1;
 		}
@@ -254,8 +295,9 @@ static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
 	qsort(a->vcpus, a->nr_vcpus, sizeof(*a->vcpus), cmp_vcpu);
 	for (i = 1; i < a->nr_vcpus; i++) {
 		if (a->vcpus[i].index == a->vcpus[i - 1].index) {
-			print_err("attach: QMP query-cpus-fast: cpu-index %u twice",
-				  a->vcpus[i].index);
+			print_err(
+				"attach: QMP query-cpus-fast: cpu-index %u twice",
+				a->vcpus[i].index);
 			return -1;
 		}
 	}
@@ -270,7 +312,8 @@ static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
 	name[0] = '\0';
 	r = qmp_cmd(&a->qmp, "query-name", NULL, err, sizeof(err));
 	if (r) {
-		snprintf(name, namelen, "%s", jval_str(jval_get(r, "name"), ""));
+		snprintf(name, namelen, "%s",
+			 jval_str(jval_get(r, "name"), ""));
 		jval_free(r);
 	}
 	return 0;
@@ -288,8 +331,9 @@ static int map_region(struct attach *a, uint32_t nr_slots)
 	}
 	if (flock(a->shm_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
-			print_err("attach: %s is in use by another pvschedctl attach",
-				  a->shm_path);
+			print_err(
+				"attach: %s is in use by another pvschedctl attach",
+				a->shm_path);
 		else
 			print_errno(errno, "attach: flock %s", a->shm_path);
 		return -1;
@@ -299,10 +343,11 @@ static int map_region(struct attach *a, uint32_t nr_slots)
 		return -1;
 	}
 	if ((uint64_t)sb.st_size < need) {
-		print_err("attach: %s is %lld bytes, too small for %u vCPU slots: the region needs %llu bytes (memory-backend-file size=%lluK or more)",
-			  a->shm_path, (long long)sb.st_size, nr_slots,
-			  (unsigned long long)need,
-			  (unsigned long long)((need + 1023) / 1024));
+		print_err(
+			"attach: %s is %lld bytes, too small for %u vCPU slots: the region needs %llu bytes (memory-backend-file size=%lluK or more)",
+			a->shm_path, (long long)sb.st_size, nr_slots,
+			(unsigned long long)need,
+			(unsigned long long)((need + 1023) / 1024));
 		return -1;
 	}
 	a->map_len = sb.st_size;
@@ -317,8 +362,7 @@ static int map_region(struct attach *a, uint32_t nr_slots)
 }
 
 /* Everything but the magic, which goes last (publish_region). */
-static void write_region(struct attach *a, uint32_t nr_slots,
-			 uint64_t features)
+static void write_region(struct attach *a, uint32_t nr_slots, uint64_t features)
 {
 	volatile struct pvsched_region_header *h = a->map;
 
@@ -382,8 +426,11 @@ static int setup_session(struct attach *a, const char *name)
 		if (ioctl(a->dev_fd, PVSCHED_IOC_SET_PARAMS, &cur) < 0) {
 			int err = errno;
 
-			print_errno(err, "attach: SET_PARAMS%s",
-				    err == EPERM ? " (beyond the admin caps, see pvschedctl caps show)" : "");
+			print_errno(
+				err, "attach: SET_PARAMS%s",
+				err == EPERM ?
+					" (beyond the admin caps, see pvschedctl caps show)" :
+					"");
 			return -1;
 		}
 	}
@@ -418,13 +465,15 @@ static void log_guest(uint32_t vm_id, const struct guest_view *g)
 	print_nl();
 	delete_json_obj();
 	if (g->state == PVSCHED_GUEST_REFUSED)
-		print_err("attach: the guest driver refused the region (guest ABI %u.%u, host ABI %u.%u)",
-			  g->abi_major, g->abi_minor, PVSCHED_ABI_MAJOR,
-			  PVSCHED_ABI_MINOR);
+		print_err(
+			"attach: the guest driver refused the region (guest ABI %u.%u, host ABI %u.%u)",
+			g->abi_major, g->abi_minor, PVSCHED_ABI_MAJOR,
+			PVSCHED_ABI_MINOR);
 	if (g->ignored)
-		print_err("attach: guest claims features the host never offered: %s (0x%llx); ignored",
-			  features_str(g->ignored, buf, sizeof(buf)),
-			  (unsigned long long)g->ignored);
+		print_err(
+			"attach: guest claims features the host never offered: %s (0x%llx); ignored",
+			features_str(g->ignored, buf, sizeof(buf)),
+			(unsigned long long)g->ignored);
 	fflush(stdout);
 }
 
@@ -436,10 +485,12 @@ static void print_attached(const struct attach *a, bool resumed)
 	new_json_obj();
 	print_string(PRINT_JSON, "event", NULL, "attached");
 	print_uint(PRINT_ANY, "vm_id", "attached vm %" PRIu64, a->st.vm_id);
-	print_string(PRINT_ANY, "name", " (%s)", a->st.name[0] ? a->st.name : "-");
+	print_string(PRINT_ANY, "name", " (%s)",
+		     a->st.name[0] ? a->st.name : "-");
 	print_int(PRINT_ANY, "qemu_pid", ": qemu pid %" PRId64, a->st.qemu_pid);
 	print_string(PRINT_ANY, "shm", ", region %s", a->shm_path);
-	print_uint(PRINT_ANY, "nr_slots", ", %" PRIu64 " slots", a->st.nr_slots);
+	print_uint(PRINT_ANY, "nr_slots", ", %" PRIu64 " slots",
+		   a->st.nr_slots);
 	print_hex(PRINT_JSON, "host_features", NULL, a->st.guest.offered);
 	print_string(PRINT_ANY, "host_feature_names", ", host features %s",
 		     features_str(a->st.guest.offered, buf, sizeof(buf)));
@@ -497,19 +548,23 @@ static const char *attach_loop(struct attach *a)
 			(void)state_write(&a->st);
 		}
 		if (a->pidfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = a->pidfd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = a->pidfd,
+						    .events = POLLIN };
 		if (a->qmp.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = a->qmp.fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = a->qmp.fd,
+						    .events = POLLIN };
 		r = poll(pfd, n, 1000);
 		if (r < 0 && errno != EINTR) {
-			snprintf(reason, sizeof(reason), "poll: %s", strerror(errno));
+			snprintf(reason, sizeof(reason), "poll: %s",
+				 strerror(errno));
 			return reason;
 		}
 		for (i = 0; r > 0 && i < n; i++) {
 			if (!pfd[i].revents)
 				continue;
 			if (pfd[i].fd == a->pidfd) {
-				snprintf(reason, sizeof(reason), "QEMU (pid %d) exited",
+				snprintf(reason, sizeof(reason),
+					 "QEMU (pid %d) exited",
 					 (int)a->st.qemu_pid);
 				return reason;
 			}
@@ -560,32 +615,48 @@ int do_attach(int argc, char **argv)
 	argv--;
 	while ((c = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
 		switch (c) {
-		case 'q': a.qmp_path = optarg; break;
-		case 's': a.shm_path = optarg; break;
-		case 'n': a.name = optarg; break;
+		case 'q':
+			a.qmp_path = optarg;
+			break;
+		case 's':
+			a.shm_path = optarg;
+			break;
+		case 'n':
+			a.name = optarg;
+			break;
 		case 'P':
 			if (parse_params(&a, optarg))
 				return EXIT_USAGE;
 			break;
-		case 'k': a.keep_qmp = true; break;
-		case 'f': break; /* the default */
-		case 'j': json = true; break;
-		case 'p': pretty = true; break;
+		case 'k':
+			a.keep_qmp = true;
+			break;
+		case 'f':
+			break; /* the default */
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
 		case 'h':
 			attach_help();
 			return EXIT_OK;
 		default:
 			if (optopt)
-				return usage_error("attach: option '%s' needs an argument",
-						   argv[optind - 1]);
+				return usage_error(
+					"attach: option '%s' needs an argument",
+					argv[optind - 1]);
 			return usage_error("attach: unknown option '%s'",
 					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("attach: unexpected argument '%s'", argv[optind]);
+		return usage_error("attach: unexpected argument '%s'",
+				   argv[optind]);
 	if (!a.qmp_path || !a.shm_path)
-		return usage_error("attach: --qmp SOCKET and --shm PATH are required");
+		return usage_error(
+			"attach: --qmp SOCKET and --shm PATH are required");
 	if (a.name && (strlen(a.name) >= PVSCHED_NAME_LEN || !a.name[0]))
 		return usage_error("attach: --name must be 1..%d characters",
 				   PVSCHED_NAME_LEN - 1);
@@ -637,15 +708,18 @@ int do_attach(int argc, char **argv)
 	}
 	publish_region(&a);
 	if (state_write(&a.st) < 0)
-		print_errno(errno, "attach: state file in %s (status will not show the guest)",
-			    run_dir());
+		print_errno(
+			errno,
+			"attach: state file in %s (status will not show the guest)",
+			run_dir());
 	else
 		a.state_written = true;
 
 	if (a.st.qemu_pid > 0)
 		a.pidfd = syscall(SYS_pidfd_open, a.st.qemu_pid, 0);
 	if (prelaunch) {
-		struct jval *r = qmp_cmd(&a.qmp, "cont", NULL, err, sizeof(err));
+		struct jval *r =
+			qmp_cmd(&a.qmp, "cont", NULL, err, sizeof(err));
 
 		if (!r)
 			print_err("attach: cannot resume the VM: %s", err);

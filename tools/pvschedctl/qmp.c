@@ -68,11 +68,21 @@ static char *parse_string(const char *s, const char **end)
 		}
 		s++;
 		switch (*s) {
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
+		case 'b':
+			*d++ = '\b';
+			break;
+		case 'f':
+			*d++ = '\f';
+			break;
+		case 'n':
+			*d++ = '\n';
+			break;
+		case 'r':
+			*d++ = '\r';
+			break;
+		case 't':
+			*d++ = '\t';
+			break;
 		case 'u': {
 			unsigned int cp;
 
@@ -84,7 +94,9 @@ static char *parse_string(const char *s, const char **end)
 			s += 4;
 			break;
 		}
-		default: *d++ = *s; break;
+		default:
+			*d++ = *s;
+			break;
 		}
 		s++;
 	}
@@ -114,8 +126,8 @@ static bool jappend(struct jval *v, char *key, struct jval *item)
 	return true;
 }
 
-static struct jval *parse_container(const char *s, const char **end,
-				    int depth, bool obj)
+static struct jval *parse_container(const char *s, const char **end, int depth,
+				    bool obj)
 {
 	struct jval *v = jnew(obj ? J_OBJ : J_ARR);
 	char close = obj ? '}' : ']';
@@ -181,7 +193,10 @@ static struct jval *parse_value(const char *s, const char **end, int depth)
 		return parse_container(s + 1, end, depth, false);
 	case '"':
 		v = jnew(J_STR);
-		if (v && !(v->str = parse_string(s + 1, end))) {
+		if (!v)
+			return NULL;
+		v->str = parse_string(s + 1, end);
+		if (!v->str) {
 			free(v);
 			v = NULL;
 		}
@@ -370,9 +385,10 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 		q->peer_pid = cred.pid;
 	msg = qmp_read(q, &e);
 	if (!msg || !jval_get(msg, "QMP")) {
-		snprintf(err, errlen,
-			 "%s: no QMP greeting (%s; is another client connected?)",
-			 path, msg ? "unexpected message" : strerror(-e));
+		snprintf(
+			err, errlen,
+			"%s: no QMP greeting (%s; is another client connected?)",
+			path, msg ? "unexpected message" : strerror(-e));
 		jval_free(msg);
 		qmp_close(q);
 		return msg ? -EPROTO : e;

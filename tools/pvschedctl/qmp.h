@@ -39,12 +39,16 @@ struct qmp {
 	bool shutdown_seen; /* a SHUTDOWN event arrived */
 };
 
-/* Connects, reads the greeting, negotiates capabilities. 0 or -errno;
- * err gets a message. */
+/*
+ * Connects, reads the greeting, negotiates capabilities: 0 or -errno, and
+ * a message in err.
+ */
 int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen);
 void qmp_close(struct qmp *q);
-/* Runs cmd (arguments: a JSON object text or NULL); returns the "return"
- * value (caller frees), NULL with err set on error. */
+/*
+ * Runs cmd (arguments: a JSON object text or NULL); returns the "return"
+ * value (caller frees), NULL with err set on error.
+ */
 struct jval *qmp_cmd(struct qmp *q, const char *cmd, const char *args,
 		     char *err, size_t errlen);
 /*
