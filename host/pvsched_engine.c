@@ -121,7 +121,11 @@ static void max_update(atomic64_t *max, u64 v)
 	}
 }
 
-/* Caps and params as they are now: a lowered cap acts at the next event. */
+/*
+ * Caps and params as they are now: a lowered cap acts at the next event.
+ * Called before taking e->lock (pvsched_caps_get() takes a spinlock_t,
+ * which must not nest inside a raw_spinlock_t).
+ */
 static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
 {
 	const struct pvsched_params *pp = &v->vm->params;
@@ -259,16 +263,14 @@ static void trace_decision(struct pvsched_vcpu *v,
  * trace, apply (here or via the worker) and arm the timer.
  */
 static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
-			 bool direct_ok)
+			 const struct pvsched_policy_limits *lim, bool direct_ok)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
-	struct pvsched_policy_limits lim;
 	struct pvsched_decision d;
 	u64 now = ktime_get_ns();
 
 	lockdep_assert_held(&e->lock);
-	get_limits(v, &lim);
-	pvsched_policy_event(&e->pol, &lim, ev, &v->slot->guest, now, &d);
+	pvsched_policy_event(&e->pol, lim, ev, &v->slot->guest, now, &d);
 	if (d.publish)
 		pvsched_host_publish(&v->slot->host, &e->pol);
 	if (d.trace)
@@ -291,11 +293,13 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 {
 	struct pvsched_engine_vcpu *e =
 		container_of(t, struct pvsched_engine_vcpu, timer);
+	struct pvsched_policy_limits lim;
 	unsigned long flags;
 
+	get_limits(to_vcpu(e), &lim);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (!e->stopping)
-		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, false);
+		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, &lim, false);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	/* event_locked() re-armed the timer with hrtimer_start() if needed. */
 	return HRTIMER_NORESTART;
@@ -318,6 +322,7 @@ static struct pvsched_vcpu *lookup_rcu(struct task_struct *task)
  */
 void pvsched_engine_current_event(enum pvsched_policy_event ev)
 {
+	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
 	unsigned long flags;
 
@@ -326,9 +331,10 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev)
 	rcu_read_lock();
 	v = lookup_rcu(current);
 	if (v) {
+		get_limits(v, &lim);
 		raw_spin_lock_irqsave(&v->engine.lock, flags);
 		if (!v->engine.stopping)
-			event_locked(v, ev, !irqs_disabled_flags(flags));
+			event_locked(v, ev, &lim, !irqs_disabled_flags(flags));
 		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 	}
 	rcu_read_unlock();

@@ -117,6 +117,7 @@ static bool paravirt_seen;
 static u32 cur_family; /* PVSCHED_TP_*, READ_ONCE outside tp_mutex */
 static u32 cur_events; /* PVSCHED_EV_* */
 static bool tp_inited;
+static bool tp_exiting; /* pvsched unloading: GOING is replayed */
 
 u32 pvsched_tp_family(void)
 {
@@ -285,7 +286,7 @@ static int tp_module_notify(struct notifier_block *nb, unsigned long val,
 		if (any) {
 			update_family();
 			pr_info("detached tracepoint family stock (%s going)\n",
-				mod->name);
+				tp_exiting ? "pvsched" : mod->name);
 		}
 	}
 	mutex_unlock(&tp_mutex);
@@ -364,9 +365,11 @@ int pvsched_tp_init(struct dentry *debugfs_dir)
 void pvsched_tp_exit(void)
 {
 	if (tp_inited) {
+		WRITE_ONCE(tp_exiting, true);
 		/* Calls tp_module_notify(GOING) for every loaded module. */
 		unregister_tracepoint_module_notifier(&tp_module_nb);
 		tp_inited = false;
+		WRITE_ONCE(tp_exiting, false);
 	}
 	mutex_lock(&tp_mutex);
 	detach_mod(NULL, true); /* built-in ones */
