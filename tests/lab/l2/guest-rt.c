@@ -3,7 +3,7 @@
  * guest-rt: an RT busy loop for the L2 busybox guest (busybox has no chrt).
  * Built static on the build machine by mk/guest.mk.
  *   guest-rt CPU POLICY PRIO SECONDS
- * pins itself to CPU, switches to POLICY (fifo|rr|other) at PRIO (nice
+ * pins itself to CPU (unless CPU is -1), switches to POLICY (fifo|rr|other) at PRIO (nice
  * for "other"), spins for SECONDS, exits 0.
  */
 #define _GNU_SOURCE
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 	}
 	CPU_ZERO(&set);
 	CPU_SET(atoi(argv[1]), &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
+	if (atoi(argv[1]) >= 0 && sched_setaffinity(0, sizeof(set), &set)) {
 		perror("sched_setaffinity");
 		return 1;
 	}

@@ -22,7 +22,7 @@ guest_make_region badabi 2 abi_major=2
 # shellcheck disable=SC2046 # word splitting wanted
 lab_l2_start --smp 2 g1 $(guest_ivshmem_args pv 0x10) \
 	$(guest_ivshmem_args plain 0x11) $(guest_ivshmem_args badabi 0x12)
-lab_l2_wait g1 ready
+lab_l2_wait g1 ready 300
 lab_l2_run g1 /lab-l2/load-guest-module
 
 lab_assert guest_wait_state pv 1
@@ -49,8 +49,8 @@ echo "$state"
 grep -q '^bound: 0000:00:10.0$' <<<"$state" || lab_fail "debugfs state does not show 0000:00:10.0 bound"
 grep -q '^guest_features: 0x7$' <<<"$state" || lab_fail "debugfs state: guest_features"
 
-# slots are being written: both CPUs switch tasks all the time
-lab_l2_run g1 "$GUEST_BIN/guest-rt 0 other 0 0.3; $GUEST_BIN/guest-rt 1 other 0 0.3" ||
+# slots are being written: a nice 5 task on each CPU is a new request
+lab_l2_run g1 "$GUEST_BIN/guest-rt 0 other 5 0.3; $GUEST_BIN/guest-rt 1 other 5 0.3" ||
 	lab_fail "guest-rt"
 for i in 0 1; do
 	seq=$(guest_slot pv $i seq)
