@@ -657,9 +657,15 @@ int do_attach(int argc, char **argv)
 	if (!a.qmp_path || !a.shm_path)
 		return usage_error(
 			"attach: --qmp SOCKET and --shm PATH are required");
-	if (a.name && (strlen(a.name) >= PVSCHED_NAME_LEN || !a.name[0]))
-		return usage_error("attach: --name must be 1..%d characters",
-				   PVSCHED_NAME_LEN - 1);
+	if (a.name) {
+		const unsigned char *p = (const unsigned char *)a.name;
+
+		while (*p >= 0x20 && *p <= 0x7e)
+			p++;
+		if (*p || !a.name[0] || strlen(a.name) >= PVSCHED_NAME_LEN)
+			return usage_error("attach: --name must be 1..%d printable ASCII characters",
+					   PVSCHED_NAME_LEN - 1);
+	}
 	if (json || pretty)
 		json_setup(true, pretty);
 	/* from here on a signal interrupts the setup, which then cleans up */
@@ -694,6 +700,14 @@ int do_attach(int argc, char **argv)
 
 	a.st.vm_id = info.vm_id;
 	snprintf(a.st.name, sizeof(a.st.name), "%s", a.name ? a.name : qname);
+	if (!a.name) {
+		/* QEMU's -name, truncated: make it acceptable to SET_NAME */
+		char *p;
+
+		for (p = a.st.name; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+				*p = '_';
+	}
 	a.st.attach_pid = getpid();
 	a.st.qemu_pid = a.qmp.peer_pid;
 	snprintf(a.st.qmp, sizeof(a.st.qmp), "%s", a.qmp_path);

@@ -7,8 +7,10 @@
 # the --params given), the region header carries the magic, QMP is free
 # again for others; the session disappears (nothing pinned) when attach
 # gets SIGTERM and when QEMU exits, and attach then exits 0.  The 4-vCPU VM
-# is started with -S: attach must resume it.
-# lab-timeout: 400
+# is started with -S: attach must resume it; QMP quit ends it.  With the
+# guest driver built, the 1-vCPU guest loads it and status must show the
+# negotiated features (issue 5, acceptance 1).
+# lab-timeout: 900
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 
@@ -72,6 +74,37 @@ PY
 	[[ -z $(ls /run/pvsched/ 2>/dev/null) ]] || lab_fail "state file left: $(ls /run/pvsched)"
 }
 
+# check_guest NAME ATTACH_LOG: load the guest driver in L2; attach logs the
+# negotiation and status shows the guest's accepted features (issue 5,
+# acceptance 1).
+check_guest() {
+	local name=$1 log=$2 i json=$LAB_OUT/status-$1-guest.json
+	lab_l2_run "$name" /lab-l2/load-guest-module
+	for ((i = 0; i < 100; i++)); do
+		"$ctl" -j status >"$json"
+		python3 -c '
+import json, sys
+vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]][0]
+sys.exit(vm["guest"]["state"] != "active")' "$json" "$name" && break
+		sleep 0.2
+	done
+	"$ctl" status
+	python3 - "$json" "$name" <<'PY' || lab_fail "status does not show the guest's accepted features"
+import json, sys
+vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]][0]
+g = vm["guest"]
+print("guest:", g)
+assert g["live"] and g["state"] == "active" and g["abi_major"] == 1, g
+assert g["accepted"] == g["offered"] & 7 and g["accepted"] != 0, g
+assert g["ignored"] == 0 and g["generation"] >= 1, g
+PY
+	for ((i = 0; i < 30; i++)); do
+		grep -q 'guest active, ABI 1' "$log" && break
+		sleep 0.2
+	done
+	grep -q 'guest active, ABI 1' "$log" || lab_fail "attach did not log the guest's negotiation"
+}
+
 # run_one SMP EXTRA...: one VM, attach, checks, SIGTERM, re-attach, QEMU exit.
 run_one() {
 	local smp=$1 name=att$1 shm dir expected apid rc
@@ -131,7 +164,14 @@ PY
 	done
 	cat "$LAB_OUT/$name-2.log"
 	check_registered "$name" "$expected" "$apid"
-	lab_l2_wait "$name" ready 120
+	if [[ $smp == 1 ]]; then
+		# the guest boots, binds the driver, then powers off
+		lab_l2_wait "$name" ready 180
+		[[ -f $PVSCHED_GUEST_KO ]] && check_guest "$name" "$LAB_OUT/$name-2.log"
+	else
+		# QMP is free: quit QEMU from there (no need to wait for the boot)
+		lab_l2_qmp "$name" quit >/dev/null || lab_fail "QMP quit failed"
+	fi
 	lab_l2_stop "$name" 60
 	rc=0
 	for ((i = 0; i < 100; i++)); do

@@ -138,6 +138,8 @@ t cli-usage-attach-missing 1 "$ctl" attach --qmp /x
 t cli-usage-attach-bad-param 1 "$ctl" attach --qmp /x --shm /y --params frob=1
 t cli-usage-attach-bad-value 1 "$ctl" attach --qmp /x --shm /y --params cs_prio=100
 t cli-usage-attach-bad-policy 1 "$ctl" attach --qmp /x --shm /y --params cs_policy=deadline
+t cli-usage-attach-long-name 1 "$ctl" attach --qmp /x --shm /y --name 0123456789012345678901234567890123
+t cli-usage-attach-bad-name 1 "$ctl" attach --qmp /x --shm /y --name "$(printf 'a\tb')"
 t cli-usage-trace-duration 1 "$ctl" trace --duration x
 t cli-attach-nomod-exit2 2 "${noenv[@]}" "$ctl" attach --qmp /x --shm /y
 t cli-trace-nomod-exit2 2 "${noenv[@]}" "$ctl" trace --duration 1
