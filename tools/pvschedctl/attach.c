@@ -492,8 +492,8 @@ static void print_attached(const struct attach *a, bool resumed)
 	print_uint(PRINT_ANY, "nr_slots", ", %" PRIu64 " slots",
 		   a->st.nr_slots);
 	print_hex(PRINT_JSON, "host_features", NULL, a->st.guest.offered);
-	print_string(PRINT_ANY, "host_feature_names", ", host features %s",
-		     features_str(a->st.guest.offered, buf, sizeof(buf)));
+	print_fp(", host features %s",
+		 features_str(a->st.guest.offered, buf, sizeof(buf)));
 	print_bool(PRINT_JSON, "resumed", NULL, resumed);
 	print_nl();
 	open_json_array("vcpus");

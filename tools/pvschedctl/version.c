@@ -73,8 +73,16 @@ int do_version(int argc, char **argv)
 	print_abi(info.abi_major, info.abi_minor);
 	print_fp("), features ");
 	print_hex(PRINT_JSON, "features", NULL, info.features);
-	print_string(PRINT_ANY, "feature_names", "%s\n",
-		     features_str(info.features, buf, sizeof(buf)));
+	print_fp("%s\n", features_str(info.features, buf, sizeof(buf)));
+	open_json_array("feature_names");
+	if (info.features) {
+		char *tok, *save = NULL;
+
+		for (tok = strtok_r(buf, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			print_string(PRINT_JSON, NULL, NULL, tok);
+	}
+	close_json_array();
 	close_json_object();
 
 	print_bool(PRINT_JSON, "abi_compatible", NULL,

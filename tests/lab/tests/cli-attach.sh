@@ -124,6 +124,10 @@ run_one() {
 	apid=$!
 	wait_attached "$LAB_OUT/$name-1.log" "$apid"
 	cat "$LAB_OUT/$name-1.log"
+	if [[ " $* " == *" -S "* ]]; then
+		grep -q '"resumed":true' "$LAB_OUT/$name-1.log" || lab_fail "attach did not resume the -S VM"
+		lab_l2_qmp "$name" query-status | grep -q '"running": *true' || lab_fail "VM not running after attach"
+	fi
 	lab_assert_eq "$(region_magic "$shm")" 48435650 "region magic while attached"
 	check_registered "$name" "$expected" "$apid"
 	"$ctl" status
