@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest driver end to end with the host side (issue 5 acceptance 1, 2, 4):
+# pvsched.ko on L1, two L2 guests (2 vCPUs each) with ivshmem-plain regions
+# set up by "pvschedctl attach".  The guest driver binds and negotiates
+# (ACTIVE and the accepted features in the region, the VM in "pvschedctl
+# status"); a SCHED_FIFO 20 busy loop on guest CPU 1 puts the vCPU 1 host
+# thread at a real-time policy while it runs and back to its base policy
+# after; killing one QEMU leaves the other VM's session alone.
+# Skipped until pvsched.ko and "pvschedctl attach" exist (engine, ctl, cli).
+# lab-timeout: 1500
+# shellcheck source=../lib.sh
+. "$PVSCHED_SRC/tests/lab/lib.sh"
+# shellcheck source=../l2/guest-lib.sh
+. "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
+
+guest_need_module
+guest_need_helpers
+[[ -x $PVSCHEDCTL ]] || lab_skip "pvschedctl not built"
+"$PVSCHEDCTL" attach --help >/dev/null 2>&1 || lab_skip "pvschedctl has no attach command yet"
+[[ -f $PVSCHED_KO ]] || lab_skip "pvsched.ko not built"
+lab_load_pvsched
+
+mkdir -p "$GUEST_REGIONS"
+attach_pids=()
+for vm in a b; do
+	shm=$(guest_region_file $vm)
+	: >"$shm"
+	truncate -s 1M "$shm"
+	lab_l2_start --smp 2 $vm -object "memory-backend-file,id=pvsched,share=on,mem-path=$shm,size=1M" \
+		-device ivshmem-plain,memdev=pvsched,addr=0x10
+done
+for vm in a b; do
+	lab_l2_wait $vm ready 300
+	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir $vm)/qmp.sock" --shm "$(guest_region_file $vm)" \
+		--name "vm-$vm" >"$LAB_OUT/attach-$vm.log" 2>&1 &
+	attach_pids+=($!)
+done
+for vm in a b; do
+	for ((n = 0; n < 100; n++)); do
+		[[ $(guest_hdr $vm magic) == $((0x48435650)) ]] && break
+		sleep 0.2
+	done
+	[[ $(guest_hdr $vm magic) == $((0x48435650)) ]] || lab_fail "pvschedctl attach wrote no region header for $vm"
+	lab_l2_run $vm /lab-l2/load-guest-module
+	lab_assert guest_wait_state $vm 1
+	offered=$(guest_hdr $vm host_features)
+	lab_assert_eq "$(guest_hdr $vm guest_features)" $((offered & 7)) "$vm: guest_features"
+done
+status=$("$PVSCHEDCTL" status)
+echo "$status"
+for vm in a b; do
+	grep -q "vm-$vm" <<<"$status" || lab_fail "pvschedctl status does not show vm-$vm"
+done
+
+# --- RT task in guest a, CPU 1: the vCPU 1 thread goes real-time ---
+tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')
+[[ -n $tid ]] || lab_fail "no vCPU 1 thread id for a"
+base=$(chrt -p "$tid")
+lab_log "vCPU 1 of a (tid $tid) before: $base"
+lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 8 >/dev/null 2>&1 &"
+for ((n = 0; n < 100; n++)); do
+	chrt -p "$tid" | grep -q -E 'SCHED_(FIFO|RR)' && break
+	sleep 0.1
+done
+lab_log "vCPU 1 of a while the guest RT task runs: $(chrt -p "$tid" | tr '\n' ' ')"
+chrt -p "$tid" | grep -q -E 'SCHED_(FIFO|RR)' || lab_fail "vCPU 1 thread not real-time while the guest RT task runs"
+lab_assert guest_wait_slot a 1 sched_policy 0 600
+for ((n = 0; n < 100; n++)); do
+	[[ $(chrt -p "$tid") == "$base" ]] && break
+	sleep 0.1
+done
+lab_assert_eq "$(chrt -p "$tid")" "$base" "vCPU 1 of a after the RT task"
+"$PVSCHEDCTL" status -j >"$LAB_OUT/status-a-b.json" || true
+
+# --- kill b's QEMU: only b's session goes ---
+kill -KILL "$(lab_l2_pid b)"
+rm -f "$(lab_l2_dir b)/qemu.pid"
+for ((n = 0; n < 100; n++)); do
+	"$PVSCHEDCTL" status | grep -q vm-b || break
+	sleep 0.2
+done
+status=$("$PVSCHEDCTL" status)
+echo "$status"
+grep -q vm-b <<<"$status" && lab_fail "vm-b still in pvschedctl status after its QEMU was killed"
+grep -q vm-a <<<"$status" || lab_fail "vm-a gone from pvschedctl status after b's QEMU was killed"
+lab_assert_eq "$(guest_hdr a guest_state)" 1 "a still ACTIVE"
+
+lab_l2_run a rmmod pvsched_guest
+lab_l2_check_dmesg a
+lab_l2_stop a
+for p in "${attach_pids[@]}"; do
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
+lab_unload_pvsched
+lab_check_dmesg
