@@ -15,7 +15,10 @@
  *               --period-us (an interrupt storm with --period-us 0)
  *   cs          set the critical-section flag (seq protocol), spin --ms
  *               without exits, clear it (guest-driven unboost)
- *   cs-forever  the same, until SIGTERM/SIGINT or --ms (throttle test)
+ *   cs-forever  the same, until SIGTERM/SIGINT or --ms (throttle test);
+ *               SIGUSR1 prints GET_STATS and the host area ("at=signal"),
+ *               SIGUSR2 unregisters the vCPUs and closes /dev/pvsched
+ *               while the guest keeps running
  *   prio        request --policy/--nice/--rt-prio, make exits for --ms,
  *               request nothing again (guest-driven unboost)
  *   exits       --iters VM exits as fast as possible (--exit-kind pio: to
@@ -162,7 +165,7 @@ static struct {
 static int kvm_fd = -1, vm_fd = -1, pv_fd = -1;
 static uint8_t *mem;
 static struct vcpu vcpus[GUEST_MAX_VCPUS];
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, snapshot_requested, unregister_requested;
 static volatile int sampler_stop;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -860,7 +863,7 @@ static void set_go(uint32_t go)
 static void snapshot(const char *at)
 {
 	for (int i = 0; i < opt.nr_vcpus; i++) {
-		if (pv_fd >= 0)
+		if (opt.reg)
 			print_host_area(&vcpus[i], at);
 		print_stats(&vcpus[i], at);
 	}
@@ -884,7 +887,30 @@ static void send_msi(struct vcpu *v)
 		msis_blocked++;
 }
 
-/* Sleep @ms (0: until a signal), checking for guest failure. */
+/*
+ * SIGUSR2: VCPU_DEL every vCPU and close /dev/pvsched while the guest keeps
+ * running (its threads must get their base attributes back).
+ */
+static void unregister_all(void)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		struct pvsched_vcpu_del del = { .vcpu_id = i };
+
+		print_stats(&vcpus[i], "unregister");
+		if (ioctl(pv_fd, PVSCHED_IOC_VCPU_DEL, &del))
+			out("unregister vcpu=%d error=%d (%s)\n", i, errno, strerror(errno));
+		else
+			out("unregistered vcpu=%d\n", i);
+	}
+	close(pv_fd);
+	pv_fd = -1;
+	out("closed /dev/pvsched\n");
+}
+
+/*
+ * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure; SIGUSR1
+ * prints a snapshot ("signal"), SIGUSR2 unregisters.
+ */
 static void phase_sleep(long ms)
 {
 	uint64_t end = now_ns() + ms * 1000000ull;
@@ -892,6 +918,16 @@ static void phase_sleep(long ms)
 	while (!stop_requested && !all_failed_or_done() && (ms == 0 || now_ns() < end)) {
 		if (ms == 0 && deadline_ns)
 			check_timeout();
+		if (snapshot_requested) {
+			snapshot_requested = 0;
+			snapshot("signal");
+			out("snapshot-done\n");
+		}
+		if (unregister_requested) {
+			unregister_requested = 0;
+			if (pv_fd >= 0)
+				unregister_all();
+		}
 		sleep_us(1000);
 	}
 }
@@ -969,8 +1005,12 @@ static void drive(void)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		snapshot_requested = 1;
+	else if (sig == SIGUSR2)
+		unregister_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *f)
@@ -1133,6 +1173,8 @@ int main(int argc, char **argv)
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -1188,7 +1230,7 @@ int main(int argc, char **argv)
 		pthread_join(sampler_thread, NULL);
 		print_samples();
 	}
-	if (pv_fd >= 0)
+	if (opt.reg)
 		snapshot("end");
 	if (opt.prog == PROG_INJECT || (opt.prog == PROG_HALT && opt.wake == WAKE_EXTERNAL))
 		out("msi sent=%ld blocked=%ld\n", msis_sent, msis_blocked);
