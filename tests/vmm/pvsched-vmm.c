@@ -16,6 +16,7 @@
  *   cs          set the critical-section flag (seq protocol), spin --ms
  *               without exits, clear it (guest-driven unboost)
  *   cs-forever  the same, until SIGTERM/SIGINT or --ms (throttle test);
+ *               (in every program SIGTERM/SIGINT end the current phase)
  *               SIGUSR1 prints GET_STATS and the host area ("at=signal"),
  *               SIGUSR2 unregisters the vCPUs and closes /dev/pvsched
  *               while the guest keeps running
@@ -908,14 +909,20 @@ static void unregister_all(void)
 }
 
 /*
- * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure; SIGUSR1
- * prints a snapshot ("signal"), SIGUSR2 unregisters.
+ * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure.
+ * SIGTERM/SIGINT end the phase now, SIGUSR1 prints a snapshot ("signal"),
+ * SIGUSR2 unregisters.
  */
 static void phase_sleep(long ms)
 {
 	uint64_t end = now_ns() + ms * 1000000ull;
 
-	while (!stop_requested && !all_failed_or_done() && (ms == 0 || now_ns() < end)) {
+	while (!all_failed_or_done() && (ms == 0 || now_ns() < end)) {
+		if (stop_requested) {
+			/* SIGTERM/SIGINT ends the phase early. */
+			stop_requested = 0;
+			break;
+		}
 		if (ms == 0 && deadline_ns)
 			check_timeout();
 		if (snapshot_requested) {
