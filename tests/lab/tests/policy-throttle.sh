@@ -72,6 +72,12 @@ measure() {
 	THROTTLES=$((s1 - s0))
 	EXITS_PS=$(((e1 - e0) * 1000000000 / (t1 - t0)))
 	SHARE=$(((h1 - h0) * 1000000 / ((h1 - h0) + (v1 - v0))))
+	THR_NS=$(($(kv "$L" '^stats vcpu=0 at=signal' throttled_ns) -
+		$(grep -E '^stats vcpu=0 at=signal' "$L" | head -n1 | tr ' ' '\n' | sed -n 's/^throttled_ns=//p')))
+	BOOST_NS=$(($(kv "$L" '^stats vcpu=0 at=signal' boosted_ns) -
+		$(grep -E '^stats vcpu=0 at=signal' "$L" | head -n1 | tr ' ' '\n' | sed -n 's/^boosted_ns=//p')))
+	lab_log "$name: boosted $((BOOST_NS / 1000000)) ms, throttled $((THR_NS / 1000000)) ms;" \
+		"hog ran $(((h1 - h0) * 100 / (THR_NS + 1))) % of the throttled time"
 	lab_log "$name: hog ${SHARE} ppm of CPU $CPU (hog $(((h1 - h0) / 1000000)) ms, vCPU" \
 		"$(((v1 - v0) / 1000000)) ms), $THROTTLES throttles, $EXITS_PS exits/s" \
 		"over $(((t1 - t0) / 1000000)) ms"
@@ -88,6 +94,10 @@ echo "throttle max_boost_us=$MAX_BOOST_US throttle_us=$THROTTLE_US expected_ppm=
 # the throttle runs on the module's timers and the host tick's exits.
 assert_ge "throttled: throttles in ${WINDOW_S}s" "$THROTTLES" \
 	$((WINDOW_S * 1000000 / (MAX_BOOST_US + THROTTLE_US) / 3))
+# The guest makes no exit of its own: only interrupts (the host tick) exit
+# it, a few hundred per second at most.
+[[ $EXITS_PS -lt 1000 ]] || lab_fail "throttled: $EXITS_PS exits/s, the guest was meant to make none"
+lab_log "ok: $EXITS_PS exits/s while throttled on time (host timer exits only)"
 assert_ge "throttled: trace pvsched_throttle" "$(trace_count throttled pvsched_throttle)" 3
 assert_ge "throttled: trace pvsched_unthrottle" "$(trace_count throttled pvsched_unthrottle)" 3
 assert_ge "throttled: samples at rr/8 (boosted between windows)" \
@@ -103,7 +113,8 @@ param max_boost_cap_us 10000000
 measure unthrottled 10000000 "$THROTTLE_US"
 echo "unthrottled max_boost_us=10000000 measured_ppm=$SHARE throttles=$THROTTLES" \
 	>>"$LAB_OUT/result-throttled.txt"
-assert_eq "unthrottled: throttles in the window" "$THROTTLES" 0
+# max_boost 10 s: at most a throttle or two while the slow lab shell runs.
+[[ $THROTTLES -le 3 ]] || lab_fail "unthrottled: $THROTTLES throttles with max_boost 10 s"
 [[ $shareon -ge $((2 * SHARE)) ]] ||
 	lab_fail "throttled share $shareon ppm is not at least twice the unthrottled $SHARE ppm"
 lab_log "ok: throttled share $shareon ppm >= 2 x unthrottled $SHARE ppm"
