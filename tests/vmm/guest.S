@@ -167,8 +167,10 @@ prog_prio:
 	UCALL(UC_DONE, $0)
 	jmp park
 
-/* exits: MB_ITERS VM exits as fast as possible, between two reports. */
+/* exits: MB_ROUNDS rounds of MB_ITERS VM exits, each between two reports. */
 prog_exits:
+	movl MB_ROUNDS(%ebp), %edi
+4:
 	UCALL(UC_SYNC, $STAGE_EXITS)
 	movl MB_ITERS(%ebp), %esi
 	cmpl $EXIT_KIND_CPUID, MB_EXIT_KIND(%ebp)
@@ -187,6 +189,8 @@ prog_exits:
 	jnz 2b
 3:
 	UCALL(UC_SYNC, $STAGE_EXITS_END)
+	decl %edi
+	jnz 4b
 	UCALL(UC_DONE, $0)
 	jmp park
 

@@ -102,6 +102,7 @@
 #define MB_EXIT_KIND 56
 #define MB_WAKE 60
 #define MB_CS_FLAGS 64 /* PROG_CS flags */
+#define MB_ROUNDS 68 /* PROG_EXITS rounds of MB_ITERS exits */
 #define MB_SIZE 128
 
 /* struct pvsched_vcpu_slot offsets (checked against the uapi header). */

@@ -141,3 +141,19 @@ wait_count() {
 	cat "$1" >&2 || true
 	lab_fail "fewer than $3 lines matching '$2' in $1 within ${4:-30}s"
 }
+
+# apply_delays TRACE...: summary of the pvsched_apply events (decision to
+# effective change) in saved traces, per path (direct, deferred):
+# count, median and max delay in microseconds.  Informational.
+apply_delays() {
+	grep -h ' pvsched_apply: ' "$@" 2>/dev/null |
+		sed -n 's/.* \(direct\|deferred\) delay_ns=\([0-9]*\).*/\1 \2/p' |
+		sort -k1,1 -k2,2n |
+		awk '{ d[$1, ++n[$1]] = $2 }
+		END {
+			for (k in n) {
+				m = d[k, int((n[k] + 1) / 2)]
+				printf "apply %s: n=%d median=%.0fus max=%.0fus\n", k, n[k], m / 1000, d[k, n[k]] / 1000
+			}
+		}'
+}

@@ -22,8 +22,11 @@
  *               while the guest keeps running
  *   prio        request --policy/--nice/--rt-prio, make exits for --ms,
  *               request nothing again (guest-driven unboost)
- *   exits       --iters VM exits as fast as possible (--exit-kind pio: to
- *               the VMM; cpuid: handled inside KVM); prints ns per exit
+ *   exits       --rounds rounds of --iters VM exits as fast as possible
+ *               (--exit-kind pio: to the VMM; cpuid: handled inside KVM);
+ *               prints ns per exit per round; --toggle-register starts
+ *               unregistered and registers/unregisters the vCPU between
+ *               rounds (the benchmark's loaded vs registered, interleaved)
  *
  * Every program ends with an "after" phase of --after-ms with VM exits and
  * nothing requested.  While the guest runs, a sampler thread reads each
@@ -122,7 +125,13 @@ struct vcpu {
 	volatile uint32_t *mb; /* mailbox in guest memory */
 	struct pvsched_vcpu_slot *slot;
 	uint64_t pio_exits;
-	struct timespec t_exits[2];
+	struct timespec t_exits;
+	bool registered;
+	int nr_rounds;
+	struct {
+		double ns_per_exit;
+		bool registered;
+	} rounds[1024];
 	struct hist hist[STAGE_NR];
 };
 
@@ -147,7 +156,10 @@ static struct {
 	const char *expect[16], *expect_not[16];
 	int nr_expect, nr_expect_not;
 	bool quiet;
+	long rounds;
+	bool toggle_register;
 } opt = {
+	.rounds = 1,
 	.nr_vcpus = 1,
 	.cpu = -1,
 	.reg = true,
@@ -425,6 +437,9 @@ static void register_vcpu(struct vcpu *v)
 	add.slot_addr = (uintptr_t)v->slot;
 	if (ioctl(pv_fd, PVSCHED_IOC_VCPU_ADD, &add))
 		die("PVSCHED_IOC_VCPU_ADD vcpu %d tid %d: %s", v->idx, v->tid, strerror(errno));
+	v->registered = true;
+	if (opt.toggle_register)
+		return;
 	out("registered vcpu=%d tid=%d slot=%p gpa=0x%x\n", v->idx, v->tid, (void *)v->slot,
 	    GUEST_SLOT(v->idx));
 }
@@ -654,6 +669,7 @@ static void fill_mailbox(struct vcpu *v)
 	mb[MB_EXIT_KIND / 4] = opt.exit_kind;
 	mb[MB_WAKE / 4] = opt.wake;
 	mb[MB_CS_FLAGS / 4] = opt.cs_flags;
+	mb[MB_ROUNDS / 4] = opt.rounds;
 }
 
 /*
@@ -701,6 +717,19 @@ static void create_vcpu(struct vcpu *v)
 	fill_mailbox(v);
 }
 
+static void toggle_registration(struct vcpu *v)
+{
+	struct pvsched_vcpu_del del = { .vcpu_id = v->idx };
+
+	if (!v->registered) {
+		register_vcpu(v);
+		return;
+	}
+	if (ioctl(pv_fd, PVSCHED_IOC_VCPU_DEL, &del))
+		die("PVSCHED_IOC_VCPU_DEL: %s", strerror(errno));
+	v->registered = false;
+}
+
 static void handle_ucall(struct vcpu *v)
 {
 	struct kvm_regs regs;
@@ -718,10 +747,23 @@ static void handle_ucall(struct vcpu *v)
 		v->done = 1;
 		break;
 	case UC_SYNC:
-		if (regs.rbx == STAGE_EXITS)
-			clock_gettime(CLOCK_MONOTONIC, &v->t_exits[0]);
-		else if (regs.rbx == STAGE_EXITS_END)
-			clock_gettime(CLOCK_MONOTONIC, &v->t_exits[1]);
+		if (regs.rbx == STAGE_EXITS) {
+			clock_gettime(CLOCK_MONOTONIC, &v->t_exits);
+		} else if (regs.rbx == STAGE_EXITS_END) {
+			struct timespec t1;
+
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (v->nr_rounds < (int)(sizeof(v->rounds) / sizeof(v->rounds[0]))) {
+				v->rounds[v->nr_rounds].ns_per_exit =
+					((t1.tv_sec - v->t_exits.tv_sec) * 1e9 +
+					 (t1.tv_nsec - v->t_exits.tv_nsec)) / opt.iters;
+				v->rounds[v->nr_rounds].registered = v->registered;
+				v->nr_rounds++;
+			}
+			/* Alternate registered and unregistered rounds. */
+			if (opt.toggle_register)
+				toggle_registration(v);
+		}
 		if (regs.rbx >= STAGE_NR) {
 			out("guest-error vcpu=%d bad stage %llu\n", v->idx,
 			    (unsigned long long)regs.rbx);
@@ -1038,6 +1080,8 @@ static void usage(FILE *f)
 		"      --cs-flags FLAGS  cs: PVSCHED_CS_* flags to set (8 = PREEMPT_DISABLED)\n"
 		"      --policy P --nice N --rt-prio N   prio: the guest's request\n"
 		"      --exit-kind pio|cpuid             exits: kind of VM exit (pio)\n"
+		"      --rounds N        exits: rounds of --iters exits (1)\n"
+		"      --toggle-register exits: alternate unregistered/registered rounds\n"
 		"      --cs-boost P/V --intr-boost P/V --max-boost-us N --throttle-us N --debug N\n"
 		"                        SET_PARAMS before registering (P: normal|rr|fifo)\n"
 		"      --name NAME       SET_NAME\n"
@@ -1053,7 +1097,7 @@ enum {
 	O_NOREG = 256, O_MS, O_AFTER, O_ITERS, O_PERIOD, O_WAKE, O_IRQCS, O_IRQSPIN,
 	O_CSFLAGS, O_POLICY, O_NICE, O_RTPRIO, O_EXITKIND, O_CSBOOST, O_INTRBOOST,
 	O_MAXBOOST, O_THROTTLE, O_DEBUG, O_NAME, O_SAMPLE, O_EXPECT, O_EXPECTNOT,
-	O_TIMEOUT, O_INFO,
+	O_TIMEOUT, O_INFO, O_ROUNDS, O_TOGGLE,
 };
 
 int main(int argc, char **argv)
@@ -1072,6 +1116,7 @@ int main(int argc, char **argv)
 		{ "name", 1, 0, O_NAME },	{ "sample-us", 1, 0, O_SAMPLE },
 		{ "expect", 1, 0, O_EXPECT },	{ "expect-not", 1, 0, O_EXPECTNOT },
 		{ "timeout", 1, 0, O_TIMEOUT },	{ "info", 0, 0, O_INFO },
+		{ "rounds", 1, 0, O_ROUNDS },	{ "toggle-register", 0, 0, O_TOGGLE },
 		{ "quiet", 0, 0, 'q' },		{ "help", 0, 0, 'h' },
 		{ 0 },
 	};
@@ -1136,6 +1181,8 @@ int main(int argc, char **argv)
 			break;
 		case O_TIMEOUT: opt.timeout_s = atol(optarg); break;
 		case O_INFO: info_only = true; break;
+		case O_ROUNDS: opt.rounds = atol(optarg); break;
+		case O_TOGGLE: opt.toggle_register = true; break;
 		default:
 			goto bad;
 		}
@@ -1175,7 +1222,8 @@ int main(int argc, char **argv)
 	}
 	if (opt.ms < 0)
 		opt.ms = 200;
-	if (opt.nr_vcpus < 1 || opt.nr_vcpus > GUEST_MAX_VCPUS || opt.iters < 1)
+	if (opt.nr_vcpus < 1 || opt.nr_vcpus > GUEST_MAX_VCPUS || opt.iters < 1 ||
+	    opt.rounds < 1 || opt.rounds > 1024 || (opt.toggle_register && !opt.reg))
 		goto bad;
 
 	signal(SIGTERM, on_signal);
@@ -1218,10 +1266,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < opt.nr_vcpus; i++) {
 		out("vcpu vcpu=%d tid=%d pid=%d prog=%s\n", i, vcpus[i].tid, getpid(),
 		    opt.prog_name);
-		if (pv_fd >= 0)
+		if (pv_fd >= 0 && !opt.toggle_register)
 			register_vcpu(&vcpus[i]);
 	}
-	if (pv_fd >= 0)
+	if (pv_fd >= 0 && !opt.toggle_register)
 		snapshot("start");
 	if (opt.prog != PROG_EXITS)
 		pthread_create(&sampler_thread, NULL, sampler, NULL);
@@ -1237,7 +1285,7 @@ int main(int argc, char **argv)
 		pthread_join(sampler_thread, NULL);
 		print_samples();
 	}
-	if (opt.reg)
+	if (opt.reg && !opt.toggle_register)
 		snapshot("end");
 	if (opt.prog == PROG_INJECT || (opt.prog == PROG_HALT && opt.wake == WAKE_EXTERNAL))
 		out("msi sent=%ld blocked=%ld\n", msis_sent, msis_blocked);
@@ -1248,13 +1296,12 @@ int main(int argc, char **argv)
 			out("guest vcpu=%d interrupts=%u nmis=%u\n", i, v->mb[MB_COUNT / 4],
 			    v->mb[MB_NMIS / 4]);
 		if (opt.prog == PROG_EXITS && !v->failed) {
-			double ns = (v->t_exits[1].tv_sec - v->t_exits[0].tv_sec) * 1e9 +
-				    (v->t_exits[1].tv_nsec - v->t_exits[0].tv_nsec);
-
-			out("exits vcpu=%d kind=%s n=%ld ns=%.0f ns_per_exit=%.1f exits_per_sec=%.0f "
-			    "registered=%d\n",
-			    i, opt.exit_kind == EXIT_KIND_CPUID ? "cpuid" : "pio", opt.iters, ns,
-			    ns / opt.iters, opt.iters / (ns / 1e9), pv_fd >= 0);
+			for (int r = 0; r < v->nr_rounds; r++)
+				out("exits vcpu=%d round=%d kind=%s n=%ld ns_per_exit=%.1f "
+				    "exits_per_sec=%.0f registered=%d\n",
+				    i, r, opt.exit_kind == EXIT_KIND_CPUID ? "cpuid" : "pio",
+				    opt.iters, v->rounds[r].ns_per_exit,
+				    1e9 / v->rounds[r].ns_per_exit, v->rounds[r].registered);
 		}
 		if (v->failed)
 			ok = false;

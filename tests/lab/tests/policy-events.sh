@@ -90,5 +90,11 @@ assert_eq "idle: samples at rr/6" "$(sampled "$L" 0 idle rr/6)" 0
 assert_eq "idle: trace pvsched_boost" "$(trace_count idle pvsched_boost)" 0
 assert_ge "idle: GET_STATS exits" "$(kv "$L" '^stats vcpu=0 at=end' exits)" 10
 
+# Event-to-effective delay (pvsched_apply), for the record; not asserted.
+apply_delays "$LAB_OUT"/*.trace | tee "$LAB_OUT/apply-delays.txt"
+for t in halt inject cs; do
+	echo "$t: $(apply_delays "$LAB_OUT/$t.trace" | tr '\n' ';')"
+done | tee -a "$LAB_OUT/apply-delays.txt"
+
 lab_unload_pvsched
 lab_check_dmesg
