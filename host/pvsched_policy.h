@@ -35,7 +35,9 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <asm/barrier.h>
+/* Barriers of the seq protocol (uapi header): pair guest wmb/host rmb. */
 #define pvsched_rmb() smp_rmb()
+/* Host-area writer: pairs with the guest's read barriers. */
 #define pvsched_wmb() smp_wmb()
 #define PVSCHED_READ(x) READ_ONCE(x)
 #define PVSCHED_WRITE(x, v) WRITE_ONCE(x, v)
