@@ -6,10 +6,10 @@
 #   loaded        pvsched.ko loaded, the VM not registered
 #   registered    the VM's vCPU registered (asking for nothing)
 # all in this one L1 boot.  Each repetition (PVSCHED_BENCH_REPS, 4) runs the
-# VMM once without the module (PVSCHED_BENCH_ROUNDS rounds, 4) and, after
+# VMM once without the module (PVSCHED_BENCH_ROUNDS rounds, 6) and, after
 # insmod, once with --toggle-register (2 x rounds, alternating unregistered
 # and registered rounds in the same VM, so those two are interleaved within
-# milliseconds); each round is PVSCHED_BENCH_EXITS exits (1000), for two
+# milliseconds); each round is PVSCHED_BENCH_EXITS exits (500), for two
 # kinds of exit:
 #   cpuid   handled inside KVM (kvm_exit/kvm_entry probes only)
 #   pio     an out to a port, returned to the VMM (a full userspace round trip)
@@ -23,8 +23,8 @@
 . "$PVSCHED_SRC/tests/vmm/lab-helpers.sh"
 
 REPS=${PVSCHED_BENCH_REPS:-4}
-ROUNDS=${PVSCHED_BENCH_ROUNDS:-4}
-EXITS=${PVSCHED_BENCH_EXITS:-1000}
+ROUNDS=${PVSCHED_BENCH_ROUNDS:-6}
+EXITS=${PVSCHED_BENCH_EXITS:-500}
 KINDS=${PVSCHED_BENCH_KINDS:-"cpuid pio"}
 CONFIGS="absent loaded registered"
 RAW=$LAB_OUT/exit-cost.raw
