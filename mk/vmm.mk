@@ -7,6 +7,9 @@
 #   make vmm          build tests/vmm/pvsched-vmm
 #   make bench-exit-cost   run the per-VM-exit cost benchmark in the lab
 
+# Whatever the including Makefile's default goal is, it is not "vmm".
+vmm_default_goal_ := $(.DEFAULT_GOAL)
+
 VMM_DIR_ := $(TOP)/tests/vmm
 VMM_BIN := $(VMM_DIR_)/pvsched-vmm
 VMM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread
@@ -37,3 +40,5 @@ lab lab-one check-lab: vmm
 
 bench-exit-cost: modules vmm
 	$(TOP)/tests/bench/exit-cost
+
+.DEFAULT_GOAL := $(vmm_default_goal_)
