@@ -379,12 +379,12 @@ static void print_stats(struct vcpu *v, const char *at)
 	fmt_attr(cur, sizeof(cur), s.cur_policy, attr_val(s.cur_policy, s.cur_nice, s.cur_rt_prio));
 	fmt_attr(base, sizeof(base), s.base_policy,
 		 attr_val(s.base_policy, s.base_nice, s.base_rt_prio));
-	out("stats vcpu=%d at=%s tid=%u state=%u vcpu_status=0x%x cur=%s base=%s exits=%llu "
+	out("stats vcpu=%d at=%s t=%.6f tid=%u state=%u vcpu_status=0x%x cur=%s base=%s exits=%llu "
 	    "entries=%llu halts=%llu injections=%llu boost_cs=%llu boost_prio=%llu "
 	    "boost_halt=%llu boost_intr=%llu unboosts=%llu throttles=%llu boosted_ns=%llu "
 	    "throttled_ns=%llu torn_reads=%llu guest_clamped=%llu guest_refused=%llu "
 	    "guest_invalid=%llu apply_direct=%llu apply_deferred=%llu apply_errors=%llu\n",
-	    v->idx, at, s.tid, s.state, s.vcpu_status, cur, base,
+	    v->idx, at, now_ns() / 1e9, s.tid, s.state, s.vcpu_status, cur, base,
 	    (unsigned long long)s.exits, (unsigned long long)s.entries,
 	    (unsigned long long)s.halts, (unsigned long long)s.injections,
 	    (unsigned long long)s.boosts[PVSCHED_REASON_CRIT_SECTION],

@@ -76,8 +76,11 @@ measure() {
 		$(grep -E '^stats vcpu=0 at=signal' "$L" | head -n1 | tr ' ' '\n' | sed -n 's/^throttled_ns=//p')))
 	BOOST_NS=$(($(kv "$L" '^stats vcpu=0 at=signal' boosted_ns) -
 		$(grep -E '^stats vcpu=0 at=signal' "$L" | head -n1 | tr ' ' '\n' | sed -n 's/^boosted_ns=//p')))
-	lab_log "$name: boosted $((BOOST_NS / 1000000)) ms, throttled $((THR_NS / 1000000)) ms;" \
-		"hog ran $(((h1 - h0) * 100 / (THR_NS + 1))) % of the throttled time"
+	# Between the two GET_STATS (not the same window as the CPU times).
+	st0=$(grep -E '^stats vcpu=0 at=signal' "$L" | head -n1 | tr ' ' '\n' | sed -n 's/^t=//p')
+	st1=$(kv "$L" '^stats vcpu=0 at=signal' t)
+	lab_log "$name: GET_STATS over $(awk -v a="$st0" -v b="$st1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms:" \
+		"boosted_ns +$((BOOST_NS / 1000000)) ms, throttled_ns +$((THR_NS / 1000000)) ms"
 	lab_log "$name: hog ${SHARE} ppm of CPU $CPU (hog $(((h1 - h0) / 1000000)) ms, vCPU" \
 		"$(((v1 - v0) / 1000000)) ms), $THROTTLES throttles, $EXITS_PS exits/s" \
 		"over $(((t1 - t0) / 1000000)) ms"
