@@ -22,8 +22,11 @@ KDIR ?= $(shell \
 	else \
 		ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; \
 	fi)
-KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The package release (6.1.0-56-amd64), not kernel.release (6.1.192).
+KVER ?= $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
 export KDIR KVER
+
+.DEFAULT_GOAL := all
 
 BUILD := $(TOP)/build
 RESULTS := $(BUILD)/results

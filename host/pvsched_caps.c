@@ -12,7 +12,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/kernel.h>
-#include <linux/spinlock.h>
+#include <linux/seqlock.h>
 #include <linux/string.h>
 #include <linux/minmax.h>
 #include <linux/time64.h>
@@ -22,11 +22,12 @@
 #include "pvsched_caps.h"
 
 /*
- * Protects every parameter below: setters write under it, readers take a
- * consistent snapshot under it.  Irqsave so that pvsched_caps_get() works
- * from any context (probes, timers, hard IRQ).
+ * Protects every parameter below: setters write under the seqlock with
+ * interrupts off, readers retry until they copied a consistent snapshot
+ * without taking any lock, so pvsched_caps_get() works from any context
+ * (probes, timers, hard IRQ, under raw spinlocks).
  */
-static DEFINE_SPINLOCK(pvsched_caps_lock);
+static DEFINE_SEQLOCK(pvsched_caps_lock);
 
 static unsigned int max_policy = SCHED_FIFO;
 static unsigned int max_rt_prio = 49;
@@ -90,9 +91,9 @@ static int boost_policy_set(const char *val, const struct kernel_param *kp)
 		 pvsched_policy_rank(policy) < 0)
 		return -EINVAL;
 
-	spin_lock_irq(&pvsched_caps_lock);
+	write_seqlock_irq(&pvsched_caps_lock);
 	*(unsigned int *)kp->arg = policy;
-	spin_unlock_irq(&pvsched_caps_lock);
+	write_sequnlock_irq(&pvsched_caps_lock);
 	return 0;
 }
 
@@ -125,9 +126,9 @@ static int bounded_set(const char *val, const struct kernel_param *kp)
 	if (n < bp->min || n > bp->max)
 		return -EINVAL;
 
-	spin_lock_irq(&pvsched_caps_lock);
+	write_seqlock_irq(&pvsched_caps_lock);
 	*bp->val = n;
-	spin_unlock_irq(&pvsched_caps_lock);
+	write_sequnlock_irq(&pvsched_caps_lock);
 	return 0;
 }
 
@@ -178,11 +179,8 @@ PVSCHED_BOUNDED_PARAM(default_max_boost_us, 1, 10000000,
 PVSCHED_BOUNDED_PARAM(default_throttle_us, 1, 10000000,
 		      "Throttle window of a new VM session, in microseconds (default 10000)");
 
-void pvsched_caps_get(struct pvsched_caps *caps)
+static void read_caps(struct pvsched_caps *caps)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&pvsched_caps_lock, flags);
 	caps->max_policy = max_policy;
 	caps->max_rt_prio = max_rt_prio;
 	caps->min_nice = min_nice;
@@ -190,7 +188,16 @@ void pvsched_caps_get(struct pvsched_caps *caps)
 	caps->max_vms = max_vms;
 	caps->max_boost_cap_ns = (u64)max_boost_cap_us * NSEC_PER_USEC;
 	caps->min_throttle_ns = (u64)min_throttle_us * NSEC_PER_USEC;
-	spin_unlock_irqrestore(&pvsched_caps_lock, flags);
+}
+
+void pvsched_caps_get(struct pvsched_caps *caps)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&pvsched_caps_lock);
+		read_caps(caps);
+	} while (read_seqretry(&pvsched_caps_lock, seq));
 }
 
 /*
@@ -204,19 +211,16 @@ void pvsched_params_default(struct pvsched_params *params)
 {
 	unsigned int policy, prio, boost_us, throttle_us;
 	struct pvsched_caps caps;
-	unsigned long flags;
+	unsigned int seq;
 
-	spin_lock_irqsave(&pvsched_caps_lock, flags);
-	caps.max_policy = max_policy;
-	caps.max_rt_prio = max_rt_prio;
-	caps.min_nice = min_nice;
-	caps.max_boost_cap_ns = (u64)max_boost_cap_us * NSEC_PER_USEC;
-	caps.min_throttle_ns = (u64)min_throttle_us * NSEC_PER_USEC;
-	policy = default_boost_policy;
-	prio = default_boost_prio;
-	boost_us = default_max_boost_us;
-	throttle_us = default_throttle_us;
-	spin_unlock_irqrestore(&pvsched_caps_lock, flags);
+	do {
+		seq = read_seqbegin(&pvsched_caps_lock);
+		read_caps(&caps);
+		policy = default_boost_policy;
+		prio = default_boost_prio;
+		boost_us = default_max_boost_us;
+		throttle_us = default_throttle_us;
+	} while (read_seqretry(&pvsched_caps_lock, seq));
 
 	if (pvsched_policy_rank(policy) > pvsched_policy_rank(caps.max_policy))
 		policy = caps.max_policy;

@@ -36,7 +36,9 @@
  *   nr_vcpus=<vCPUs registered>
  *   pinned_pages=<n>
  *
- * pinned_pages: one decimal number, the shared-memory pages pinned now.
+ * pinned_pages: one decimal number, the shared-memory page pins held now:
+ * one per registered vCPU (two slots in one page count twice), 0 when no
+ * vCPU is registered.  GET_INFO's pinned_pages is the same number.
  */
 
 #include <linux/module.h>

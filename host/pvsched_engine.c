@@ -21,9 +21,11 @@
  *   new_policy new_prio new_nice; reason is one of crit_section,
  *   task_prio, halt, intr (PVSCHED_REASON_*).
  * Kernel log: exactly one line per attach,
- *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit ...)"
- *   listing what attached, and "pvsched: detached tracepoint family ..."
- *   when kvm goes.
+ *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit
+ *   kvm_inj_virq kvm_vcpu_wakeup kvm_vcpu_halt)" listing what attached;
+ *   "pvsched: detached tracepoint family stock (kvm going)" when kvm goes
+ *   ("(pvsched going)" at rmmod pvsched); "pvsched: kvm not loaded:
+ *   waiting for it to attach" at load without kvm.
  * debugfs (<debugfs>/pvsched/ from the control plane):
  *   tracepoints  one line per event: "<name> attached" or "<name> missing"
  *                (kvm_entry, kvm_exit, kvm_inj_virq, kvm_vcpu_wakeup,
@@ -163,32 +165,32 @@ static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
 		sa->sched_nice = a->nice;
 }
 
-/*
- * Make pol.cur effective on the thread.  Called with e->lock held, from
- * the vCPU thread (direct) or the worker (deferred); never from hard IRQ.
- */
-static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
+/* The kernel call that gives @e->task @want (currently at @cur). */
+static int set_attr(struct pvsched_engine_vcpu *e,
+		    const struct pvsched_attr *want,
+		    const struct pvsched_attr *cur)
+{
+	struct sched_attr sa;
+
+	if (pvsched_attr_eq(want, &e->pol.base))
+		return sched_setattr_nocheck(e->task, &e->base_attr);
+	if (want->policy == SCHED_NORMAL && cur->policy == SCHED_NORMAL) {
+		set_user_nice(e->task, want->nice);
+		return 0;
+	}
+	attr_to_sched_attr(e, want, &sa);
+	return sched_setattr_nocheck(e->task, &sa);
+}
+
+/* Trace and count one apply of @want; e->lock held. */
+static void account_apply(struct pvsched_engine_vcpu *e,
+			  const struct pvsched_attr *want, int ret,
+			  bool deferred)
 {
 	struct pvsched_vcpu *v = to_vcpu(e);
-	const struct pvsched_attr *want = &e->pol.cur;
-	struct sched_attr sa;
-	u64 delay;
-	int ret;
+	u64 delay = ktime_get_ns() - e->event_ns;
 
 	lockdep_assert_held(&e->lock);
-	if (pvsched_attr_eq(&e->applied, want))
-		return;
-	if (pvsched_attr_eq(want, &e->pol.base)) {
-		ret = sched_setattr_nocheck(e->task, &e->base_attr);
-	} else if (want->policy == SCHED_NORMAL &&
-		   e->applied.policy == SCHED_NORMAL) {
-		set_user_nice(e->task, want->nice);
-		ret = 0;
-	} else {
-		attr_to_sched_attr(e, want, &sa);
-		ret = sched_setattr_nocheck(e->task, &sa);
-	}
-	delay = ktime_get_ns() - e->event_ns;
 	trace_pvsched_apply(v->vm->id, v->vcpu_id, v->tid, deferred, delay,
 			    want, ret);
 	if (ret) {
@@ -211,15 +213,52 @@ static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
 	}
 }
 
+/*
+ * Make pol.cur effective on the thread.  Called with e->lock held, from
+ * the vCPU thread (direct) or the worker (deferred); never from hard IRQ.
+ * Only where sched_setattr_nocheck() cannot sleep (6.1.50+).
+ */
+static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
+{
+	const struct pvsched_attr want = e->pol.cur;
+
+	lockdep_assert_held(&e->lock);
+	if (pvsched_attr_eq(&e->applied, &want))
+		return;
+	account_apply(e, &want, set_attr(e, &want, &e->applied), deferred);
+}
+
 static void apply_work_fn(struct kthread_work *work)
 {
 	struct pvsched_engine_vcpu *e =
 		container_of(work, struct pvsched_engine_vcpu, work);
+	struct pvsched_attr want, cur;
 	unsigned long flags;
+	bool stopping;
+	int ret;
 
+	if (PVSCHED_SETATTR_ATOMIC_OK) {
+		raw_spin_lock_irqsave(&e->lock, flags);
+		if (!e->stopping)
+			apply_locked(e, true);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		return;
+	}
+	/*
+	 * Before 6.1.50 sched_setattr_nocheck() may sleep: call it unlocked.
+	 * Only this worker applies on those kernels, so applies stay
+	 * serialised; a decision made meanwhile queues the work again.
+	 */
 	raw_spin_lock_irqsave(&e->lock, flags);
-	if (!e->stopping)
-		apply_locked(e, true);
+	want = e->pol.cur;
+	cur = e->applied;
+	stopping = e->stopping;
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (stopping || pvsched_attr_eq(&want, &cur))
+		return;
+	ret = set_attr(e, &want, &cur);
+	raw_spin_lock_irqsave(&e->lock, flags);
+	account_apply(e, &want, ret, true);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 

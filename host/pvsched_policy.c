@@ -268,6 +268,7 @@ void pvsched_policy_init(struct pvsched_policy *p,
 		.status = PVSCHED_VCPU_STATUS_VMEXITED,
 		.now_last = now,
 		.acct_last = now,
+		.unboost_at = now,
 	};
 }
 
@@ -283,10 +284,10 @@ static void account(struct pvsched_policy *p, u64 now)
 	p->acct_last = now;
 }
 
-/* Continuous boost used so far, counting only time not halted. */
+/* Boost budget used so far, counting only time boosted and not halted. */
 static u64 boost_used(const struct pvsched_policy *p, u64 now)
 {
-	if (p->halted)
+	if (p->halted || p->state != PVSCHED_STATE_BOOSTED)
 		return p->boost_run_ns;
 	return add_sat(p->boost_run_ns, now - p->run_since);
 }
@@ -319,6 +320,9 @@ static void set_target(struct pvsched_policy *p,
 {
 	if (pvsched_attr_cmp(target, &p->base) <= 0) {
 		if (p->state == PVSCHED_STATE_BOOSTED) {
+			/* keep what was used: see the boost start below */
+			p->boost_run_ns = boost_used(p, now);
+			p->unboost_at = now;
 			p->state = PVSCHED_STATE_IDLE;
 			p->cnt.unboosts++;
 			d->trace |= PVSCHED_TR_UNBOOST;
@@ -328,8 +332,19 @@ static void set_target(struct pvsched_policy *p,
 		return;
 	}
 	if (p->state != PVSCHED_STATE_BOOSTED) {
+		/*
+		 * "Continuous" boost with a leaky budget: time spent at base
+		 * since the last unboost pays back the boost used before it,
+		 * one ns for one ns.  A guest that drops its request at every
+		 * other exit to dodge the throttle keeps its budget unless it
+		 * spends at least as long at base as boosted, so toggling
+		 * buys no more than the throttle already allows.
+		 */
+		u64 idle = now - p->unboost_at;
+
+		p->boost_run_ns = p->boost_run_ns > idle ?
+					  p->boost_run_ns - idle : 0;
 		p->state = PVSCHED_STATE_BOOSTED;
-		p->boost_run_ns = 0;
 		p->run_since = now;
 		p->cnt.boosts[reason]++;
 		d->trace |= PVSCHED_TR_BOOST;
@@ -455,6 +470,9 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		d->reason = p->reason;
 		p->state = PVSCHED_STATE_THROTTLED;
 		p->throttle_until = add_sat(now, pvsched_policy_throttle_ns(lim));
+		/* the throttle window pays the whole budget back */
+		p->boost_run_ns = 0;
+		p->unboost_at = now;
 		p->cur = p->base;
 		p->cnt.throttles++;
 		d->trace |= PVSCHED_TR_THROTTLE;

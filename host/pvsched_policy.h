@@ -26,7 +26,9 @@
  *   TIMER    the deadline armed by a previous decision expired.
  *   Throttle: boosted (and running) for max_boost_ns in a row -> back to
  *   base for throttle_ns, boost requests ignored meanwhile; then the last
- *   guest request is evaluated again.
+ *   guest request is evaluated again.  "In a row" tolerates short gaps:
+ *   time at base pays back boost time one for one (a leaky budget), so a
+ *   guest cannot dodge the throttle by dropping its request now and then.
  */
 #ifndef _PVSCHED_POLICY_H
 #define _PVSCHED_POLICY_H
@@ -155,6 +157,7 @@ struct pvsched_policy {
 	u64 acct_last; /* boosted/throttled time accounted up to here */
 	u64 boost_run_ns; /* continuous boost used before run_since */
 	u64 run_since; /* boosted and running since (valid !halted) */
+	u64 unboost_at; /* last return to base (unboost or throttle) */
 	u64 throttle_until;
 	struct pvsched_policy_counters cnt;
 };

@@ -17,3 +17,5 @@ $(ENGINE_BUILD)/pvsched-engine-reg: $(TOP)/tests/engine/pvsched-engine-reg.c \
 	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -I$(TOP)/uapi -o $@ $<
 
 lab lab-one check-lab: engine-tests
+# The hook of mk/debug.mk (check-debug builds it before L1 boots).
+lab-prereqs: engine-tests

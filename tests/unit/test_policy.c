@@ -590,6 +590,41 @@ static void t_throttle_accounting(void)
 	UT_EQU(d.deadline, 46 * MS);
 }
 
+/*
+ * Toggling the request at every other exit does not dodge the throttle:
+ * time at base only pays back as much boost time as it lasts.
+ */
+static int toggle_run(uint64_t on_ms, uint64_t off_ms, uint64_t total_ms)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	uint64_t t = 0;
+
+	pvsched_policy_init(&p, &base, 0);
+	while (t < total_ms * MS) {
+		guest_set(&ga, CS, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, t, &d);
+		t += on_ms * MS;
+		guest_set(&ga, 0, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, t, &d);
+		t += off_ms * MS;
+	}
+	return (int)p.cnt.throttles;
+}
+
+static void t_toggle_no_dodge(void)
+{
+	/* 3 ms on, 1 ms off: +2 ms of budget a cycle, 20 ms after 10 */
+	UT_CHECK(toggle_run(3, 1, 100) >= 1);
+	/* 1 ms on, 2 ms off: a well-behaved pattern is never throttled */
+	UT_EQ(toggle_run(1, 2, 1000), 0);
+	/* on as long as off: the budget never grows */
+	UT_EQ(toggle_run(5, 5, 1000), 0);
+}
+
 static void t_hostile_clock(void)
 {
 	struct pvsched_policy_limits l = def_limits();
@@ -750,6 +785,7 @@ int main(void)
 	ut_run("scenarios", t_scenarios);
 	ut_run("counters", t_counters);
 	ut_run("throttle-accounting", t_throttle_accounting);
+	ut_run("toggle-no-dodge", t_toggle_no_dodge);
 	ut_run("hostile-clock", t_hostile_clock);
 	ut_run("torn-events", t_torn_events);
 	ut_run("bases-and-caps", t_bases);

@@ -9,6 +9,9 @@
 # lab-timeout: 900
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
+# Pass-through settings are in lab.env but not exported by l1-stage2.sh.
+# shellcheck disable=SC1090
+. <(grep '^PVSCHED_FUZZ_' "$LAB_OUT/lab.env" || true)
 
 prog=$PVSCHED_SRC/build/ctl/pvsched-fuzz
 [[ -x $prog ]] || lab_fail "$prog not built (make ctl-tests)"
