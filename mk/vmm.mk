@@ -36,7 +36,7 @@ vmm-clean:
 clean: vmm-clean
 
 # Lab tests run the VMM: build it before any of them boots L1.
-lab lab-one check-lab: vmm
+lab lab-one check-lab lab-prereqs: vmm
 
 bench-exit-cost: modules vmm
 	$(TOP)/tests/bench/exit-cost
