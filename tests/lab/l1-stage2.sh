@@ -48,6 +48,13 @@ if [[ "$(uname -r)" != "$LAB_KVER" ]]; then
 	finish 1
 fi
 
+# A kernel that is not installed on the build machine (the debug kernel)
+# brings its modules in LAB_MODULES_ROOT/lib/modules: make modprobe find them.
+if [[ -n ${LAB_MODULES_ROOT:-} ]]; then
+	mount --bind "$LAB_MODULES_ROOT/lib/modules" /lib/modules ||
+		{ say "cannot bind-mount $LAB_MODULES_ROOT/lib/modules"; finish 1; }
+fi
+
 # KVM on the emulated AMD CPU (TCG's -cpu max has svm + npt).
 for m in irqbypass kvm ccp kvm_amd; do
 	modprobe "$m" || say "modprobe $m failed"
