@@ -39,3 +39,12 @@ ifneq ($(PVSCHED_DEBUG_KERNEL),0)
 CHECK_SUITES += check-debug
 endif
 endif
+
+# The hostile-guest VMM for the hostile-* lab tests (tests/hostile/).
+HOSTILE_BIN := $(BUILD)/hostile/pvsched-hostile
+.PHONY: hostile-tool
+hostile-tool: $(HOSTILE_BIN)
+lab-prereqs: hostile-tool
+$(HOSTILE_BIN): $(TOP)/tests/hostile/pvsched-hostile.c $(TOP)/uapi/linux/pvsched.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
