@@ -6,7 +6,7 @@
 # throttle 20 ms:
 #   cs-forever  every critical-section flag set once and never cleared
 #   toggle      the flags word flipped as fast as a CPU (CPU 0) can
-# The hog's share of CPU 1 is measured from its utime+stime.  With the
+# The hog's share of CPU 1 is hog / (hog + vCPU thread) CPU time.  With the
 # throttle it should keep about throttle/(max_boost+throttle)/2 = 25% (half
 # of each throttle window); without it, an RR vCPU spinning forever would
 # leave it only the kernel's RT-throttling 5%.  Bound asserted: >= 10%.
@@ -22,26 +22,35 @@ hostile_setup
 taskset -c 1 sh -c 'while :; do :; done' &
 hog=$!
 trap 'kill $hog 2>/dev/null' EXIT
-hz=$(getconf CLK_TCK)
 
-# share NAME ARGS...: run pvsched-hostile for SECS (the -t value, last
-# argument pair) and print the hog's share of CPU 1 in percent.
+# runtime_ns PID [TID]: time spent on a CPU (schedstat, first field).
+runtime_ns() {
+	local f=/proc/$1/schedstat
+	[[ -n ${2:-} ]] && f=/proc/$1/task/$2/schedstat
+	awk '{ print $1 }' "$f"
+}
+
+# share NAME SECS ARGS...: run pvsched-hostile ARGS for SECS and print the
+# hog's share of CPU 1 in percent: hog / (hog + vCPU thread) CPU time over
+# the middle of the run (a ratio of CPU times: L0's load does not skew it).
 share() {
-	local name=$1 secs=$2 t0 t1 w0 w1
+	local name=$1 secs=$2 pid tid h0 h1 v0 v1 i rc=0
 	shift 2
 	"$HOSTILE" "$@" -t "$secs" >"$LAB_OUT/$name.out" 2>&1 &
-	local pid=$!
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^vcpu0.tid=' "$LAB_OUT/$name.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	tid=$(hostile_val "$LAB_OUT/$name.out" vcpu0.tid)
 	sleep 1 # registration and the first boost
-	t0=$(hostile_cpu_ticks "$hog")
-	w0=$(date +%s%N)
-	sleep $((secs - 2))
-	t1=$(hostile_cpu_ticks "$hog")
-	w1=$(date +%s%N)
-	local rc=0
+	h0=$(runtime_ns "$hog") v0=$(runtime_ns "$pid" "$tid")
+	sleep $((secs - 3))
+	h1=$(runtime_ns "$hog") v1=$(runtime_ns "$pid" "$tid")
 	wait "$pid" || rc=$?
 	hostile_check "$name" "$rc" >&2
-	awk -v t=$((t1 - t0)) -v hz="$hz" -v ns=$((w1 - w0)) \
-		'BEGIN { printf "%.1f", 100 * t / hz / (ns / 1e9) }'
+	awk -v h=$((h1 - h0)) -v v=$((v1 - v0)) \
+		'BEGIN { printf "%.1f", h + v > 0 ? 100 * h / (h + v) : 0 }'
 }
 
 base=$(share baseline 8 -N -g spin -c 1 -w 0)
