@@ -21,7 +21,9 @@
  *               idle        nothing (all-zero guest area)
  *               random      random 8-byte stores over the whole region
  *                           (header, every slot's header, guest and host
- *                           areas), as fast as possible
+ *                           areas), as fast as possible; every other store
+ *                           is two small values (0..7, -128..127) so that
+ *                           valid policies and near-range values show up
  *               toggle      flip the critical-section flags word as fast as
  *                           possible
  *               cs-forever  set every critical-section flag once and keep it
@@ -425,9 +427,19 @@ static void *writer_main(void *arg)
 			for (n = 0; n < 4096; n++) {
 				uint64_t r = xorshift(&seed);
 				size_t off = (r >> 32) % (region_size / 8) * 8;
+				uint64_t v = xorshift(&seed);
 
-				__atomic_store_n((uint64_t *)(region + off),
-						 xorshift(&seed), __ATOMIC_RELAXED);
+				/*
+				 * Every other store: two small 32-bit values
+				 * (0..7 and -128..127), so that valid policy
+				 * numbers, odd/even seq and near-range nice
+				 * and rt_prio show up, not only garbage.
+				 */
+				if (r & 1)
+					v = (v & 7) | ((uint64_t)(uint32_t)
+						((int32_t)(v >> 32 & 0xff) - 128) << 32);
+				__atomic_store_n((uint64_t *)(region + off), v,
+						 __ATOMIC_RELAXED);
 			}
 			writes += 4096;
 		}
