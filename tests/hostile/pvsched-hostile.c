@@ -51,7 +51,11 @@
  *   -R          run the sampler (and a writer that sleeps: idle, well,
  *               bad-prio) at SCHED_FIFO 90, above any boost, so that a
  *               boosted vCPU thread on the same CPU cannot starve them
+ *   -S PID      measure the CPU share PID (a hog on the vCPUs' CPU) keeps
+ *               against vCPU 0's thread: hog / (hog + vCPU) CPU time from
+ *               schedstat, over the run minus its first second
  *   -q          no per-vCPU stats
+ * SIGTERM or SIGINT end the run early, with the full report.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,6 +122,7 @@ static struct {
 	unsigned int pol, prio;
 	int nice;
 	unsigned long boost_us, throttle_us;
+	int hog_pid;
 } opt = {
 	.mode = "idle", .guest = "io", .nvcpus = 1, .secs = 5,
 	.vcpu_cpu = -1, .writer_cpu = -1, .sample_us = 200,
@@ -179,6 +184,29 @@ static void make_rt(void)
 static void on_signal(int sig)
 {
 	(void)sig;
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* First field of /proc/PID/schedstat: ns spent on a CPU; 0 if unreadable. */
+static uint64_t runtime_ns(int pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
 }
 
 static void *vcpu_main(void *arg)
@@ -618,10 +646,12 @@ int main(int argc, char **argv)
 {
 	pthread_t writer, sampler;
 	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t hog0 = 0, hog1 = 0, vcpu0 = 0, vcpu1 = 0;
+	sigset_t term;
 	uint64_t t0;
 	int c, i, sane = 1;
 
-	while ((c = getopt(argc, argv, "m:n:g:t:c:w:s:I:P:Hp:b:NRqh")) != -1) {
+	while ((c = getopt(argc, argv, "m:n:g:t:c:w:s:I:P:Hp:b:NRS:qh")) != -1) {
 		switch (c) {
 		case 'm': opt.mode = optarg; break;
 		case 'n': opt.nvcpus = atoi(optarg); break;
@@ -655,6 +685,7 @@ int main(int argc, char **argv)
 			break;
 		case 'N': opt.no_register = 1; break;
 		case 'R': opt.rt_threads = 1; break;
+		case 'S': opt.hog_pid = atoi(optarg); break;
 		case 'q': opt.quiet = 1; break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of %s.c\n",
@@ -667,6 +698,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Only the main thread takes SIGTERM/SIGINT (its sleep ends early). */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
 
 	setup_vm();
 	setup_region();
@@ -686,7 +725,18 @@ int main(int argc, char **argv)
 	if (pthread_create(&sampler, NULL, sampler_main, NULL) ||
 	    pthread_create(&writer, NULL, writer_main, NULL))
 		die("pthread_create");
-	sleep_us((long)(opt.secs * 1e6));
+	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+	if (opt.hog_pid && opt.secs > 1) {
+		sleep_us(1000000);
+		hog0 = runtime_ns(opt.hog_pid);
+		vcpu0 = runtime_ns(vcpus[0].tid);
+	}
+	while (!stop && now_ns() - t0 < (uint64_t)(opt.secs * 1e9))
+		sleep_us(10000);
+	if (opt.hog_pid) {
+		hog1 = runtime_ns(opt.hog_pid);
+		vcpu1 = runtime_ns(vcpus[0].tid);
+	}
 	stop = 1;
 	pthread_join(writer, NULL);
 	pthread_join(sampler, NULL);
@@ -699,6 +749,14 @@ int main(int argc, char **argv)
 	printf("mode=%s guest=%s vcpus=%d secs=%.2f\n", opt.mode, opt.guest,
 	       opt.nvcpus, (now_ns() - t0) / 1e9);
 	printf("writes=%lu\n", writes);
+	if (opt.hog_pid) {
+		uint64_t h = hog1 - hog0, v = vcpu1 - vcpu0;
+
+		printf("share.hog_ms=%llu share.vcpu_ms=%llu\n",
+		       (unsigned long long)h / 1000000, (unsigned long long)v / 1000000);
+		printf("share.hog_pct=%.1f\n",
+		       hog0 && hog1 && h + v ? 100.0 * h / (h + v) : -1.0);
+	}
 	if (!opt.no_register)
 		printf("caps.max_policy=%s caps.max_rt_prio=%u caps.min_nice=%d\n",
 		       policy_name(info.max_policy), info.max_rt_prio, info.min_nice);

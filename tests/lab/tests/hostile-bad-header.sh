@@ -6,7 +6,7 @@
 # region header (only the registered slots), so it must ignore all of it --
 # the guest's critical sections are boosted as usual, within the caps, and
 # nothing is logged as a kernel warning.
-# lab-timeout: 180
+# lab-timeout: 400
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../hostile/lib.sh

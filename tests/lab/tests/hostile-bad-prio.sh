@@ -8,7 +8,7 @@
 # uapi rules: DEADLINE refused, unknown policies ignored, the rest clamped
 # to the caps (max_policy=rr, max_rt_prio=10, min_nice=-5) -- never applied
 # beyond them (sampled), and each kind counted in GET_STATS.
-# lab-timeout: 180
+# lab-timeout: 400
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../hostile/lib.sh

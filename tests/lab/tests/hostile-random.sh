@@ -8,7 +8,7 @@
 # policy or priority beyond the admin caps (sampled with sched_getattr by
 # pvsched-hostile), must have actually read the garbage (torn reads, clamped
 # or invalid requests counted), and must keep boosting the other VM.
-# lab-timeout: 240
+# lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../hostile/lib.sh
@@ -17,12 +17,17 @@
 hostile_setup
 
 # The well-behaved VM: vCPU on CPU 1, its writer and sampler at FIFO 90.
-"$HOSTILE" -m well -g io -c 1 -w 1 -R -p "$HOSTILE_PARAMS" -t 12 \
+# It runs until SIGTERM (then it reports), so it spans the hostile run.
+"$HOSTILE" -m well -g io -c 1 -w 1 -R -p "$HOSTILE_PARAMS" -t 600 \
 	>"$LAB_OUT/well.out" 2>&1 &
 well=$!
-sleep 1
+for ((i = 0; i < 300; i++)); do
+	grep -q '^vcpu0.tid=' "$LAB_OUT/well.out" && break
+	sleep 0.1
+done
 # The hostile VM: 2 vCPUs and the writer on CPU 0.
 hostile_run random -m random -g io -n 2 -c 0 -w 0 -p "$HOSTILE_PARAMS" -t 10
+kill -TERM "$well"
 rc=0
 wait "$well" || rc=$?
 hostile_check well "$rc"

@@ -6,12 +6,13 @@
 # throttle 20 ms:
 #   cs-forever  every critical-section flag set once and never cleared
 #   toggle      the flags word flipped as fast as a CPU (CPU 0) can
-# The hog's share of CPU 1 is hog / (hog + vCPU thread) CPU time.  With the
+# The hog's share of CPU 1 is hog / (hog + vCPU thread) CPU time (a ratio
+# of CPU times, so L0's load does not skew it).  With the
 # throttle it should keep about throttle/(max_boost+throttle)/2 = 25% (half
 # of each throttle window); without it, an RR vCPU spinning forever would
 # leave it only the kernel's RT-throttling 5%.  Bound asserted: >= 10%.
 # The unregistered spinning guest (fair sharing, ~50%) is the reference.
-# lab-timeout: 240
+# lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../hostile/lib.sh
@@ -23,34 +24,14 @@ taskset -c 1 sh -c 'while :; do :; done' &
 hog=$!
 trap 'kill $hog 2>/dev/null' EXIT
 
-# runtime_ns PID [TID]: time spent on a CPU (schedstat, first field).
-runtime_ns() {
-	local f=/proc/$1/schedstat
-	[[ -n ${2:-} ]] && f=/proc/$1/task/$2/schedstat
-	awk '{ print $1 }' "$f"
-}
-
-# share NAME SECS ARGS...: run pvsched-hostile ARGS for SECS and print the
-# hog's share of CPU 1 in percent: hog / (hog + vCPU thread) CPU time over
-# the middle of the run (a ratio of CPU times: L0's load does not skew it).
+# share NAME SECS ARGS...: run pvsched-hostile ARGS for SECS with -S (it
+# measures hog / (hog + vCPU thread) CPU time itself, from schedstat, over
+# the run minus its first second) and print the hog's share in percent.
 share() {
-	local name=$1 secs=$2 pid tid h0 h1 v0 v1 i rc=0
+	local name=$1 secs=$2
 	shift 2
-	"$HOSTILE" "$@" -t "$secs" >"$LAB_OUT/$name.out" 2>&1 &
-	pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^vcpu0.tid=' "$LAB_OUT/$name.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	tid=$(hostile_val "$LAB_OUT/$name.out" vcpu0.tid)
-	sleep 1 # registration and the first boost
-	h0=$(runtime_ns "$hog") v0=$(runtime_ns "$pid" "$tid")
-	sleep $((secs - 3))
-	h1=$(runtime_ns "$hog") v1=$(runtime_ns "$pid" "$tid")
-	wait "$pid" || rc=$?
-	hostile_check "$name" "$rc" >&2
-	awk -v h=$((h1 - h0)) -v v=$((v1 - v0)) \
-		'BEGIN { printf "%.1f", h + v > 0 ? 100 * h / (h + v) : 0 }'
+	hostile_run "$name" "$@" -S "$hog" -t "$secs" >&2
+	hostile_val "$LAB_OUT/$name.out" share.hog_pct
 }
 
 base=$(share baseline 8 -N -g spin -c 1 -w 0)

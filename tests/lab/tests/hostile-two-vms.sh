@@ -8,7 +8,7 @@
 # critical sections are seen boosted, and with the hostile VM running at
 # least 80% as many as when alone.  Boost latency (critical section start
 # -> first boosted sched_getattr sample) is printed per phase, not asserted.
-# lab-timeout: 300
+# lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../hostile/lib.sh
@@ -27,10 +27,16 @@ well() {
 }
 
 alone=$(well alone)
-"$HOSTILE" -m random -g io -n 2 -c 0 -w 0 -p "$HOSTILE_PARAMS" -t 12 >"$LAB_OUT/hostile.out" 2>&1 &
+# The hostile VM runs until SIGTERM (then it reports), so it surely spans
+# the whole middle phase however slowly L1 runs.
+"$HOSTILE" -m random -g io -n 2 -c 0 -w 0 -p "$HOSTILE_PARAMS" -t 600 >"$LAB_OUT/hostile.out" 2>&1 &
 hostile=$!
-sleep 2
+for ((i = 0; i < 300; i++)); do
+	grep -q '^vcpu1.tid=' "$LAB_OUT/hostile.out" && break
+	sleep 0.1
+done
 beside=$(well beside-hostile)
+kill -TERM "$hostile"
 rc=0
 wait "$hostile" || rc=$?
 hostile_check hostile "$rc"
