@@ -17,7 +17,7 @@
 hostile_setup
 
 well() {
-	hostile_run "$1" -m well -g io -c 1 -w 1 -R -p "$HOSTILE_PARAMS" -t 8
+	hostile_run "$1" -m well -g io -c 1 -w 1 -R -p "$HOSTILE_PARAMS" -t 8 >&2
 	local out=$LAB_OUT/$1.out cs seen
 	cs=$(hostile_val "$out" well.critical_sections)
 	seen=$(hostile_val "$out" well.boosts_seen)
