@@ -30,7 +30,11 @@ mkdir -p /run/lock /run/lab
 hostname lab-l1 2>/dev/null
 
 # shellcheck source=/dev/null
+# set -a: every variable of lab.env (the harness's and the caller's other
+# LAB_* / PVSCHED_* settings) reaches the test.
+set -a
 . "$LAB_OUT/lab.env" || { say "cannot read $LAB_OUT/lab.env"; exit 1; }
+set +a
 export PVSCHED_SRC PVSCHED_KO PVSCHED_GUEST_KO PVSCHEDCTL LAB_OUT LAB_KVER \
 	LAB_TEST LAB_DIR LAB_BUILD LAB_L2_KERNEL LAB_L2_INITRD
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
