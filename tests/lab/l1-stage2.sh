@@ -29,10 +29,10 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/lock /run/lab
 hostname lab-l1 2>/dev/null
 
-# shellcheck source=/dev/null
 # set -a: every variable of lab.env (the harness's and the caller's other
 # LAB_* / PVSCHED_* settings) reaches the test.
 set -a
+# shellcheck source=/dev/null
 . "$LAB_OUT/lab.env" || { say "cannot read $LAB_OUT/lab.env"; exit 1; }
 set +a
 export PVSCHED_SRC PVSCHED_KO PVSCHED_GUEST_KO PVSCHEDCTL LAB_OUT LAB_KVER \
