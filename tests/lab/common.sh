@@ -37,14 +37,18 @@ lab_pick_kver() {
 }
 
 # Print the .ko files (absolute, in load order, no duplicates) that
-# modprobe would insmod for the given modules.
+# modprobe would insmod for the given modules.  LAB_MODULES_ROOT (a
+# directory holding lib/modules/KVER, e.g. the debug kernel's
+# build/debug-kernel/modroot) is used instead of / when set; modules built
+# into that kernel print nothing.
 lab_module_files() {
 	local kver=$1
 	shift
-	local m
+	local m root=()
+	[[ -n ${LAB_MODULES_ROOT:-} ]] && root=(-d "$LAB_MODULES_ROOT")
 	for m in "$@"; do
-		modprobe -S "$kver" --show-depends "$m" ||
-			lab_die "modprobe -S $kver --show-depends $m failed"
+		modprobe "${root[@]}" -S "$kver" --show-depends "$m" ||
+			lab_die "modprobe ${root[*]} -S $kver --show-depends $m failed"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 

@@ -29,8 +29,12 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/lock /run/lab
 hostname lab-l1 2>/dev/null
 
+# set -a: every variable of lab.env (the harness's and the caller's other
+# LAB_* / PVSCHED_* settings) reaches the test.
+set -a
 # shellcheck source=/dev/null
 . "$LAB_OUT/lab.env" || { say "cannot read $LAB_OUT/lab.env"; exit 1; }
+set +a
 export PVSCHED_SRC PVSCHED_KO PVSCHED_GUEST_KO PVSCHEDCTL LAB_OUT LAB_KVER \
 	LAB_TEST LAB_DIR LAB_BUILD LAB_L2_KERNEL LAB_L2_INITRD
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -52,6 +56,13 @@ harness_error() {
 
 if [[ "$(uname -r)" != "$LAB_KVER" ]]; then
 	harness_error "running kernel $(uname -r) but LAB_KVER=$LAB_KVER"
+fi
+
+# A kernel that is not installed on the build machine (the debug kernel)
+# brings its modules in LAB_MODULES_ROOT/lib/modules: make modprobe find them.
+if [[ -n ${LAB_MODULES_ROOT:-} ]]; then
+	mount --bind "$LAB_MODULES_ROOT/lib/modules" /lib/modules ||
+		{ say "cannot bind-mount $LAB_MODULES_ROOT/lib/modules"; finish 1; }
 fi
 
 # KVM on the emulated AMD CPU (TCG's -cpu max has svm + npt).

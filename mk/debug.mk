@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lab on a debug kernel (lockdep, DEBUG_ATOMIC_SLEEP, KASAN): see
+# docs/debug-kernel.md.
+#
+#   make debug-kernel    build build/debug-kernel/ from linux-source-6.1 (~11 min
+#                        on 2 idle cores; reused while its config is unchanged)
+#   make check-debug     debug kernel + modules built against it + lab tests
+#                        on it; results in build/results/lab-debug.log
+#                        (names prefixed "debug:"), timings in
+#                        build/lab-debug/timings.txt
+#   make check-debug DEBUG_LAB_TESTS="smoke policy-basic"   a subset
+#                        (DEBUG_LAB_TESTS=all: every lab test)
+#
+# "make check" runs check-debug only when PVSCHED_DEBUG_KERNEL=1 (CI too:
+# set it in .ci/run once the debug kernel's build and lab times are measured
+# within the CI budget; see docs/debug-kernel.md).
+
+.PHONY: debug-kernel check-debug lab-prereqs
+
+# Hook for userspace programs lab tests need (built before L1 boots); other
+# fragments may add prerequisites to it.
+lab-prereqs:
+
+debug-kernel:
+	@$(TOP)/scripts/setup --debug-kernel
+	@$(TOP)/scripts/debug-kernel
+
+# Builds the modules and the lab tests' userspace programs first, whichever
+# fragments define them (recipes expand after every fragment is read); a
+# build failure is reported and the lab still runs (tests record FAIL).
+check-debug:
+	@$(TOP)/scripts/setup --debug-kernel >/dev/null || \
+		echo "check-debug: scripts/setup --debug-kernel failed"
+	@$(MAKE) --no-print-directory -k all lab-prereqs $(HOSTILE_BIN) $(VMM_BIN) $(CTL_PROGS) || \
+		echo "check-debug: part of the normal build failed; the lab tests will record failures"
+	-@DEBUG_LAB_TESTS="$(DEBUG_LAB_TESTS)" $(TOP)/scripts/check-debug
+
+ifeq ($(PVSCHED_DEBUG_KERNEL),1)
+CHECK_SUITES += check-debug
+endif
+
+# The hostile-guest VMM for the hostile-* lab tests (tests/hostile/).
+HOSTILE_BIN := $(BUILD)/hostile/pvsched-hostile
+.PHONY: hostile-tool
+hostile-tool: $(HOSTILE_BIN)
+lab-prereqs: hostile-tool
+lab lab-one check-lab: hostile-tool
+$(HOSTILE_BIN): $(TOP)/tests/hostile/pvsched-hostile.c $(TOP)/uapi/linux/pvsched.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
