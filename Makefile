@@ -38,6 +38,7 @@ CHECK_SUITES := check-uapi check-unit check-build
 # so that the check-suites prerequisites below see their additions.
 -include $(sort $(wildcard $(TOP)/mk/*.mk))
 .PHONY: all modules tools clean deps check check-suites demo bench help \
+	install install-udev \
 	check-uapi check-build style sparse
 
 all: modules tools
@@ -52,6 +53,16 @@ tools:
 
 deps:
 	@$(TOP)/scripts/setup
+
+# pvschedctl (binary, man page, bash completion) and the udev rule; the
+# modules are installed with DKMS (see README.md).  DESTDIR and PREFIX work.
+PREFIX ?= /usr/local
+UDEVDIR ?= /etc/udev/rules.d
+install: install-udev
+	$(MAKE) -C $(TOP)/tools/pvschedctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+install-udev:
+	install -D -m 0644 $(TOP)/udev/60-pvsched.rules $(DESTDIR)$(UDEVDIR)/60-pvsched.rules
 
 # Until the benchmark lands, the demo is the lab smoke test.
 demo: deps all
