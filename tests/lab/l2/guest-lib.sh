@@ -7,10 +7,13 @@
 # Regions are plain files under $GUEST_REGIONS (L1 tmpfs) backing
 # ivshmem-plain devices; tests/lab/l2/guest-region.py writes and reads them.
 
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_REGIONS=/run/lab/regions
 GUEST_PY=$PVSCHED_SRC/tests/lab/l2/guest-region.py
 # Static helpers built by mk/guest.mk, seen by L2 through /host.
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_BIN=/host$PVSCHED_SRC/build/guest
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_DBG=/sys/kernel/debug/pvsched_guest
 
 guest_region() {
