@@ -7,13 +7,18 @@
 # zeroed slots, then ACTIVE with a new generation and slots moving again),
 # then offline/online guest CPU 1 20 times (its slot goes quiet and zero,
 # then moves again), then rmmod while busy.  No kernel warnings in L1 or L2.
-# lab-timeout: 1500
+# lab-timeout: 3000
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../l2/guest-lib.sh
 . "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
 
-ROUNDS=${LAB_GUEST_ROUNDS:-20}
+# The harness writes the caller's PVSCHED_*/LAB_* settings to lab.env but
+# l1-stage2.sh does not export them to the test: read them here.
+# shellcheck source=/dev/null
+. "$LAB_OUT/lab.env"
+UNBIND_ROUNDS=${LAB_GUEST_UNBIND_ROUNDS:-20}
+CPU_ROUNDS=${LAB_GUEST_CPU_ROUNDS:-20}
 DEV=0000:00:10.0
 DRV=/sys/bus/pci/drivers/pvsched_guest
 
@@ -39,7 +44,7 @@ expect() {
 }
 
 gen=$(guest_hdr pv guest_generation)
-for ((r = 1; r <= ROUNDS; r++)); do
+for ((r = 1; r <= UNBIND_ROUNDS; r++)); do
 	lab_l2_run g1 "echo $DEV > $DRV/unbind"
 	expect state=3 quiet=0 quiet=1 || lab_fail "round $r: after unbind"
 	lab_l2_run g1 "echo $DEV > $DRV/bind"
@@ -47,7 +52,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	lab_log "unbind/rebind round $r ok: $(guest_region brief "$pv")"
 done
 
-for ((r = 1; r <= ROUNDS; r++)); do
+for ((r = 1; r <= CPU_ROUNDS; r++)); do
 	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online"
 	expect quiet=1 moving=0 || lab_fail "round $r: after CPU 1 offline"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
