@@ -6,11 +6,12 @@
  * slot.  Two kinds of writes (uapi/linux/pvsched.h):
  *
  *  - sched_policy/sched_nice/rt_prio, with the sequence counter (seq odd
- *    while writing).  Written from sched_switch and sched_wakeup probes
- *    only, which the scheduler calls with interrupts disabled (rq lock or
- *    p->pi_lock held); pvg_publish() disables interrupts anyway, so the
- *    only context that can interrupt a sequence write is an NMI, and NMIs
- *    never touch seq or those fields.
+ *    while writing).  Written from the sched_switch and sched_wakeup
+ *    probes, which the scheduler calls with interrupts disabled (rq lock or
+ *    p->pi_lock held), and from the local timer tick (hard IRQ, interrupts
+ *    off); pvg_publish() disables interrupts anyway, so the only context
+ *    that can interrupt a sequence write is an NMI, and NMIs never touch
+ *    seq or those fields.
  *
  *  - flags (PVSCHED_CS_*), one 32-bit store outside the sequence protocol,
  *    from any context including NMI.  Each family keeps a per-CPU nesting
@@ -58,6 +59,10 @@ struct pvg_cpu {
 	u8 softirq;
 	u8 nmi;
 	u8 preempt;
+	/* the request of the task running here, as of the last switch/tick */
+	u32 run_policy;
+	s32 run_nice;
+	u32 run_rt_prio;
 	/* the published request (seq-protected fields) */
 	int prio; /* kernel prio of the request, DEFAULT_PRIO for none */
 	u32 policy;
@@ -70,6 +75,7 @@ struct pvg_counters {
 	u64 switches; /* sched_switch probes run */
 	u64 publishes; /* sequence-protected writes */
 	u64 wake_raises; /* wakeups that raised the request */
+	u64 tick_updates; /* running task changed its own priority */
 	u64 hardirqs; /* outermost hard-IRQ entries */
 	u64 softirqs; /* softirq entries */
 	u64 nmis; /* NMIs seen */
@@ -286,14 +292,10 @@ static void pvg_request(struct task_struct *p, u32 *policy, s32 *nice,
 }
 
 static void pvg_publish(struct pvg_cpu *c, struct pvsched_guest_area *g,
-			struct task_struct *p)
+			u32 policy, s32 nice, u32 rt_prio, int prio)
 {
 	unsigned long irqflags;
-	u32 policy, rt_prio;
-	s32 nice;
-	int prio;
 
-	pvg_request(p, &policy, &nice, &rt_prio, &prio);
 	c->prio = prio;
 	if (policy == c->policy && nice == c->nice && rt_prio == c->rt_prio)
 		return;
@@ -312,6 +314,22 @@ static void pvg_publish(struct pvg_cpu *c, struct pvsched_guest_area *g,
 	this_cpu_inc(pvg_counters.publishes);
 }
 
+/* Publishes the request of the task now running here (p). */
+static void pvg_publish_running(struct pvg_cpu *c,
+				struct pvsched_guest_area *g,
+				struct task_struct *p)
+{
+	u32 policy, rt_prio;
+	s32 nice;
+	int prio;
+
+	pvg_request(p, &policy, &nice, &rt_prio, &prio);
+	c->run_policy = policy;
+	c->run_nice = nice;
+	c->run_rt_prio = rt_prio;
+	pvg_publish(c, g, policy, nice, rt_prio, prio);
+}
+
 static void probe_sched_switch(void *data, bool preempt,
 			       struct task_struct *prev,
 			       struct task_struct *next,
@@ -323,7 +341,33 @@ static void probe_sched_switch(void *data, bool preempt,
 	if (!g)
 		return;
 	this_cpu_inc(pvg_counters.switches);
-	pvg_publish(c, g, next);
+	pvg_publish_running(c, g, next);
+}
+
+/*
+ * Local timer tick (hard IRQ, after the handler): a running task that
+ * changed its own policy or nice (sched_setscheduler(0, ...)) has not been
+ * through sched_switch yet; publish its new request within a tick.  Only
+ * a change of the running task's own request republishes, so a raise by
+ * sched_wakeup is not undone here.  Interrupts are off and no sequence
+ * writer can be interrupted by a hard IRQ (they run with interrupts off).
+ */
+static void probe_tick_sched(void *data, int vector)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	u32 policy, rt_prio;
+	s32 nice;
+	int prio;
+
+	if (!g)
+		return;
+	pvg_request(current, &policy, &nice, &rt_prio, &prio);
+	if (policy == c->run_policy && nice == c->run_nice &&
+	    rt_prio == c->run_rt_prio)
+		return;
+	this_cpu_inc(pvg_counters.tick_updates);
+	pvg_publish_running(c, g, current);
 }
 
 /*
@@ -336,11 +380,15 @@ static void probe_sched_wakeup(void *data, struct task_struct *p)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
 	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	u32 policy, rt_prio;
+	s32 nice;
+	int prio;
 
 	if (!g || task_cpu(p) != smp_processor_id() || p->prio >= c->prio)
 		return;
 	this_cpu_inc(pvg_counters.wake_raises);
-	pvg_publish(c, g, p);
+	pvg_request(p, &policy, &nice, &rt_prio, &prio);
+	pvg_publish(c, g, policy, nice, rt_prio, prio);
 }
 
 /* --- tracepoint table ------------------------------------------------------ */
@@ -381,6 +429,7 @@ static struct pvg_tp pvg_tps[] = {
 	PVG_TP("sched_switch", probe_sched_switch, PVG_FAM_SCHED),
 	PVG_TP("sched_wakeup", probe_sched_wakeup, PVG_FAM_SCHED),
 	PVG_TP("sched_wakeup_new", probe_sched_wakeup, PVG_FAM_SCHED),
+	PVG_TP("local_timer_exit", probe_tick_sched, PVG_FAM_SCHED),
 };
 
 static struct pvg_tp *pvg_tp_find(const char *name)
@@ -395,10 +444,12 @@ static struct pvg_tp *pvg_tp_find(const char *name)
 
 static void pvg_tp_lookup(struct tracepoint *tp, void *priv)
 {
-	struct pvg_tp *t = pvg_tp_find(tp->name);
+	unsigned int i;
 
-	if (t)
-		t->tp = tp;
+	/* a tracepoint may appear twice (two families, two probes) */
+	for (i = 0; i < ARRAY_SIZE(pvg_tps); i++)
+		if (!strcmp(pvg_tps[i].name, tp->name))
+			pvg_tps[i].tp = tp;
 }
 
 static u32 pvg_available;
@@ -469,6 +520,9 @@ static int pvg_cpu_online(unsigned int cpu)
 	c->nmi = 0;
 	c->preempt = 0;
 	c->prio = DEFAULT_PRIO;
+	c->run_policy = SCHED_NORMAL;
+	c->run_nice = 0;
+	c->run_rt_prio = 0;
 	c->policy = SCHED_NORMAL;
 	c->nice = 0;
 	c->rt_prio = 0;
@@ -637,12 +691,13 @@ void pvsched_hooks_show_counters(struct seq_file *m)
 {
 	unsigned int cpu;
 
-	seq_puts(m, "cpu switches publishes wake_raises hardirqs softirqs nmis preempt_offs user_enters unmatched\n");
+	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched\n");
 	for_each_possible_cpu(cpu) {
 		struct pvg_counters *k = per_cpu_ptr(&pvg_counters, cpu);
 
-		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   cpu, k->switches, k->publishes, k->wake_raises,
+			   k->tick_updates,
 			   k->hardirqs, k->softirqs, k->nmis, k->preempt_offs,
 			   k->user_enters, k->unmatched);
 	}

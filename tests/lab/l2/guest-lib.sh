@@ -7,10 +7,13 @@
 # Regions are plain files under $GUEST_REGIONS (L1 tmpfs) backing
 # ivshmem-plain devices; tests/lab/l2/guest-region.py writes and reads them.
 
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_REGIONS=/run/lab/regions
 GUEST_PY=$PVSCHED_SRC/tests/lab/l2/guest-region.py
 # Static helpers built by mk/guest.mk, seen by L2 through /host.
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_BIN=/host$PVSCHED_SRC/build/guest
+# shellcheck disable=SC2034 # used by the tests that source this file
 GUEST_DBG=/sys/kernel/debug/pvsched_guest
 
 guest_region() {
@@ -93,3 +96,21 @@ guest_save_logs() {
 	return 0
 }
 trap guest_save_logs EXIT
+
+# guest_wait_fields NAME I TRIES KEY=VALUE...: poll slot I until one
+# consistent snapshot has every KEY at VALUE.
+guest_wait_fields() {
+	local name=$1 i=$2 tries=$3 snap kv n ok
+	shift 3
+	for ((n = 0; n < tries; n++)); do
+		snap=$(guest_region slot "$(guest_region_file "$name")" "$i")
+		ok=1
+		for kv in "$@"; do
+			grep -q -x "${kv%%=*} ${kv#*=}" <<<"$snap" || ok=
+		done
+		[[ -n $ok ]] && return 0
+		sleep 0.1
+	done
+	echo "slot $i never had $*; last: $(tr '\n' ' ' <<<"$snap")" >&2
+	return 1
+}

@@ -14,6 +14,11 @@ ivshmem-plain device), laid out as in uapi/linux/pvsched.h.
   guest-region.py brief FILE          one line: guest_state, generation,
                                       guest_features, then per slot
                                       "seq/policy/nice/rt_prio/flags"
+  guest-region.py expect FILE [state=S] [gen=G] [quiet=I] [moving=I]...
+                                      checks in one process: guest_state,
+                                      generation, slot I zero and still
+                                      (0.5 s), slot I's seq advancing
+                                      (within 30 s); exit 1 with a reason
   guest-region.py sample FILE I N     reads slot I's flags N times; prints
                                       per-bit counts of samples seen set
 """
@@ -101,6 +106,31 @@ def main(argv):
                     g["seq"], g["sched_policy"], g["sched_nice"],
                     g["rt_prio"], g["flags"]))
             print(" ".join(out))
+        elif cmd == "expect":
+            import time
+            for kv in argv[3:]:
+                k, v = kv.split("=", 1)
+                v = int(v)
+                h = header(buf)
+                if k == "state" and h["guest_state"] != v:
+                    raise SystemExit("guest_state %d, expected %d" % (h["guest_state"], v))
+                if k == "gen" and h["guest_generation"] != v:
+                    raise SystemExit("generation %d, expected %d" % (h["guest_generation"], v))
+                if k == "quiet":
+                    a = read_guest(buf, h, v)
+                    time.sleep(0.5)
+                    b = read_guest(buf, h, v)
+                    if a["seq"] != b["seq"] or b["seq"] & 1:
+                        raise SystemExit("slot %d not quiet: seq %d -> %d" % (v, a["seq"], b["seq"]))
+                    if any(b[f] for f in GUEST_KEYS if f != "seq"):
+                        raise SystemExit("slot %d not cleared: %s" % (v, b))
+                if k == "moving":
+                    a = read_guest(buf, h, v)["seq"]
+                    end = time.time() + 30
+                    while read_guest(buf, h, v)["seq"] == a:
+                        if time.time() > end:
+                            raise SystemExit("slot %d seq stuck at %d" % (v, a))
+                        time.sleep(0.05)
         elif cmd == "sample":
             i, n = int(argv[3]), int(argv[4])
             off = slot_base(h, i) + 12

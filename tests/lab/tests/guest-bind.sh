@@ -42,6 +42,7 @@ lab_assert_eq "$refused" 1 "refusal messages in L2 dmesg"
 lab_l2_run g1 '[ ! -e /sys/bus/pci/devices/0000:00:11.0/driver ]'
 lab_assert_eq "$(tr -d '\000' <"$(guest_region_file plain)" | wc -c)" 0 \
 	"nonzero bytes in the plain region"
+# shellcheck disable=SC2016 # expands in L2
 lab_l2_run g1 '[ "$(basename $(readlink /sys/bus/pci/devices/0000:00:10.0/driver))" = pvsched_guest ]'
 
 state=$(lab_l2_run g1 cat "$GUEST_DBG/state")

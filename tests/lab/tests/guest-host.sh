@@ -34,7 +34,8 @@ done
 for vm in a b; do
 	lab_l2_wait $vm ready 300
 	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir $vm)/qmp.sock" --shm "$(guest_region_file $vm)" \
-		--name "vm-$vm" >"$LAB_OUT/attach-$vm.log" 2>&1 &
+		--name "vm-$vm" --params cs_policy=fifo,cs_prio=5,intr_policy=fifo,intr_prio=5 \
+		>"$LAB_OUT/attach-$vm.log" 2>&1 &
 	attach_pids+=($!)
 done
 for vm in a b; do
@@ -50,9 +51,44 @@ for vm in a b; do
 done
 status=$("$PVSCHEDCTL" status)
 echo "$status"
+"$PVSCHEDCTL" -j status >"$LAB_OUT/status-a-b.json" || lab_fail "status -j failed"
 for vm in a b; do
-	grep -q "vm-$vm" <<<"$status" || lab_fail "pvschedctl status does not show vm-$vm"
+	python3 - "$LAB_OUT/status-a-b.json" "vm-$vm" <<'PY' || lab_fail "pvschedctl status: vm-$vm not active with the accepted features"
+import json, sys
+d = json.load(open(sys.argv[1]))
+vm = [v for v in d["vms"] if v.get("name") == sys.argv[2]][0]
+g = vm["guest"]
+print(sys.argv[2], "guest", g)
+acc = g["accepted"] if isinstance(g["accepted"], int) else int(g["accepted"], 0)
+off = g["offered"] if isinstance(g["offered"], int) else int(g["offered"], 0)
+assert g["state"] == "active", g
+assert acc == off & 7 and acc != 0, g
+assert len(vm["vcpus"]) == 2, vm["vcpus"]
+PY
 done
+
+# vm_counter VM KEY: KEY summed over VM's vCPUs in "pvschedctl -j status"
+vm_counter() {
+	"$PVSCHEDCTL" -j status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+vm = [v for v in d["vms"] if v.get("name") == sys.argv[1]][0]
+print(sum(int(c.get(sys.argv[2], 0)) for c in vm["vcpus"]))' "vm-$1" "$2"
+}
+
+# --- idle guest: report what the host boosts for (timer ticks, HALT) ---
+cs0=$(vm_counter a boosts_cs) task0=$(vm_counter a boosts_task)
+halt0=$(vm_counter a boosts_halt) intr0=$(vm_counter a boosts_intr)
+sleep 5
+lab_log "idle 5 s, vm-a boosts: cs +$(($(vm_counter a boosts_cs) - cs0)) task +$(($(vm_counter a boosts_task) - task0)) halt +$(($(vm_counter a boosts_halt) - halt0)) intr +$(($(vm_counter a boosts_intr) - intr0))"
+
+# --- guest interrupt activity (virtio 9p reads): critical-section boosts ---
+cs0=$(vm_counter a boosts_cs)
+lab_l2_run a "cat /host/boot/vmlinuz-* /host/usr/bin/python3* >/dev/null"
+cs1=$(vm_counter a boosts_cs)
+lab_log "9p reads in vm-a: critical-section boosts $cs0 -> $cs1"
+((cs1 > cs0)) || lab_fail "no critical-section boost from guest interrupt activity"
+task0=$(vm_counter a boosts_task)
 
 # --- RT task in guest a, CPU 1: the vCPU 1 thread goes real-time ---
 tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')
@@ -60,19 +96,36 @@ tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')
 base=$(chrt -p "$tid")
 lab_log "vCPU 1 of a (tid $tid) before: $base"
 lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 8 >/dev/null 2>&1 &"
-for ((n = 0; n < 100; n++)); do
-	chrt -p "$tid" | grep -q -E 'SCHED_(FIFO|RR)' && break
+# boosts for critical sections and interrupts use FIFO 5 (--params), so
+# FIFO 20 can only come from the guest's FIFO 20 request, translated 1:1
+# (below the default max_rt_prio cap, 49)
+rt_seen=
+for ((n = 0; n < 150; n++)); do
+	cur=$(chrt -p "$tid" | tr '\n' ' ')
+	if [[ $cur == *SCHED_FIFO*"priority: 20"* ]]; then
+		rt_seen=1
+		break
+	fi
 	sleep 0.1
 done
-lab_log "vCPU 1 of a while the guest RT task runs: $(chrt -p "$tid" | tr '\n' ' ')"
-chrt -p "$tid" | grep -q -E 'SCHED_(FIFO|RR)' || lab_fail "vCPU 1 thread not real-time while the guest RT task runs"
+lab_log "vCPU 1 of a while the guest RT task runs: $cur"
+[[ -n $rt_seen ]] || lab_fail "vCPU 1 thread never at SCHED_FIFO 20 while the guest FIFO 20 task ran"
 lab_assert guest_wait_slot a 1 sched_policy 0 600
-for ((n = 0; n < 100; n++)); do
-	[[ $(chrt -p "$tid") == "$base" ]] && break
+# back from the task request: base, or a FIFO 5 critical-section/HALT boost
+back=
+for ((n = 0; n < 150; n++)); do
+	cur=$(chrt -p "$tid" | tr '\n' ' ')
+	if [[ $cur != *"priority: 20"* ]]; then
+		back=1
+		break
+	fi
 	sleep 0.1
 done
-lab_assert_eq "$(chrt -p "$tid")" "$base" "vCPU 1 of a after the RT task"
-"$PVSCHEDCTL" status -j >"$LAB_OUT/status-a-b.json" || true
+lab_log "vCPU 1 of a after the RT task: $cur (base: $(tr '\n' ' ' <<<"$base"))"
+[[ -n $back ]] || lab_fail "vCPU 1 thread still at priority 20 after the guest RT task ended"
+task1=$(vm_counter a boosts_task)
+lab_log "task-priority boosts of vm-a: $task0 -> $task1"
+((task1 > task0)) || lab_fail "no task-priority boost counted for the guest RT task"
 
 # --- kill b's QEMU: only b's session goes ---
 kill -KILL "$(lab_l2_pid b)"

@@ -13,6 +13,10 @@
 # shellcheck source=../l2/guest-lib.sh
 . "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
 
+# The harness writes the caller's PVSCHED_*/LAB_* settings to lab.env but
+# l1-stage2.sh does not export them to the test: read them here.
+# shellcheck source=/dev/null
+. "$LAB_OUT/lab.env"
 [[ ${PVSCHED_BENCH_GUEST:-0} == 1 ]] || lab_skip "benchmark: run tests/bench/guest-overhead"
 guest_need_module
 guest_need_helpers
