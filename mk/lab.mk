@@ -5,24 +5,29 @@
 #
 #   make lab               run every tests/lab/tests/*.sh
 #   make lab-one T=smoke   run one test (T may list several: T="smoke l2-boot")
-#   make check-lab         run the suite for "make check": results go to
+#   make check-lab         the lab suite for "make check": results go to
 #                          build/results/lab.log; failures never stop make
 #
-# Useful variables (environment or command line): LAB_KVER, LAB_TIMEOUT,
-# LAB_TESTS, LAB_SKIP, LAB_VERBOSE=1.
+# Variables (environment or command line): LAB_KVER (default: $(KVER), the
+# kernel the modules are built for), LAB_TIMEOUT, LAB_TESTS, LAB_SKIP,
+# LAB_VERBOSE=1.
 
-LAB_DIR_ := tests/lab
+LAB_HOME_ := $(or $(TOP),$(CURDIR))/tests/lab
+LAB_KVER ?= $(KVER)
+export LAB_KVER
+
+CHECK_SUITES += check-lab
 
 .PHONY: lab lab-one check-lab
 
 lab: modules
-	$(LAB_DIR_)/run-all
+	$(LAB_HOME_)/run-all
 
 lab-one: modules
 	@test -n "$(T)" || { echo "usage: make lab-one T=<test name>" >&2; exit 2; }
-	$(LAB_DIR_)/run $(T)
+	$(LAB_HOME_)/run $(T)
 
 check-lab:
 	@$(MAKE) --no-print-directory modules || \
 		echo "check-lab: module build failed; the lab tests will record failures"
-	-@$(LAB_DIR_)/run-all
+	-@$(LAB_HOME_)/run-all

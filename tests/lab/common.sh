@@ -56,7 +56,7 @@ lab_mkinitramfs() {
 	local out=$1 kver=$2 init=$3
 	shift 3
 	local busybox=/bin/busybox mods key spec src dest f stage
-	"$busybox" --list 2>/dev/null | grep -qx insmod ||
+	"$busybox" --list 2>/dev/null | grep -x insmod >/dev/null ||
 		lab_die "$busybox (busybox-static) missing or without insmod; run scripts/setup"
 	# shellcheck disable=SC2086 # a list of module names
 	mods=$(lab_module_files "$kver" $LAB_INITRD_MODULES)

@@ -66,7 +66,7 @@ echo $((($(date +%s%N) - start) / 1000000)) >"$LAB_OUT/test-ms"
 say "$LAB_TEST exited with $rc"
 
 # Leftover L2 guests would otherwise be cut off mid-write by the poweroff.
-for pidfile in /run/lab/l2/*/qemu.pid; do
+for pidfile in /run/lab/l2/*/pid; do
 	[[ -e $pidfile ]] && kill -TERM "$(cat "$pidfile")" 2>/dev/null && sleep 1
 done
 finish "$rc"

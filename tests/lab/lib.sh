@@ -23,6 +23,11 @@ LAB_HOME=$PVSCHED_SRC/tests/lab
 LAB_L2_ROOT=/run/lab/l2
 LAB_L2_SMP=${LAB_L2_SMP:-1}
 LAB_L2_MEM=${LAB_L2_MEM:-256}
+# XSAVE off: with the TCG-emulated AMD CPU of L1, "-cpu host" gives L2 an
+# XSAVE size in CPUID that its kernel WARNs about at boot (xstate.c:606).
+LAB_L2_CPU=${LAB_L2_CPU:-host,-xsave}
+LAB_L2_MACHINE=${LAB_L2_MACHINE:-pc,accel=kvm}
+LAB_L2_BIOS=${LAB_L2_BIOS-/usr/share/qemu/qboot.rom}
 LAB_L2_RUN_TIMEOUT=${LAB_L2_RUN_TIMEOUT:-120}
 
 lab_log() {
@@ -83,7 +88,7 @@ lab_check_dmesg() {
 # with a busybox initramfs (tests/lab/l2/init).  Per guest, in $L2_DIR =
 # /run/lab/l2/NAME (L1 tmpfs):
 #   qmp.sock     QMP socket          console.log  L2 serial console
-#   qemu.pid     QEMU's pid          share/       9p share "lab" = /lab in L2
+#   pid          QEMU's pid          share/       9p share "lab" = /lab in L2
 # Commands: lab_l2_run writes share/cmd/N.sh; L2's init polls share/cmd/,
 # runs each script with sh, writes N.out (stdout+stderr) and then N.rc.
 # L1's / is also visible read-only at /host in L2 (e.g. chroot /host cmd).
@@ -110,13 +115,17 @@ lab_l2_start() {
 	name=${1:?lab_l2_start: NAME missing}
 	shift
 	dir=$(lab_l2_dir "$name")
-	[[ -e $dir/qemu.pid ]] && lab_fail "L2 guest $name already started"
+	[[ -e $dir/pid ]] && lab_fail "L2 guest $name already started"
 	[[ -r $LAB_L2_INITRD ]] || lab_fail "L2 initramfs $LAB_L2_INITRD missing"
 	mkdir -p "$dir/share/cmd"
+	# qboot starts a -kernel much faster than SeaBIOS under nested KVM.
+	local bios=()
+	[[ -r $LAB_L2_BIOS ]] && bios=(-bios "$LAB_L2_BIOS")
 	qemu-system-x86_64 -name "$name,debug-threads=on" \
-		-machine q35,accel=kvm -enable-kvm -cpu host -m "$mem" -smp "$smp" \
+		-machine "$LAB_L2_MACHINE" -enable-kvm -cpu "$LAB_L2_CPU" -m "$mem" -smp "$smp" \
+		"${bios[@]}" \
 		-kernel "$LAB_L2_KERNEL" -initrd "$LAB_L2_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 mitigations=off lab.name=$name" \
+		-append "console=ttyS0 quiet panic=-1 mitigations=off pci=noearly lab.name=$name ${LAB_L2_APPEND:-}" \
 		-display none -no-reboot -nodefaults -monitor none \
 		-serial "file:$dir/console.log" \
 		-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
@@ -125,13 +134,17 @@ lab_l2_start() {
 		-fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=host,mount_tag=host \
 		-pidfile "$dir/qemu.pid" -daemonize "$@" \
-		>"$dir/qemu.log" 2>&1 ||
+		>"$dir/qemu.log" 2>&1 || {
+		cp "$dir/qemu.log" "$LAB_OUT/l2-$name-qemu.log"
 		lab_fail "cannot start L2 guest $name: $(cat "$dir/qemu.log")"
-	lab_log "L2 $name started (pid $(cat "$dir/qemu.pid"), $smp vCPU, ${mem} MB)"
+	}
+	# QEMU deletes its pidfile when it exits: keep our own copy.
+	cp "$dir/qemu.pid" "$dir/pid"
+	lab_log "L2 $name started (pid $(cat "$dir/pid"), $smp vCPU, ${mem} MB)"
 }
 
 lab_l2_pid() {
-	cat "$(lab_l2_dir "$1")/qemu.pid"
+	cat "$(lab_l2_dir "$1")/pid"
 }
 
 # lab_l2_wait NAME PATTERN [TIMEOUT=60]: wait for a line matching PATTERN
@@ -234,8 +247,8 @@ lab_l2_check_dmesg() {
 lab_l2_stop() {
 	local name=$1 timeout=${2:-20} dir pid i
 	dir=$(lab_l2_dir "$name")
-	[[ -e $dir/qemu.pid ]] || return 0
-	pid=$(cat "$dir/qemu.pid")
+	[[ -e $dir/pid ]] || return 0
+	pid=$(cat "$dir/pid")
 	: >"$dir/share/poweroff"
 	for ((i = 0; i < timeout * 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -248,6 +261,7 @@ lab_l2_stop() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	cp "$dir/console.log" "$LAB_OUT/l2-$name-console.log" 2>/dev/null || true
-	rm -f "$dir/qemu.pid"
+	cp "$dir/qemu.log" "$LAB_OUT/l2-$name-qemu.log" 2>/dev/null || true
+	rm -f "$dir/pid"
 	lab_log "L2 $name stopped"
 }

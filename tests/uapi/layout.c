@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ABI layout checks for uapi/linux/pvsched.h: sizes and offsets are part of
+ * the contract between guest, host module and VMMs.  Compiled as C99 with
+ * -Wall -Wextra -Werror; every check is a compile-time assertion, and main()
+ * prints the layout for the log.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/pvsched.h>
+
+#define CHECK(name, cond) typedef char check_##name[(cond) ? 1 : -1]
+#define SIZE(type, n) CHECK(size_##type, sizeof(struct type) == (n))
+#define OFF(type, field, n) \
+	CHECK(off_##type##_##field, offsetof(struct type, field) == (n))
+
+/* shared memory: header and slots are whole cache lines */
+SIZE(pvsched_region_header, 64);
+OFF(pvsched_region_header, magic, 0);
+OFF(pvsched_region_header, abi_major, 4);
+OFF(pvsched_region_header, abi_minor, 8);
+OFF(pvsched_region_header, nr_slots, 12);
+OFF(pvsched_region_header, slot_size, 16);
+OFF(pvsched_region_header, slot_offset, 20);
+OFF(pvsched_region_header, host_features, 24);
+OFF(pvsched_region_header, guest_features, 32);
+OFF(pvsched_region_header, guest_abi_major, 40);
+OFF(pvsched_region_header, guest_state, 48);
+OFF(pvsched_region_header, reserved, 56);
+CHECK(hdr_size_macro,
+      sizeof(struct pvsched_region_header) == PVSCHED_REGION_HDR_SIZE);
+
+SIZE(pvsched_slot_header, 8);
+SIZE(pvsched_guest_area, 24);
+SIZE(pvsched_host_area, 24);
+SIZE(pvsched_vcpu_slot, 64);
+CHECK(slot_size_macro, sizeof(struct pvsched_vcpu_slot) == PVSCHED_SLOT_SIZE);
+CHECK(slot_cacheline, PVSCHED_SLOT_SIZE == PVSCHED_CACHELINE);
+OFF(pvsched_vcpu_slot, header, 0);
+OFF(pvsched_vcpu_slot, guest, 8);
+OFF(pvsched_vcpu_slot, host, 32);
+OFF(pvsched_guest_area, seq, 0);
+OFF(pvsched_guest_area, flags, 4);
+OFF(pvsched_guest_area, sched_policy, 8);
+OFF(pvsched_guest_area, sched_nice, 12);
+OFF(pvsched_guest_area, rt_prio, 16);
+OFF(pvsched_host_area, seq, 0);
+OFF(pvsched_host_area, vcpu_status, 4);
+OFF(pvsched_host_area, sched_policy, 8);
+OFF(pvsched_host_area, sched_nice, 12);
+OFF(pvsched_host_area, rt_prio, 16);
+OFF(pvsched_host_area, throttled, 20);
+CHECK(region_size, PVSCHED_REGION_SIZE(63) == 4096);
+CHECK(status_values, PVSCHED_VCPU_STATUS_VMENTERED == 1 &&
+			     PVSCHED_VCPU_STATUS_VMEXITED == 2 &&
+			     PVSCHED_VCPU_STATUS_HALTED == 3 &&
+			     PVSCHED_VCPU_STATUS_INTR_INJECTED == 0xF0);
+
+/* ioctl structures: no implicit padding, 64-bit fields 8-byte aligned */
+SIZE(pvsched_info, 128);
+OFF(pvsched_info, features, 32);
+OFF(pvsched_info, max_boost_cap_ns, 72);
+OFF(pvsched_info, reserved, 96);
+SIZE(pvsched_vcpu_add, 24);
+OFF(pvsched_vcpu_add, slot_addr, 8);
+OFF(pvsched_vcpu_add, flags, 16);
+SIZE(pvsched_vcpu_del, 8);
+SIZE(pvsched_params, 64);
+OFF(pvsched_params, max_boost_ns, 24);
+OFF(pvsched_params, throttle_ns, 32);
+OFF(pvsched_params, debug, 40);
+OFF(pvsched_params, reserved, 48);
+SIZE(pvsched_vcpu_stats, 224);
+OFF(pvsched_vcpu_stats, exits, 40);
+OFF(pvsched_vcpu_stats, boosts, 72);
+OFF(pvsched_vcpu_stats, reserved, 192);
+SIZE(pvsched_vm_name, 32);
+SIZE(pvsched_vcpu_list, 16);
+OFF(pvsched_vcpu_list, ids, 8);
+
+/* ioctl numbers: one type letter, the right direction, the struct size */
+CHECK(ioc_info_dir, _IOC_DIR(PVSCHED_IOC_GET_INFO) == _IOC_READ);
+CHECK(ioc_add_dir, _IOC_DIR(PVSCHED_IOC_VCPU_ADD) == _IOC_WRITE);
+CHECK(ioc_del_dir, _IOC_DIR(PVSCHED_IOC_VCPU_DEL) == _IOC_WRITE);
+CHECK(ioc_setp_dir, _IOC_DIR(PVSCHED_IOC_SET_PARAMS) == _IOC_WRITE);
+CHECK(ioc_getp_dir, _IOC_DIR(PVSCHED_IOC_GET_PARAMS) == _IOC_READ);
+CHECK(ioc_stats_dir,
+      _IOC_DIR(PVSCHED_IOC_GET_STATS) == (_IOC_READ | _IOC_WRITE));
+CHECK(ioc_vcpus_dir,
+      _IOC_DIR(PVSCHED_IOC_GET_VCPUS) == (_IOC_READ | _IOC_WRITE));
+CHECK(ioc_type, _IOC_TYPE(PVSCHED_IOC_GET_STATS) == PVSCHED_IOCTL_TYPE &&
+			_IOC_TYPE(PVSCHED_IOC_VCPU_ADD) == PVSCHED_IOCTL_TYPE);
+CHECK(ioc_size, _IOC_SIZE(PVSCHED_IOC_GET_STATS) ==
+			sizeof(struct pvsched_vcpu_stats));
+
+int main(void)
+{
+	printf("region header %zu, slot %zu (guest at %zu, host at %zu)\n",
+	       sizeof(struct pvsched_region_header),
+	       sizeof(struct pvsched_vcpu_slot),
+	       offsetof(struct pvsched_vcpu_slot, guest),
+	       offsetof(struct pvsched_vcpu_slot, host));
+	printf("info %zu, vcpu_add %zu, params %zu, stats %zu\n",
+	       sizeof(struct pvsched_info), sizeof(struct pvsched_vcpu_add),
+	       sizeof(struct pvsched_params),
+	       sizeof(struct pvsched_vcpu_stats));
+	return 0;
+}
