@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched admin caps: module parameters, writable by root at run time in
+ * /sys/module/pvsched/parameters/.  Every setter validates its bounds and
+ * refuses out-of-range values with -EINVAL (nothing is clamped).
+ *
+ * Caps bound what a VM session may ask for (SET_PARAMS) and what the engine
+ * applies at run time; the default_* parameters are the tunables a new
+ * session starts with (GET_PARAMS before any SET_PARAMS).
+ */
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/kernel.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/minmax.h>
+#include <linux/time64.h>
+#include <uapi/linux/sched.h>
+
+#include "pvsched.h"
+#include "pvsched_caps.h"
+
+/*
+ * Protects every parameter below: setters write under it, readers take a
+ * consistent snapshot under it.  Irqsave so that pvsched_caps_get() works
+ * from any context (probes, timers, hard IRQ).
+ */
+static DEFINE_SPINLOCK(pvsched_caps_lock);
+
+static unsigned int max_policy = SCHED_FIFO;
+static unsigned int max_rt_prio = 49;
+static int min_nice = -10;
+static unsigned int max_vcpus_per_vm = 256;
+static unsigned int max_vms = 64;
+static unsigned int max_boost_cap_us = 1000000;
+static unsigned int min_throttle_us = 1000;
+static unsigned int default_boost_policy = SCHED_RR;
+static unsigned int default_boost_prio = 8;
+static unsigned int default_max_boost_us = 20000;
+static unsigned int default_throttle_us = 10000;
+
+int pvsched_policy_rank(u32 policy)
+{
+	switch (policy) {
+	case SCHED_NORMAL:
+		return 0;
+	case SCHED_RR:
+		return 1;
+	case SCHED_FIFO:
+		return 2;
+	}
+	return -1;
+}
+
+const char *pvsched_policy_name(u32 policy)
+{
+	switch (policy) {
+	case SCHED_NORMAL:
+		return "normal";
+	case SCHED_FIFO:
+		return "fifo";
+	case SCHED_RR:
+		return "rr";
+	case SCHED_BATCH:
+		return "batch";
+	case SCHED_IDLE:
+		return "idle";
+	case SCHED_DEADLINE:
+		return "deadline";
+	}
+	return "unknown";
+}
+
+/* A boost policy: "normal", "rr", "fifo" or the numbers 0, 2, 1. */
+static int boost_policy_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int policy;
+	char buf[16];
+
+	strscpy(buf, val, sizeof(buf));
+	strim(buf);
+	if (!strcmp(buf, "normal") || !strcmp(buf, "other"))
+		policy = SCHED_NORMAL;
+	else if (!strcmp(buf, "rr"))
+		policy = SCHED_RR;
+	else if (!strcmp(buf, "fifo"))
+		policy = SCHED_FIFO;
+	else if (kstrtouint(buf, 0, &policy) ||
+		 pvsched_policy_rank(policy) < 0)
+		return -EINVAL;
+
+	spin_lock_irq(&pvsched_caps_lock);
+	*(unsigned int *)kp->arg = policy;
+	spin_unlock_irq(&pvsched_caps_lock);
+	return 0;
+}
+
+static int boost_policy_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n",
+			  pvsched_policy_name(*(unsigned int *)kp->arg));
+}
+
+static const struct kernel_param_ops boost_policy_ops = {
+	.set = boost_policy_set,
+	.get = boost_policy_get,
+};
+
+/* Bounded integers: the bounds of each parameter are in its table entry. */
+struct bounded_param {
+	int *val;
+	int min;
+	int max;
+};
+
+static int bounded_set(const char *val, const struct kernel_param *kp)
+{
+	const struct bounded_param *bp = kp->arg;
+	int n, ret;
+
+	ret = kstrtoint(val, 0, &n);
+	if (ret)
+		return -EINVAL;
+	if (n < bp->min || n > bp->max)
+		return -EINVAL;
+
+	spin_lock_irq(&pvsched_caps_lock);
+	*bp->val = n;
+	spin_unlock_irq(&pvsched_caps_lock);
+	return 0;
+}
+
+static int bounded_get(char *buffer, const struct kernel_param *kp)
+{
+	const struct bounded_param *bp = kp->arg;
+
+	return sysfs_emit(buffer, "%d\n", READ_ONCE(*bp->val));
+}
+
+static const struct kernel_param_ops bounded_ops = {
+	.set = bounded_set,
+	.get = bounded_get,
+};
+
+#define PVSCHED_BOUNDED_PARAM(name, lo, hi, desc)                          \
+	static struct bounded_param bounded_##name = {                     \
+		.val = (int *)&(name),                                    \
+		.min = (lo),                                               \
+		.max = (hi),                                               \
+	};                                                                 \
+	module_param_cb(name, &bounded_ops, &bounded_##name, 0644);       \
+	MODULE_PARM_DESC(name, desc " [" #lo ".." #hi "]")
+
+module_param_cb(max_policy, &boost_policy_ops, &max_policy, 0644);
+MODULE_PARM_DESC(max_policy,
+		 "Strongest scheduling policy a VM may get: normal|rr|fifo (or 0|2|1); FIFO > RR > NORMAL (default fifo)");
+PVSCHED_BOUNDED_PARAM(max_rt_prio, 1, 98,
+		      "Highest SCHED_FIFO/RR priority a VM may get (default 49: below threaded IRQ handlers at 50)");
+PVSCHED_BOUNDED_PARAM(min_nice, -20, 19,
+		      "Lowest nice value a VM may get with SCHED_NORMAL (default -10)");
+PVSCHED_BOUNDED_PARAM(max_vcpus_per_vm, 1, 1024,
+		      "vCPUs one VM session may register (default 256)");
+PVSCHED_BOUNDED_PARAM(max_vms, 1, 4096,
+		      "VM sessions with at least one vCPU, host-wide (default 64)");
+PVSCHED_BOUNDED_PARAM(max_boost_cap_us, 1, 10000000,
+		      "Largest max_boost a VM may set, in microseconds (default 1000000)");
+PVSCHED_BOUNDED_PARAM(min_throttle_us, 1, 1000000,
+		      "Smallest throttle window a VM may set, in microseconds (default 1000)");
+module_param_cb(default_boost_policy, &boost_policy_ops, &default_boost_policy,
+		0644);
+MODULE_PARM_DESC(default_boost_policy,
+		 "Boost policy of a new VM session: normal|rr|fifo (or 0|2|1) (default rr)");
+PVSCHED_BOUNDED_PARAM(default_boost_prio, 1, 98,
+		      "Boost rt priority of a new VM session (default 8)");
+PVSCHED_BOUNDED_PARAM(default_max_boost_us, 1, 10000000,
+		      "max_boost of a new VM session, in microseconds (default 20000)");
+PVSCHED_BOUNDED_PARAM(default_throttle_us, 1, 10000000,
+		      "Throttle window of a new VM session, in microseconds (default 10000)");
+
+void pvsched_caps_get(struct pvsched_caps *caps)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pvsched_caps_lock, flags);
+	caps->max_policy = max_policy;
+	caps->max_rt_prio = max_rt_prio;
+	caps->min_nice = min_nice;
+	caps->max_vcpus_per_vm = max_vcpus_per_vm;
+	caps->max_vms = max_vms;
+	caps->max_boost_cap_ns = (u64)max_boost_cap_us * NSEC_PER_USEC;
+	caps->min_throttle_ns = (u64)min_throttle_us * NSEC_PER_USEC;
+	spin_unlock_irqrestore(&pvsched_caps_lock, flags);
+}
+
+/*
+ * The defaults, brought within the current caps so that a session's
+ * GET_PARAMS output is always accepted by SET_PARAMS: the policy is capped
+ * by max_policy (an RT default above it becomes SCHED_NORMAL at min_nice),
+ * the priority by max_rt_prio, the boost length by max_boost_cap and the
+ * throttle window raised to min_throttle.  The fair boost uses min_nice.
+ */
+void pvsched_params_default(struct pvsched_params *params)
+{
+	unsigned int policy, prio, boost_us, throttle_us;
+	struct pvsched_caps caps;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pvsched_caps_lock, flags);
+	caps.max_policy = max_policy;
+	caps.max_rt_prio = max_rt_prio;
+	caps.min_nice = min_nice;
+	caps.max_boost_cap_ns = (u64)max_boost_cap_us * NSEC_PER_USEC;
+	caps.min_throttle_ns = (u64)min_throttle_us * NSEC_PER_USEC;
+	policy = default_boost_policy;
+	prio = default_boost_prio;
+	boost_us = default_max_boost_us;
+	throttle_us = default_throttle_us;
+	spin_unlock_irqrestore(&pvsched_caps_lock, flags);
+
+	if (pvsched_policy_rank(policy) > pvsched_policy_rank(caps.max_policy))
+		policy = caps.max_policy;
+	prio = min(prio, caps.max_rt_prio);
+	if (policy == SCHED_NORMAL)
+		prio = 0;
+
+	memset(params, 0, sizeof(*params));
+	params->cs_policy = policy;
+	params->cs_rt_prio = prio;
+	params->cs_nice = caps.min_nice;
+	params->intr_policy = policy;
+	params->intr_rt_prio = prio;
+	params->intr_nice = caps.min_nice;
+	params->max_boost_ns = min_t(u64, (u64)boost_us * NSEC_PER_USEC,
+				     caps.max_boost_cap_ns);
+	params->throttle_ns = max_t(u64, (u64)throttle_us * NSEC_PER_USEC,
+				    caps.min_throttle_ns);
+	params->debug = 0;
+}
+
+static int check_boost(u32 policy, u32 rt_prio, s32 nice,
+		       const struct pvsched_caps *caps, bool perm)
+{
+	bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
+
+	if (!perm) {
+		if (pvsched_policy_rank(policy) < 0)
+			return -EINVAL;
+		if (rt && (rt_prio < 1 || rt_prio > 99))
+			return -EINVAL;
+		if (!rt && rt_prio)
+			return -EINVAL;
+		if (nice < -20 || nice > 19)
+			return -EINVAL;
+		return 0;
+	}
+	if (pvsched_policy_rank(policy) > pvsched_policy_rank(caps->max_policy))
+		return -EPERM;
+	if (rt && rt_prio > caps->max_rt_prio)
+		return -EPERM;
+	if (!rt && nice < caps->min_nice)
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * SET_PARAMS validation, as documented in uapi/linux/pvsched.h: -EINVAL for
+ * malformed values (checked first), -EPERM for values beyond the caps.
+ */
+int pvsched_params_check(const struct pvsched_params *p)
+{
+	struct pvsched_caps caps;
+	int ret;
+
+	if (p->flags || p->reserved[0] || p->reserved[1] || p->debug > 1)
+		return -EINVAL;
+	if (!p->max_boost_ns || !p->throttle_ns)
+		return -EINVAL;
+	ret = check_boost(p->cs_policy, p->cs_rt_prio, p->cs_nice, NULL, false);
+	if (!ret)
+		ret = check_boost(p->intr_policy, p->intr_rt_prio, p->intr_nice,
+				  NULL, false);
+	if (ret)
+		return ret;
+
+	pvsched_caps_get(&caps);
+	ret = check_boost(p->cs_policy, p->cs_rt_prio, p->cs_nice, &caps, true);
+	if (!ret)
+		ret = check_boost(p->intr_policy, p->intr_rt_prio, p->intr_nice,
+				  &caps, true);
+	if (ret)
+		return ret;
+	if (p->max_boost_ns > caps.max_boost_cap_ns ||
+	    p->throttle_ns < caps.min_throttle_ns)
+		return -EPERM;
+	return 0;
+}

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched policy engine: carries out the decisions of the policy core
+ * (pvsched_policy.c) for the registered vCPU threads.
+ *
+ * What others can observe (names are stable; lab tests rely on them)
+ * ==================================================================
+ * Trace events (trace-cmd record -e pvsched; pvsched_trace.h):
+ *   pvsched:pvsched_boost       a boost starts, becomes stronger/weaker or
+ *                               changes reason (reason = the new one)
+ *   pvsched:pvsched_unboost     back to base because the guest stopped
+ *                               asking (reason = the boost that ended)
+ *   pvsched:pvsched_throttle    boosted for max_boost_ns: back to base for
+ *                               throttle_ns (reason = the boost cut off)
+ *   pvsched:pvsched_unthrottle  the throttle window ended
+ *   pvsched:pvsched_apply       an attribute change made effective, with
+ *                               "direct" (vCPU thread, at the event) or
+ *                               "deferred" (worker), the delay from the
+ *                               decision to the change, sched_setattr's ret
+ *   Fields: vm_id vcpu_id tid reason old_policy old_prio old_nice
+ *   new_policy new_prio new_nice; reason is one of crit_section,
+ *   task_prio, halt, intr (PVSCHED_REASON_*).
+ * Kernel log: exactly one line per attach,
+ *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit ...)"
+ *   listing what attached, and "pvsched: detached tracepoint family ..."
+ *   when kvm goes.
+ * debugfs (<debugfs>/pvsched/ from the control plane):
+ *   tracepoints  one line per event: "<name> attached" or "<name> missing"
+ *                (kvm_entry, kvm_exit, kvm_inj_virq, kvm_vcpu_wakeup,
+ *                kvm_vcpu_halt; the last is a kprobe)
+ *   engine       "key value" lines: family, events, vcpus,
+ *                apply_direct, apply_deferred, apply_errors,
+ *                delay_direct_ns_avg/max, delay_deferred_ns_avg/max
+ * Stats (PVSCHED_IOC_GET_STATS, struct pvsched_vcpu_stats):
+ *   state         PVSCHED_STATE_IDLE / BOOSTED / THROTTLED (policy state)
+ *   vcpu_status   last value of the host area's vcpu_status (VMENTERED,
+ *                 VMEXITED, HALTED, | INTR_INJECTED until the next exit)
+ *   cur_*         attributes the thread has now (after the last apply);
+ *                 the host area shows the decided ones, equal except for
+ *                 the instant a deferred change is in flight
+ *   base_*        saved at VCPU_ADD, restored at VCPU_DEL / close / rmmod
+ *   exits/entries/halts/injections  events seen for this thread
+ *   boosts[r]     boosts started with reason r, or whose reason became r
+ *                 (an INTR at the same level as a HALT boost counts INTR)
+ *   unboosts      returns to base because the guest stopped asking
+ *   throttles, boosted_ns, throttled_ns (ns of CLOCK_MONOTONIC)
+ *   torn_reads    guest-area snapshots given up (seq odd or moving)
+ *   guest_clamped / guest_refused / guest_invalid  per VM exit seen
+ *   apply_direct / apply_deferred / apply_errors   attribute changes
+ *
+ * Where priorities change
+ * =======================
+ * Directly, in the vCPU thread's own process context, when the probe runs
+ * with interrupts enabled outside interrupt context (kvm_exit on SVM, the
+ * kvm_vcpu_halt kprobe, kvm_inj_virq, kvm_vcpu_wakeup) and the kernel's
+ * sched_setattr_nocheck() does not sleep for non-deadline policies
+ * (6.1.50+, 6.12).  Everywhere else (kvm_entry runs with interrupts off,
+ * kvm_exit on VMX too, the hrtimer in hard IRQ) the change is handed to
+ * the "pvsched" kthread_worker at SCHED_FIFO 99, above any boost (the
+ * admin cap max_rt_prio is at most 98), so it preempts a boosted vCPU
+ * thread on its CPU at once.  Fair-to-fair nice changes use set_user_nice().
+ */
+#define pr_fmt(fmt) "pvsched: " fmt
+
+#include <linux/module.h>
+#include <linux/hashtable.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/version.h>
+#include <linux/ktime.h>
+#include <linux/ratelimit.h>
+#include "pvsched.h"
+#include "pvsched_tp.h"
+
+#define CREATE_TRACE_POINTS
+#include "pvsched_trace.h"
+
+DEFINE_STATIC_KEY_FALSE(pvsched_engine_active);
+
+/* Registered tasks: writers under tasks_mutex, readers under RCU. */
+static DEFINE_MUTEX(tasks_mutex);
+static DEFINE_HASHTABLE(tasks, 8);
+static unsigned int nr_tasks; /* under tasks_mutex */
+
+static struct kthread_worker *worker;
+
+/* Global apply statistics (debugfs "engine"); atomics, any context. */
+static atomic64_t g_direct, g_deferred, g_errors;
+static atomic64_t g_delay_direct_sum, g_delay_deferred_sum;
+static atomic64_t g_delay_direct_max, g_delay_deferred_max;
+
+/*
+ * sched_setattr_nocheck() takes the cpuset lock (may sleep) for every
+ * policy before 6.1.50; from 6.1.50 (and in 6.12) only for SCHED_DEADLINE.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 50)
+#define PVSCHED_SETATTR_ATOMIC_OK 1
+#else
+#define PVSCHED_SETATTR_ATOMIC_OK 0
+#endif
+
+static inline struct pvsched_vcpu *to_vcpu(struct pvsched_engine_vcpu *e)
+{
+	return container_of(e, struct pvsched_vcpu, engine);
+}
+
+static void max_update(atomic64_t *max, u64 v)
+{
+	s64 old = atomic64_read(max);
+
+	while ((u64)old < v) {
+		s64 prev = atomic64_cmpxchg(max, old, v);
+
+		if (prev == old)
+			break;
+		old = prev;
+	}
+}
+
+/* Caps and params as they are now: a lowered cap acts at the next event. */
+static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
+{
+	const struct pvsched_params *pp = &v->vm->params;
+	struct pvsched_caps caps;
+
+	pvsched_caps_get(&caps);
+	l->max_policy = caps.max_policy;
+	l->max_rt_prio = caps.max_rt_prio;
+	l->min_nice = caps.min_nice;
+	l->max_boost_cap_ns = caps.max_boost_cap_ns;
+	l->min_throttle_ns = caps.min_throttle_ns;
+	l->cs.policy = READ_ONCE(pp->cs_policy);
+	l->cs.rt_prio = READ_ONCE(pp->cs_rt_prio);
+	l->cs.nice = READ_ONCE(pp->cs_nice);
+	l->intr.policy = READ_ONCE(pp->intr_policy);
+	l->intr.rt_prio = READ_ONCE(pp->intr_rt_prio);
+	l->intr.nice = READ_ONCE(pp->intr_nice);
+	l->max_boost_ns = READ_ONCE(pp->max_boost_ns);
+	l->throttle_ns = READ_ONCE(pp->throttle_ns);
+}
+
+static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
+			       const struct pvsched_attr *a,
+			       struct sched_attr *sa)
+{
+	*sa = (struct sched_attr){
+		.size = sizeof(*sa),
+		.sched_policy = a->policy,
+		.sched_flags = e->base_attr.sched_flags &
+			       SCHED_FLAG_RESET_ON_FORK,
+	};
+	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR)
+		sa->sched_priority = a->rt_prio;
+	else
+		sa->sched_nice = a->nice;
+}
+
+/*
+ * Make pol.cur effective on the thread.  Called with e->lock held, from
+ * the vCPU thread (direct) or the worker (deferred); never from hard IRQ.
+ */
+static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
+{
+	struct pvsched_vcpu *v = to_vcpu(e);
+	const struct pvsched_attr *want = &e->pol.cur;
+	struct sched_attr sa;
+	u64 delay;
+	int ret;
+
+	lockdep_assert_held(&e->lock);
+	if (pvsched_attr_eq(&e->applied, want))
+		return;
+	if (pvsched_attr_eq(want, &e->pol.base)) {
+		ret = sched_setattr_nocheck(e->task, &e->base_attr);
+	} else if (want->policy == SCHED_NORMAL &&
+		   e->applied.policy == SCHED_NORMAL) {
+		set_user_nice(e->task, want->nice);
+		ret = 0;
+	} else {
+		attr_to_sched_attr(e, want, &sa);
+		ret = sched_setattr_nocheck(e->task, &sa);
+	}
+	delay = ktime_get_ns() - e->event_ns;
+	trace_pvsched_apply(v->vm->id, v->vcpu_id, v->tid, deferred, delay,
+			    want, ret);
+	if (ret) {
+		e->apply_errors++;
+		atomic64_inc(&g_errors);
+		return;
+	}
+	e->applied = *want;
+	e->touched = true;
+	if (deferred) {
+		e->apply_deferred++;
+		atomic64_inc(&g_deferred);
+		atomic64_add(delay, &g_delay_deferred_sum);
+		max_update(&g_delay_deferred_max, delay);
+	} else {
+		e->apply_direct++;
+		atomic64_inc(&g_direct);
+		atomic64_add(delay, &g_delay_direct_sum);
+		max_update(&g_delay_direct_max, delay);
+	}
+}
+
+static void apply_work_fn(struct kthread_work *work)
+{
+	struct pvsched_engine_vcpu *e =
+		container_of(work, struct pvsched_engine_vcpu, work);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (!e->stopping)
+		apply_locked(e, true);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/* Safe to call sched_setattr_nocheck() on @e->task from here? */
+static bool can_apply_direct(struct pvsched_engine_vcpu *e)
+{
+	return PVSCHED_SETATTR_ATOMIC_OK && current == e->task && in_task() &&
+	       !e->stopping;
+}
+
+static void trace_decision(struct pvsched_vcpu *v,
+			   const struct pvsched_decision *d)
+{
+	u32 vm = v->vm->id;
+
+	if (d->trace & PVSCHED_TR_THROTTLE)
+		trace_pvsched_throttle(vm, v->vcpu_id, v->tid, d->reason,
+				       &d->old_attr, &d->new_attr);
+	if (d->trace & PVSCHED_TR_UNTHROTTLE)
+		trace_pvsched_unthrottle(vm, v->vcpu_id, v->tid, d->reason,
+					 &d->old_attr, &d->new_attr);
+	if (d->trace & PVSCHED_TR_UNBOOST)
+		trace_pvsched_unboost(vm, v->vcpu_id, v->tid, d->reason,
+				      &d->old_attr, &d->new_attr);
+	if (d->trace & PVSCHED_TR_BOOST)
+		trace_pvsched_boost(vm, v->vcpu_id, v->tid, d->reason,
+				    &d->old_attr, &d->new_attr);
+	if (d->trace && READ_ONCE(v->vm->params.debug))
+		pr_info_ratelimited("vm %u vcpu %u tid %d: %s%s%s%s reason %u -> %u/%u/%d\n",
+				    vm, v->vcpu_id, v->tid,
+				    d->trace & PVSCHED_TR_THROTTLE ? "throttle " : "",
+				    d->trace & PVSCHED_TR_UNTHROTTLE ? "unthrottle " : "",
+				    d->trace & PVSCHED_TR_UNBOOST ? "unboost " : "",
+				    d->trace & PVSCHED_TR_BOOST ? "boost " : "",
+				    d->reason, d->new_attr.policy,
+				    d->new_attr.rt_prio, d->new_attr.nice);
+}
+
+/*
+ * One policy event for @v at time @now, e->lock held: decide, publish,
+ * trace, apply (here or via the worker) and arm the timer.
+ */
+static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
+			 bool direct_ok)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_policy_limits lim;
+	struct pvsched_decision d;
+	u64 now = ktime_get_ns();
+
+	lockdep_assert_held(&e->lock);
+	get_limits(v, &lim);
+	pvsched_policy_event(&e->pol, &lim, ev, &v->slot->guest, now, &d);
+	if (d.publish)
+		pvsched_host_publish(&v->slot->host, &e->pol);
+	if (d.trace)
+		trace_decision(v, &d);
+	if (!pvsched_attr_eq(&e->applied, &e->pol.cur)) {
+		e->event_ns = now;
+		if (direct_ok && can_apply_direct(e))
+			apply_locked(e, false);
+		else
+			kthread_queue_work(worker, &e->work);
+	}
+	if (d.deadline)
+		hrtimer_start(&e->timer, ns_to_ktime(d.deadline),
+			      HRTIMER_MODE_ABS_HARD);
+	else
+		hrtimer_try_to_cancel(&e->timer);
+}
+
+static enum hrtimer_restart timer_fn(struct hrtimer *t)
+{
+	struct pvsched_engine_vcpu *e =
+		container_of(t, struct pvsched_engine_vcpu, timer);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (!e->stopping)
+		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, false);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	/* event_locked() re-armed the timer with hrtimer_start() if needed. */
+	return HRTIMER_NORESTART;
+}
+
+static struct pvsched_vcpu *lookup_rcu(struct task_struct *task)
+{
+	struct pvsched_engine_vcpu *e;
+
+	hash_for_each_possible_rcu(tasks, e, hnode, (unsigned long)task)
+		if (e->task == task)
+			return to_vcpu(e);
+	return NULL;
+}
+
+/*
+ * Called by the probes of pvsched_tp.c, in the current task (a vCPU thread
+ * or not), with preemption disabled (tracepoint or kprobe).  O(1) and
+ * lock-free until the task is known to be registered.
+ */
+void pvsched_engine_current_event(enum pvsched_policy_event ev)
+{
+	struct pvsched_vcpu *v;
+	unsigned long flags;
+
+	if (!static_branch_unlikely(&pvsched_engine_active))
+		return;
+	rcu_read_lock();
+	v = lookup_rcu(current);
+	if (v) {
+		raw_spin_lock_irqsave(&v->engine.lock, flags);
+		if (!v->engine.stopping)
+			event_locked(v, ev, !irqs_disabled_flags(flags));
+		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+	}
+	rcu_read_unlock();
+}
+
+bool pvsched_task_registered(struct task_struct *task)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = lookup_rcu(task) != NULL;
+	rcu_read_unlock();
+	return ret;
+}
+
+static void save_base(struct pvsched_engine_vcpu *e, struct pvsched_attr *a)
+{
+	struct task_struct *p = e->task;
+
+	a->policy = p->policy;
+	a->rt_prio = 0;
+	a->nice = 0;
+	e->base_attr = (struct sched_attr){
+		.size = sizeof(e->base_attr),
+		.sched_policy = p->policy,
+		.sched_flags = p->sched_reset_on_fork ?
+				       SCHED_FLAG_RESET_ON_FORK : 0,
+	};
+	if (p->policy == SCHED_FIFO || p->policy == SCHED_RR) {
+		a->rt_prio = p->rt_priority;
+		e->base_attr.sched_priority = p->rt_priority;
+	} else {
+		a->nice = task_nice(p);
+		e->base_attr.sched_nice = task_nice(p);
+	}
+}
+
+int pvsched_vcpu_start(struct pvsched_vcpu *v)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_attr base;
+	unsigned long flags;
+
+	might_sleep();
+	memset(e, 0, sizeof(*e));
+	raw_spin_lock_init(&e->lock);
+	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	e->timer.function = timer_fn;
+	kthread_init_work(&e->work, apply_work_fn);
+	e->task = v->task;
+
+	mutex_lock(&tasks_mutex);
+	if (pvsched_task_registered(v->task)) {
+		mutex_unlock(&tasks_mutex);
+		return -EBUSY;
+	}
+	/*
+	 * The base is read under the task's pi_lock so that a concurrent
+	 * sched_setattr(2) from userspace is seen whole.
+	 */
+	raw_spin_lock_irqsave(&v->task->pi_lock, flags);
+	save_base(e, &base);
+	raw_spin_unlock_irqrestore(&v->task->pi_lock, flags);
+	e->applied = base;
+	pvsched_policy_init(&e->pol, &base, ktime_get_ns());
+
+	WRITE_ONCE(v->slot->header.vcpu_id, v->vcpu_id);
+	WRITE_ONCE(v->slot->header.vcpu_pid, v->tid);
+	raw_spin_lock_irqsave(&e->lock, flags);
+	pvsched_host_publish(&v->slot->host, &e->pol);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+
+	hash_add_rcu(tasks, &e->hnode, (unsigned long)v->task);
+	nr_tasks++;
+	mutex_unlock(&tasks_mutex);
+	static_branch_inc(&pvsched_engine_active);
+	return 0;
+}
+
+void pvsched_vcpu_stop(struct pvsched_vcpu *v)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	unsigned long flags;
+	bool restore;
+
+	might_sleep();
+	mutex_lock(&tasks_mutex);
+	hash_del_rcu(&e->hnode);
+	nr_tasks--;
+	mutex_unlock(&tasks_mutex);
+	static_branch_dec(&pvsched_engine_active);
+	/* No probe still sees @v after this (probes are RCU readers). */
+	synchronize_rcu();
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	e->stopping = true;
+	pvsched_policy_stop(&e->pol, ktime_get_ns());
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	/* stopping: the timer does not re-arm and queues no work. */
+	hrtimer_cancel(&e->timer);
+	kthread_cancel_work_sync(&e->work);
+
+	/* Nothing else touches @e now; restore the base in process context. */
+	restore = e->touched && !pvsched_attr_eq(&e->applied, &e->pol.base);
+	if (restore && !(e->task->flags & PF_EXITING)) {
+		int ret = sched_setattr_nocheck(e->task, &e->base_attr);
+
+		if (ret)
+			pr_warn_ratelimited("vm %u vcpu %u tid %d: restoring base attributes failed: %d\n",
+					    v->vm->id, v->vcpu_id, v->tid, ret);
+		else
+			e->applied = e->pol.base;
+	}
+}
+
+void pvsched_vcpu_get_stats(struct pvsched_vcpu *v,
+			    struct pvsched_vcpu_stats *s)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	const struct pvsched_policy_counters *c = &e->pol.cnt;
+	unsigned long flags;
+	int i;
+
+	raw_spin_lock_irqsave(&e->lock, flags);
+	s->tid = v->tid;
+	s->state = e->pol.state;
+	s->vcpu_status = e->pol.status;
+	s->cur_policy = e->applied.policy;
+	s->cur_rt_prio = e->applied.rt_prio;
+	s->cur_nice = e->applied.nice;
+	s->base_policy = e->pol.base.policy;
+	s->base_rt_prio = e->pol.base.rt_prio;
+	s->base_nice = e->pol.base.nice;
+	s->exits = c->exits;
+	s->entries = c->entries;
+	s->halts = c->halts;
+	s->injections = c->injections;
+	for (i = 0; i < PVSCHED_REASON_NR; i++)
+		s->boosts[i] = c->boosts[i];
+	s->unboosts = c->unboosts;
+	s->throttles = c->throttles;
+	s->boosted_ns = c->boosted_ns;
+	s->throttled_ns = c->throttled_ns;
+	s->torn_reads = c->torn_reads;
+	s->guest_clamped = c->guest_clamped;
+	s->guest_refused = c->guest_refused;
+	s->guest_invalid = c->guest_invalid;
+	s->apply_direct = e->apply_direct;
+	s->apply_deferred = e->apply_deferred;
+	s->apply_errors = e->apply_errors;
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+static u64 avg(atomic64_t *sum, atomic64_t *n)
+{
+	u64 cnt = atomic64_read(n);
+
+	return cnt ? div64_u64(atomic64_read(sum), cnt) : 0;
+}
+
+static int engine_show(struct seq_file *m, void *unused)
+{
+	u32 fam = pvsched_tp_family();
+
+	seq_printf(m, "family %s\n", pvsched_tp_family_name(fam));
+	seq_printf(m, "events %#x\n", pvsched_tp_events());
+	mutex_lock(&tasks_mutex);
+	seq_printf(m, "vcpus %u\n", nr_tasks);
+	mutex_unlock(&tasks_mutex);
+	seq_printf(m, "apply_direct %lld\n", atomic64_read(&g_direct));
+	seq_printf(m, "apply_deferred %lld\n", atomic64_read(&g_deferred));
+	seq_printf(m, "apply_errors %lld\n", atomic64_read(&g_errors));
+	seq_printf(m, "delay_direct_ns_avg %llu\n",
+		   avg(&g_delay_direct_sum, &g_direct));
+	seq_printf(m, "delay_direct_ns_max %lld\n",
+		   atomic64_read(&g_delay_direct_max));
+	seq_printf(m, "delay_deferred_ns_avg %llu\n",
+		   avg(&g_delay_deferred_sum, &g_deferred));
+	seq_printf(m, "delay_deferred_ns_max %lld\n",
+		   atomic64_read(&g_delay_deferred_max));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(engine);
+
+int pvsched_engine_init(struct dentry *debugfs_dir)
+{
+	struct sched_attr sa = {
+		.size = sizeof(sa),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = MAX_RT_PRIO - 1,
+	};
+	int ret;
+
+	worker = kthread_create_worker(0, "pvsched");
+	if (IS_ERR(worker)) {
+		ret = PTR_ERR(worker);
+		worker = NULL;
+		return ret;
+	}
+	/* Above any boost (caps.max_rt_prio <= 98): preempts what it demotes. */
+	ret = sched_setattr_nocheck(worker->task, &sa);
+	if (ret)
+		pr_warn("worker: SCHED_FIFO %d failed: %d\n", sa.sched_priority,
+			ret);
+
+	if (!IS_ERR_OR_NULL(debugfs_dir))
+		debugfs_create_file("engine", 0444, debugfs_dir, NULL,
+				    &engine_fops);
+
+	ret = pvsched_tp_init(debugfs_dir);
+	if (ret) {
+		kthread_destroy_worker(worker);
+		worker = NULL;
+	}
+	return ret;
+}
+
+/*
+ * Module unload: the control plane has stopped every vCPU already
+ * (pvsched_chardev_exit() runs first), so only the probes and the worker
+ * are left.
+ */
+void pvsched_engine_exit(void)
+{
+	pvsched_tp_exit();
+	if (worker) {
+		kthread_destroy_worker(worker);
+		worker = NULL;
+	}
+	WARN_ON_ONCE(nr_tasks);
+}

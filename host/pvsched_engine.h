@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvsched policy engine: per-vCPU state embedded in struct pvsched_vcpu
+ * (host/pvsched.h) and the interface between the attach layer
+ * (pvsched_tp.c) and the engine (pvsched_engine.c).
+ */
+#ifndef _PVSCHED_ENGINE_H
+#define _PVSCHED_ENGINE_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/jump_label.h>
+#include <uapi/linux/sched/types.h>
+#include "pvsched_policy.h"
+
+struct pvsched_vcpu;
+
+struct pvsched_engine_vcpu {
+	/* In the task hashtable (RCU readers: the probes; writers: tasks_mutex). */
+	struct hlist_node hnode;
+	struct task_struct *task; /* key; the control plane holds the ref */
+	/*
+	 * lock protects everything below: the policy state, the host area of
+	 * the slot, the timer's deadline, applied/touched and the counters.
+	 * Taken with irqsave from the probes (any context but NMI), from the
+	 * hrtimer callback (hard IRQ), from the worker and from
+	 * start/stop/get_stats.  Nesting: lock -> (sched_setattr_nocheck's)
+	 * p->pi_lock -> rq->lock; lock -> hrtimer base lock; lock ->
+	 * kthread_worker lock.  Never taken under any scheduler lock.
+	 */
+	raw_spinlock_t lock;
+	struct pvsched_policy pol;
+	struct sched_attr base_attr; /* the thread's own attributes */
+	struct pvsched_attr applied; /* what the thread has now */
+	bool touched; /* something was applied: restore at stop */
+	bool stopping; /* set by stop: timer and worker do nothing */
+	u64 event_ns; /* time of the decision awaiting the worker */
+	struct hrtimer timer; /* throttle / unthrottle deadline */
+	struct kthread_work work; /* deferred apply */
+	u64 apply_direct, apply_deferred, apply_errors;
+};
+
+/* Enabled while at least one vCPU is registered: probes bail out early. */
+DECLARE_STATIC_KEY_FALSE(pvsched_engine_active);
+
+/* Attach layer -> engine: an event of the current task (a vCPU thread?). */
+void pvsched_engine_current_event(enum pvsched_policy_event ev);
+
+#endif /* _PVSCHED_ENGINE_H */

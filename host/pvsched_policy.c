@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched policy core: see pvsched_policy.h.  Pure code: no kernel calls,
+ * no locks, no allocation; compiled into pvsched.ko and the unit tests.
+ */
+#include "pvsched_policy.h"
+
+#define NICE_MIN (-20)
+#define NICE_MAX 19
+#define RT_PRIO_MIN 1u
+#define RT_PRIO_MAX 99u
+#define CAP_RT_PRIO_MAX 98u
+#define U64_MAX_ (~(u64)0)
+
+static u64 add_sat(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX_ : a + b;
+}
+
+static bool is_rt(u32 policy)
+{
+	return policy == PVSCHED_SCHED_FIFO || policy == PVSCHED_SCHED_RR;
+}
+
+/*
+ * Ordering of attributes, strongest last: SCHED_IDLE < fair (lower nice is
+ * stronger) < RT (higher rt_prio is stronger; FIFO beats RR at equal
+ * rt_prio) < SCHED_DEADLINE (only ever a base; never boosted above).
+ */
+static int attr_class(u32 policy)
+{
+	switch (policy) {
+	case PVSCHED_SCHED_IDLE:
+		return 0;
+	case PVSCHED_SCHED_FIFO:
+	case PVSCHED_SCHED_RR:
+		return 2;
+	case PVSCHED_SCHED_DEADLINE:
+		return 3;
+	default: /* NORMAL, BATCH (and anything a base may hold) */
+		return 1;
+	}
+}
+
+int pvsched_attr_cmp(const struct pvsched_attr *a, const struct pvsched_attr *b)
+{
+	int ca = attr_class(a->policy), cb = attr_class(b->policy);
+
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	if (ca == 2) {
+		if (a->rt_prio != b->rt_prio)
+			return a->rt_prio < b->rt_prio ? -1 : 1;
+		if (a->policy != b->policy)
+			return a->policy == PVSCHED_SCHED_FIFO ? 1 : -1;
+		return 0;
+	}
+	if (ca == 1 && a->nice != b->nice)
+		return a->nice > b->nice ? -1 : 1;
+	return 0;
+}
+
+bool pvsched_attr_eq(const struct pvsched_attr *a, const struct pvsched_attr *b)
+{
+	return a->policy == b->policy && a->nice == b->nice &&
+	       a->rt_prio == b->rt_prio;
+}
+
+/* Rank of a max_policy cap; an unknown cap value allows only fair. */
+static int policy_rank(u32 policy)
+{
+	if (policy == PVSCHED_SCHED_FIFO)
+		return 2;
+	if (policy == PVSCHED_SCHED_RR)
+		return 1;
+	return 0;
+}
+
+/*
+ * Cap a translated attribute (policy NORMAL, RR or FIFO) by the admin caps,
+ * which are sanitised here too: max_rt_prio to [1, 98], min_nice to
+ * [-20, 19].  An RT attribute above max_policy == SCHED_NORMAL becomes
+ * SCHED_NORMAL at min_nice, the strongest fair value the admin allows.
+ * Returns PVSCHED_XLATE_CLAMPED if anything changed.
+ */
+u32 pvsched_policy_cap(struct pvsched_attr *attr,
+		       const struct pvsched_policy_limits *lim)
+{
+	u32 max_prio = lim->max_rt_prio;
+	s32 min_nice = lim->min_nice;
+	int max_rank = policy_rank(lim->max_policy);
+	u32 res = 0;
+
+	if (max_prio < RT_PRIO_MIN)
+		max_prio = RT_PRIO_MIN;
+	if (max_prio > CAP_RT_PRIO_MAX)
+		max_prio = CAP_RT_PRIO_MAX;
+	if (min_nice < NICE_MIN)
+		min_nice = NICE_MIN;
+	if (min_nice > NICE_MAX)
+		min_nice = NICE_MAX;
+
+	if (is_rt(attr->policy)) {
+		if (max_rank == 0) {
+			attr->policy = PVSCHED_SCHED_NORMAL;
+			attr->rt_prio = 0;
+			attr->nice = min_nice;
+			return PVSCHED_XLATE_CLAMPED;
+		}
+		if (policy_rank(attr->policy) > max_rank) {
+			attr->policy = PVSCHED_SCHED_RR;
+			res = PVSCHED_XLATE_CLAMPED;
+		}
+		if (attr->rt_prio > max_prio) {
+			attr->rt_prio = max_prio;
+			res = PVSCHED_XLATE_CLAMPED;
+		}
+		return res;
+	}
+	if (attr->nice < min_nice) {
+		attr->nice = min_nice;
+		res = PVSCHED_XLATE_CLAMPED;
+	}
+	return res;
+}
+
+/*
+ * The 1:1 translation of a guest request (uapi header, "How the host
+ * interprets the guest area"), capped.  Out: policy NORMAL, RR or FIFO.
+ */
+u32 pvsched_policy_translate(const struct pvsched_guest_snap *snap,
+			     const struct pvsched_policy_limits *lim,
+			     struct pvsched_attr *out)
+{
+	u32 res = 0;
+
+	out->policy = PVSCHED_SCHED_NORMAL;
+	out->nice = 0;
+	out->rt_prio = 0;
+
+	switch (snap->policy) {
+	case PVSCHED_SCHED_NORMAL:
+	case PVSCHED_SCHED_BATCH:
+	case PVSCHED_SCHED_IDLE:
+		out->nice = snap->nice;
+		if (out->nice < NICE_MIN) {
+			out->nice = NICE_MIN;
+			res |= PVSCHED_XLATE_CLAMPED;
+		} else if (out->nice > NICE_MAX) {
+			out->nice = NICE_MAX;
+			res |= PVSCHED_XLATE_CLAMPED;
+		}
+		break;
+	case PVSCHED_SCHED_FIFO:
+	case PVSCHED_SCHED_RR:
+		out->policy = snap->policy;
+		out->rt_prio = snap->rt_prio;
+		if (out->rt_prio < RT_PRIO_MIN) {
+			out->rt_prio = RT_PRIO_MIN;
+			res |= PVSCHED_XLATE_CLAMPED;
+		} else if (out->rt_prio > RT_PRIO_MAX) {
+			out->rt_prio = RT_PRIO_MAX;
+			res |= PVSCHED_XLATE_CLAMPED;
+		}
+		break;
+	case PVSCHED_SCHED_DEADLINE:
+		return PVSCHED_XLATE_REFUSED;
+	default:
+		return PVSCHED_XLATE_INVALID;
+	}
+	return res | pvsched_policy_cap(out, lim);
+}
+
+/* A VM boost parameter, never trusted: translated and capped likewise. */
+void pvsched_policy_boost_attr(const struct pvsched_attr *param,
+			       const struct pvsched_policy_limits *lim,
+			       struct pvsched_attr *out)
+{
+	struct pvsched_guest_snap s = {
+		.policy = param->policy,
+		.nice = param->nice,
+		.rt_prio = param->rt_prio,
+	};
+
+	pvsched_policy_translate(&s, lim, out);
+}
+
+/* The VM's max_boost_ns: 0 means the default; at most the admin's cap. */
+u64 pvsched_policy_max_boost_ns(const struct pvsched_policy_limits *lim)
+{
+	u64 v = lim->max_boost_ns ? lim->max_boost_ns :
+				    PVSCHED_DEFAULT_MAX_BOOST_NS;
+
+	if (lim->max_boost_cap_ns && v > lim->max_boost_cap_ns)
+		v = lim->max_boost_cap_ns;
+	return v;
+}
+
+/* The VM's throttle_ns: 0 means the default; at least the admin's floor. */
+u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim)
+{
+	u64 v = lim->throttle_ns ? lim->throttle_ns :
+				   PVSCHED_DEFAULT_THROTTLE_NS;
+
+	if (v < lim->min_throttle_ns)
+		v = lim->min_throttle_ns;
+	return v;
+}
+
+/*
+ * Sequence-counter reader of the guest area (uapi header): at most
+ * @retries attempts; false (and *out untouched) if none was consistent.
+ * The flags word is part of the snapshot; it is read once per attempt.
+ */
+bool pvsched_guest_read(const struct pvsched_guest_area *ga,
+			struct pvsched_guest_snap *out, unsigned int retries)
+{
+	struct pvsched_guest_snap s;
+	unsigned int i;
+	u32 s1, s2;
+
+	for (i = 0; i < retries; i++) {
+		s1 = PVSCHED_READ(ga->seq);
+		if (s1 & 1)
+			continue;
+		pvsched_rmb();
+		s.flags = PVSCHED_READ(ga->flags);
+		s.policy = PVSCHED_READ(ga->sched_policy);
+		s.nice = PVSCHED_READ(ga->sched_nice);
+		s.rt_prio = PVSCHED_READ(ga->rt_prio);
+		pvsched_rmb();
+		s2 = PVSCHED_READ(ga->seq);
+		if (s1 == s2) {
+			*out = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Sequence-counter writer of the host area; the caller serialises. */
+void pvsched_host_publish(struct pvsched_host_area *ha,
+			  const struct pvsched_policy *p)
+{
+	u32 seq = PVSCHED_READ(ha->seq);
+
+	/* Odd while writing, even if the old value was odd (scribbled). */
+	seq = (seq + 1) | 1;
+	PVSCHED_WRITE(ha->seq, seq);
+	pvsched_wmb();
+	PVSCHED_WRITE(ha->vcpu_status, p->status);
+	PVSCHED_WRITE(ha->sched_policy, p->cur.policy);
+	PVSCHED_WRITE(ha->sched_nice, p->cur.nice);
+	PVSCHED_WRITE(ha->rt_prio, p->cur.rt_prio);
+	PVSCHED_WRITE(ha->throttled,
+		      (u32)(p->state == PVSCHED_STATE_THROTTLED));
+	pvsched_wmb();
+	PVSCHED_WRITE(ha->seq, seq + 1);
+}
+
+void pvsched_policy_init(struct pvsched_policy *p,
+			 const struct pvsched_attr *base, u64 now)
+{
+	*p = (struct pvsched_policy){
+		.base = *base,
+		.cur = *base,
+		.state = PVSCHED_STATE_IDLE,
+		.status = PVSCHED_VCPU_STATUS_VMEXITED,
+		.now_last = now,
+		.acct_last = now,
+	};
+}
+
+/* Boosted and throttled time up to @now. */
+static void account(struct pvsched_policy *p, u64 now)
+{
+	u64 delta = now - p->acct_last;
+
+	if (p->state == PVSCHED_STATE_BOOSTED)
+		p->cnt.boosted_ns = add_sat(p->cnt.boosted_ns, delta);
+	else if (p->state == PVSCHED_STATE_THROTTLED)
+		p->cnt.throttled_ns = add_sat(p->cnt.throttled_ns, delta);
+	p->acct_last = now;
+}
+
+/* Continuous boost used so far, counting only time not halted. */
+static u64 boost_used(const struct pvsched_policy *p, u64 now)
+{
+	if (p->halted)
+		return p->boost_run_ns;
+	return add_sat(p->boost_run_ns, now - p->run_since);
+}
+
+static void pause_clock(struct pvsched_policy *p, u64 now)
+{
+	if (!p->halted) {
+		p->boost_run_ns = boost_used(p, now);
+		p->halted = true;
+	}
+}
+
+static void resume_clock(struct pvsched_policy *p, u64 now)
+{
+	if (p->halted) {
+		p->halted = false;
+		p->run_since = now;
+	}
+}
+
+/*
+ * Move to @target (already capped) for @reason.  The vCPU never goes below
+ * its base: a target at or under base means "at base" (an unboost if it
+ * was boosted).  boosts[reason] counts boosts that start and boosts whose
+ * reason changes.
+ */
+static void set_target(struct pvsched_policy *p,
+		       const struct pvsched_attr *target, u32 reason, u64 now,
+		       struct pvsched_decision *d)
+{
+	if (pvsched_attr_cmp(target, &p->base) <= 0) {
+		if (p->state == PVSCHED_STATE_BOOSTED) {
+			p->state = PVSCHED_STATE_IDLE;
+			p->cnt.unboosts++;
+			d->trace |= PVSCHED_TR_UNBOOST;
+			d->reason = p->reason;
+		}
+		p->cur = p->base;
+		return;
+	}
+	if (p->state != PVSCHED_STATE_BOOSTED) {
+		p->state = PVSCHED_STATE_BOOSTED;
+		p->boost_run_ns = 0;
+		p->run_since = now;
+		p->cnt.boosts[reason]++;
+		d->trace |= PVSCHED_TR_BOOST;
+	} else if (p->reason != reason || !pvsched_attr_eq(&p->cur, target)) {
+		if (p->reason != reason)
+			p->cnt.boosts[reason]++;
+		d->trace |= PVSCHED_TR_BOOST;
+	}
+	p->reason = reason;
+	d->reason = reason;
+	p->cur = *target;
+}
+
+/*
+ * Raise to at least @param's boost (HALT, INTR); never lowers.  At equal
+ * strength the boost takes the newer reason (an interrupt injected into a
+ * vCPU boosted for HALT is counted and traced as an INTR boost).
+ */
+static void raise_to(struct pvsched_policy *p, const struct pvsched_attr *param,
+		     const struct pvsched_policy_limits *lim, u32 reason,
+		     u64 now, struct pvsched_decision *d)
+{
+	struct pvsched_attr a;
+
+	if (p->state == PVSCHED_STATE_THROTTLED)
+		return;
+	pvsched_policy_boost_attr(param, lim, &a);
+	if (pvsched_attr_cmp(&a, &p->cur) >= 0)
+		set_target(p, &a, reason, now, d);
+}
+
+/*
+ * The guest's own request from its last snapshot: the translated task
+ * priority, or the CS boost if a PVSCHED_CS_* flag is set and the boost is
+ * stronger.  Counts clamped/refused/invalid requests when @count.
+ */
+static void guest_target(struct pvsched_policy *p,
+			 const struct pvsched_policy_limits *lim, bool count,
+			 struct pvsched_attr *out, u32 *reason)
+{
+	struct pvsched_attr cs;
+	u32 res;
+
+	res = pvsched_policy_translate(&p->snap, lim, out);
+	if (count) {
+		if (res & PVSCHED_XLATE_CLAMPED)
+			p->cnt.guest_clamped++;
+		if (res & PVSCHED_XLATE_REFUSED)
+			p->cnt.guest_refused++;
+		if (res & PVSCHED_XLATE_INVALID)
+			p->cnt.guest_invalid++;
+	}
+	*reason = PVSCHED_REASON_TASK_PRIO;
+	if (p->snap.flags & PVSCHED_CS_ALL) {
+		pvsched_policy_boost_attr(&lim->cs, lim, &cs);
+		if (pvsched_attr_cmp(&cs, out) >= 0) {
+			*out = cs;
+			*reason = PVSCHED_REASON_CRIT_SECTION;
+		}
+	}
+}
+
+static void follow_guest(struct pvsched_policy *p,
+			 const struct pvsched_policy_limits *lim, bool count,
+			 u64 now, struct pvsched_decision *d)
+{
+	struct pvsched_attr t;
+	u32 reason;
+
+	guest_target(p, lim, count, &t, &reason);
+	set_target(p, &t, reason, now, d);
+}
+
+static u64 next_deadline(const struct pvsched_policy *p,
+			 const struct pvsched_policy_limits *lim, u64 now)
+{
+	u64 max_boost = pvsched_policy_max_boost_ns(lim);
+	u64 used;
+
+	if (p->state == PVSCHED_STATE_THROTTLED)
+		return p->throttle_until;
+	if (p->state != PVSCHED_STATE_BOOSTED || p->halted)
+		return 0;
+	/* used < max_boost here: the throttle check ran first. */
+	used = boost_used(p, now);
+	return used < max_boost ? add_sat(now, max_boost - used) : now;
+}
+
+/*
+ * One event at time @now (ns, monotonic; a value older than the last one
+ * seen is taken as the last one and counted in clock_backwards).  @ga is
+ * read at VMEXIT and when a throttle ends (TIMER, VMEXIT); NULL keeps the
+ * previous snapshot.  *d says what to do.
+ */
+void pvsched_policy_event(struct pvsched_policy *p,
+			  const struct pvsched_policy_limits *lim,
+			  enum pvsched_policy_event ev,
+			  const struct pvsched_guest_area *ga, u64 now,
+			  struct pvsched_decision *d)
+{
+	bool fresh = false;
+
+	*d = (struct pvsched_decision){ .old_attr = p->cur };
+	if (now < p->now_last) {
+		p->cnt.clock_backwards++;
+		now = p->now_last;
+	}
+	p->now_last = now;
+	account(p, now);
+
+	if (ga && (ev == PVSCHED_POL_VMEXIT || ev == PVSCHED_POL_TIMER ||
+		   p->state == PVSCHED_STATE_THROTTLED)) {
+		if (pvsched_guest_read(ga, &p->snap,
+				       PVSCHED_GUEST_READ_RETRIES))
+			fresh = true;
+		else
+			p->cnt.torn_reads++;
+	}
+
+	/* Time-driven transitions first, whatever the event. */
+	if (p->state == PVSCHED_STATE_BOOSTED &&
+	    boost_used(p, now) >= pvsched_policy_max_boost_ns(lim)) {
+		d->reason = p->reason;
+		p->state = PVSCHED_STATE_THROTTLED;
+		p->throttle_until = add_sat(now, pvsched_policy_throttle_ns(lim));
+		p->cur = p->base;
+		p->cnt.throttles++;
+		d->trace |= PVSCHED_TR_THROTTLE;
+		d->publish = true;
+	} else if (p->state == PVSCHED_STATE_THROTTLED &&
+		   now >= p->throttle_until) {
+		p->state = PVSCHED_STATE_IDLE;
+		d->trace |= PVSCHED_TR_UNTHROTTLE;
+		d->publish = true;
+		/* The last request decides again (counted only if fresh). */
+		follow_guest(p, lim, fresh && ev != PVSCHED_POL_VMEXIT, now,
+			     d);
+	}
+
+	switch (ev) {
+	case PVSCHED_POL_VMEXIT:
+		p->cnt.exits++;
+		resume_clock(p, now);
+		p->status = PVSCHED_VCPU_STATUS_VMEXITED;
+		/*
+		 * The end of any HALT/INTR boost: from here on the guest's
+		 * own request decides.  A guest asking for nothing is at base.
+		 */
+		if (p->state != PVSCHED_STATE_THROTTLED)
+			follow_guest(p, lim, fresh, now, d);
+		break;
+	case PVSCHED_POL_VMENTER:
+		p->cnt.entries++;
+		resume_clock(p, now);
+		p->status = PVSCHED_VCPU_STATUS_VMENTERED |
+			    (p->status & PVSCHED_VCPU_STATUS_INTR_INJECTED);
+		d->publish = true;
+		break;
+	case PVSCHED_POL_HALT:
+		p->cnt.halts++;
+		raise_to(p, &lim->intr, lim, PVSCHED_REASON_HALT, now, d);
+		pause_clock(p, now);
+		p->status = PVSCHED_VCPU_STATUS_HALTED;
+		d->publish = true;
+		break;
+	case PVSCHED_POL_INJECT:
+		p->cnt.injections++;
+		resume_clock(p, now);
+		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
+		p->status |= PVSCHED_VCPU_STATUS_INTR_INJECTED;
+		break;
+	case PVSCHED_POL_WAKEUP:
+		p->cnt.wakeups++;
+		resume_clock(p, now);
+		break;
+	default: /* TIMER: the transitions above did the work */
+		break;
+	}
+
+	d->new_attr = p->cur;
+	d->apply = !pvsched_attr_eq(&d->old_attr, &p->cur);
+	d->to_base = pvsched_attr_eq(&p->cur, &p->base);
+	if (d->apply)
+		d->publish = true;
+	d->deadline = next_deadline(p, lim, now);
+}
+
+bool pvsched_policy_stop(struct pvsched_policy *p, u64 now)
+{
+	if (now < p->now_last)
+		now = p->now_last;
+	account(p, now);
+	return !pvsched_attr_eq(&p->cur, &p->base);
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvsched policy core: the pure decision logic of the host engine.
+ *
+ * No kernel headers beyond the tiny shim below: time is passed in (ns of a
+ * monotonic clock), the state lives in storage supplied by the caller, and
+ * every call returns a decision the caller carries out (apply an attribute,
+ * publish the host area, arm a timer, emit trace events).  The very same
+ * pvsched_policy.c is linked into pvsched.ko (PVSCHED_KERNEL defined) and
+ * into the userspace unit tests (tests/unit/, ASan/UBSan, gcov).
+ *
+ * The caller serialises all calls on one struct pvsched_policy (the engine
+ * holds the vCPU's raw spinlock).  Nothing here sleeps, allocates or locks.
+ *
+ * Policy summary (details at each function in pvsched_policy.c):
+ *   VMEXIT   read the guest area; target = max(translated task request,
+ *            CS boost if a PVSCHED_CS_* flag is set), capped by the admin
+ *            caps; the vCPU never goes below its base.  This is also where
+ *            a HALT or INTR boost ends: the guest's own request decides.
+ *   VMENTER  account time; publish the host area (VMENTERED).
+ *   HALT     boost to the VM's intr attribute (reason HALT); status HALTED;
+ *            the continuous-boost clock is paused while halted.
+ *   INJECT   boost to the VM's intr attribute (reason INTR); status gets
+ *            PVSCHED_VCPU_STATUS_INTR_INJECTED until the next VMEXIT.
+ *   WAKEUP   the halt ended: the continuous-boost clock runs again.
+ *   TIMER    the deadline armed by a previous decision expired.
+ *   Throttle: boosted (and running) for max_boost_ns in a row -> back to
+ *   base for throttle_ns, boost requests ignored meanwhile; then the last
+ *   guest request is evaluated again.
+ */
+#ifndef _PVSCHED_POLICY_H
+#define _PVSCHED_POLICY_H
+
+#ifdef PVSCHED_KERNEL
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <asm/barrier.h>
+#define pvsched_rmb() smp_rmb()
+#define pvsched_wmb() smp_wmb()
+#define PVSCHED_READ(x) READ_ONCE(x)
+#define PVSCHED_WRITE(x, v) WRITE_ONCE(x, v)
+#else
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+typedef uint32_t u32;
+typedef int32_t s32;
+typedef uint64_t u64;
+#define PVSCHED_READ(x) (*(const volatile __typeof__(x) *)&(x))
+#define PVSCHED_WRITE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#ifdef PVSCHED_TEST_HOOKS
+/* The unit tests interpose on the read barrier to tear snapshots. */
+void pvsched_test_rmb(void);
+#define pvsched_rmb() pvsched_test_rmb()
+#else
+#define pvsched_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+#define pvsched_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+
+#include "../uapi/linux/pvsched.h"
+
+/* Scheduling policies, values of include/uapi/linux/sched.h. */
+#define PVSCHED_SCHED_NORMAL 0
+#define PVSCHED_SCHED_FIFO 1
+#define PVSCHED_SCHED_RR 2
+#define PVSCHED_SCHED_BATCH 3
+#define PVSCHED_SCHED_IDLE 5
+#define PVSCHED_SCHED_DEADLINE 6
+
+/*
+ * Defaults (see the README section "Policy defaults"):
+ *   boost SCHED_RR 8 for critical sections and for interrupts/HLT: the
+ *   seed's cyclictest setting, above every fair task and the usual RT
+ *   housekeeping (ksoftirqd is fair, irq threads are FIFO 50 and stay above).
+ *   max_boost 20 ms: far longer than any legitimate guest critical section
+ *   or interrupt handler (microseconds to a few hundred microseconds) and
+ *   than a guest tick (1-4 ms), so well-behaved guests are never throttled,
+ *   yet 50 times shorter than the kernel's own RT throttling (950 ms per
+ *   1 s) which is the only other brake on a runaway RT vCPU.
+ *   throttle 10 ms: a hostile vCPU that stays boosted gets at most
+ *   20/(20+10) = 2/3 of its CPU at RT priority, other host tasks at least
+ *   1/3 (a nice-0 hog beside it: ~1/6), and the guest's own worst-case
+ *   extra latency is bounded by one 10 ms window (a few guest ticks).
+ */
+#define PVSCHED_DEFAULT_BOOST_POLICY PVSCHED_SCHED_RR
+#define PVSCHED_DEFAULT_BOOST_RT_PRIO 8
+#define PVSCHED_DEFAULT_MAX_BOOST_NS 20000000ULL
+#define PVSCHED_DEFAULT_THROTTLE_NS 10000000ULL
+
+/* Guest-area snapshot retries before giving up (torn read). */
+#define PVSCHED_GUEST_READ_RETRIES 4
+
+/* A scheduling attribute: policy and the parameter that matters for it. */
+struct pvsched_attr {
+	u32 policy; /* PVSCHED_SCHED_* */
+	s32 nice; /* fair policies */
+	u32 rt_prio; /* FIFO/RR: 1..99; 0 otherwise */
+};
+
+/* What bounds one decision: admin caps and the VM's params, raw. */
+struct pvsched_policy_limits {
+	u32 max_policy; /* admin: NORMAL < RR < FIFO */
+	u32 max_rt_prio; /* admin: 1..98 */
+	s32 min_nice; /* admin: -20..19 */
+	u64 max_boost_cap_ns; /* admin: largest max_boost_ns (0: none) */
+	u64 min_throttle_ns; /* admin: smallest throttle_ns */
+	struct pvsched_attr cs; /* VM: critical-section boost */
+	struct pvsched_attr intr; /* VM: interrupt/HLT boost */
+	u64 max_boost_ns; /* VM: continuous boost before throttling */
+	u64 throttle_ns; /* VM: throttle window */
+};
+
+/* A consistent copy of the guest area's request (raw, untrusted). */
+struct pvsched_guest_snap {
+	u32 flags;
+	u32 policy;
+	s32 nice;
+	u32 rt_prio;
+};
+
+enum pvsched_policy_event {
+	PVSCHED_POL_VMEXIT,
+	PVSCHED_POL_VMENTER,
+	PVSCHED_POL_HALT,
+	PVSCHED_POL_INJECT,
+	PVSCHED_POL_WAKEUP,
+	PVSCHED_POL_TIMER,
+	PVSCHED_POL_NR
+};
+
+struct pvsched_policy_counters {
+	u64 exits, entries, halts, injections, wakeups;
+	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
+	u64 unboosts; /* returns to base because the request ended */
+	u64 throttles;
+	u64 boosted_ns; /* time spent boosted (halted or not) */
+	u64 throttled_ns;
+	u64 torn_reads;
+	u64 guest_clamped, guest_refused, guest_invalid;
+	u64 clock_backwards; /* events whose time went backwards */
+};
+
+struct pvsched_policy {
+	struct pvsched_attr base; /* saved at registration */
+	struct pvsched_attr cur; /* decided (and handed out to apply) */
+	u32 state; /* PVSCHED_STATE_* */
+	u32 reason; /* PVSCHED_REASON_* of the boost, if BOOSTED */
+	u32 status; /* host-area vcpu_status */
+	bool halted; /* between HALT and WAKEUP/INJECT/VMENTER/VMEXIT */
+	struct pvsched_guest_snap snap; /* last consistent guest snapshot */
+	u64 now_last; /* latest time seen, for the monotonic clamp */
+	u64 acct_last; /* boosted/throttled time accounted up to here */
+	u64 boost_run_ns; /* continuous boost used before run_since */
+	u64 run_since; /* boosted and running since (valid !halted) */
+	u64 throttle_until;
+	struct pvsched_policy_counters cnt;
+};
+
+/* pvsched_decision.trace bits: events the caller should trace. */
+#define PVSCHED_TR_BOOST (1u << 0)
+#define PVSCHED_TR_UNBOOST (1u << 1)
+#define PVSCHED_TR_THROTTLE (1u << 2)
+#define PVSCHED_TR_UNTHROTTLE (1u << 3)
+
+struct pvsched_decision {
+	bool apply; /* cur changed: make it effective */
+	bool to_base; /* new equals base: restore the saved base attrs */
+	bool publish; /* write the host area */
+	u32 trace; /* PVSCHED_TR_* */
+	u32 reason; /* reason of the boost/unboost/throttle */
+	struct pvsched_attr old_attr, new_attr;
+	u64 deadline; /* timer to arm (absolute ns); 0: cancel it */
+};
+
+/* pvsched_policy_translate() result bits */
+#define PVSCHED_XLATE_CLAMPED (1u << 0)
+#define PVSCHED_XLATE_REFUSED (1u << 1)
+#define PVSCHED_XLATE_INVALID (1u << 2)
+
+int pvsched_attr_cmp(const struct pvsched_attr *a, const struct pvsched_attr *b);
+bool pvsched_attr_eq(const struct pvsched_attr *a, const struct pvsched_attr *b);
+u32 pvsched_policy_cap(struct pvsched_attr *attr,
+		       const struct pvsched_policy_limits *lim);
+u32 pvsched_policy_translate(const struct pvsched_guest_snap *snap,
+			     const struct pvsched_policy_limits *lim,
+			     struct pvsched_attr *out);
+void pvsched_policy_boost_attr(const struct pvsched_attr *param,
+			       const struct pvsched_policy_limits *lim,
+			       struct pvsched_attr *out);
+u64 pvsched_policy_max_boost_ns(const struct pvsched_policy_limits *lim);
+u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim);
+
+bool pvsched_guest_read(const struct pvsched_guest_area *ga,
+			struct pvsched_guest_snap *out, unsigned int retries);
+void pvsched_host_publish(struct pvsched_host_area *ha,
+			  const struct pvsched_policy *p);
+
+void pvsched_policy_init(struct pvsched_policy *p,
+			 const struct pvsched_attr *base, u64 now);
+void pvsched_policy_event(struct pvsched_policy *p,
+			  const struct pvsched_policy_limits *lim,
+			  enum pvsched_policy_event ev,
+			  const struct pvsched_guest_area *ga, u64 now,
+			  struct pvsched_decision *d);
+/* Final accounting at unregistration; true if cur differs from base. */
+bool pvsched_policy_stop(struct pvsched_policy *p, u64 now);
+
+#endif /* _PVSCHED_POLICY_H */

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched attach layer: finds KVM's events by name, the lttng-modules way,
+ * and feeds them to the engine (pvsched_engine_current_event()).
+ *
+ * - Tracepoints of modules (kvm.ko) are attached when the module comes and
+ *   detached when it goes (register_tracepoint_module_notifier()), so load
+ *   order does not matter and "rmmod kvm_amd kvm; modprobe kvm_amd" while
+ *   pvsched is loaded re-attaches.  Built-in ones (CONFIG_KVM=y) are found
+ *   with for_each_kernel_tracepoint().  pvsched does not depend on kvm.ko.
+ * - HALT is not visible in kvm_exit's arguments on stock kernels: a kprobe
+ *   on kvm_vcpu_halt() (exported, runs in the vCPU thread right before it
+ *   blocks) is registered when kvm comes and removed when it goes.
+ * - The paravirt tracepoints of patched kernels (paravirt_vmentry, ...) are
+ *   preferred only with known prototypes; none is known to this build, so
+ *   if present they are reported and the stock family is used.
+ * - Probe prototypes must match the running kernel exactly.  Known: 6.1.y
+ *   (kvm_entry gained force_immediate_exit in 6.1.149) and 6.12.y.  On
+ *   another kernel nothing is attached and one message says why.
+ *
+ * Locking: tp_mutex protects the table below (the notifier runs with the
+ * tracepoint module list mutex held; nesting: that mutex -> tp_mutex).
+ */
+#define pr_fmt(fmt) "pvsched: " fmt
+
+#include <linux/module.h>
+#include <linux/tracepoint.h>
+#include <linux/kprobes.h>
+#include <linux/version.h>
+#include <linux/seq_file.h>
+#include <linux/debugfs.h>
+#include <linux/utsname.h>
+#include "pvsched.h"
+#include "pvsched_tp.h"
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define PVSCHED_TP_KNOWN 1
+#define PVSCHED_KVM_ENTRY_FORCE_EXIT \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 149))
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define PVSCHED_TP_KNOWN 1
+#define PVSCHED_KVM_ENTRY_FORCE_EXIT 1
+#else
+#define PVSCHED_TP_KNOWN 0
+#define PVSCHED_KVM_ENTRY_FORCE_EXIT 0
+#endif
+
+struct kvm_vcpu;
+
+/* --- probes: prototypes of arch/x86/kvm/trace.h, include/trace/events/kvm.h */
+
+#if PVSCHED_KVM_ENTRY_FORCE_EXIT
+static void probe_kvm_entry(void *data, struct kvm_vcpu *vcpu,
+			    bool force_immediate_exit)
+#else
+static void probe_kvm_entry(void *data, struct kvm_vcpu *vcpu)
+#endif
+{
+	pvsched_engine_current_event(PVSCHED_POL_VMENTER);
+}
+
+static void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+{
+	pvsched_engine_current_event(PVSCHED_POL_VMEXIT);
+}
+
+/* In the vCPU thread, while it injects (vcpu_enter_guest). */
+static void probe_kvm_inj_virq(void *data, unsigned int vector, bool soft,
+			       bool reinjected)
+{
+	pvsched_engine_current_event(PVSCHED_POL_INJECT);
+}
+
+/* In the vCPU thread, after a halt (kvm_vcpu_halt) ended. */
+static void probe_kvm_vcpu_wakeup(void *data, u64 ns, bool waited,
+				  bool valid)
+{
+	pvsched_engine_current_event(PVSCHED_POL_WAKEUP);
+}
+
+static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	pvsched_engine_current_event(PVSCHED_POL_HALT);
+	return 0;
+}
+
+/* --- the table ------------------------------------------------------------- */
+
+struct tp_entry {
+	const char *name;
+	void *probe;
+	u32 ev; /* PVSCHED_EV_* */
+	struct tracepoint *tp; /* attached to (NULL: not) */
+	struct module *mod; /* owner of tp (NULL: built-in) */
+};
+
+static struct tp_entry stock[] = {
+	{ "kvm_entry", probe_kvm_entry, PVSCHED_EV_VMENTER },
+	{ "kvm_exit", probe_kvm_exit, PVSCHED_EV_VMEXIT },
+	{ "kvm_inj_virq", probe_kvm_inj_virq, PVSCHED_EV_INJECT },
+	{ "kvm_vcpu_wakeup", probe_kvm_vcpu_wakeup, PVSCHED_EV_WAKEUP },
+};
+
+static const char *const paravirt_names[] = {
+	"paravirt_vmentry", "paravirt_vmexit", "paravirt_vcpu_halt",
+	"paravirt_vcpu_inject_intr",
+};
+
+#define HALT_SYMBOL "kvm_vcpu_halt"
+
+static DEFINE_MUTEX(tp_mutex);
+static struct kprobe halt_kp;
+static bool halt_attached; /* under tp_mutex */
+static bool paravirt_seen;
+static u32 cur_family; /* PVSCHED_TP_*, READ_ONCE outside tp_mutex */
+static u32 cur_events; /* PVSCHED_EV_* */
+static bool tp_inited;
+static bool tp_exiting; /* pvsched unloading: GOING is replayed */
+
+u32 pvsched_tp_family(void)
+{
+	return READ_ONCE(cur_family);
+}
+
+u32 pvsched_tp_events(void)
+{
+	return READ_ONCE(cur_events);
+}
+
+const char *pvsched_tp_family_name(u32 family)
+{
+	switch (family) {
+	case PVSCHED_TP_STOCK:
+		return "stock";
+	case PVSCHED_TP_PARAVIRT:
+		return "paravirt";
+	default:
+		return "none";
+	}
+}
+
+static void update_family(void)
+{
+	u32 ev = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&tp_mutex);
+	for (i = 0; i < ARRAY_SIZE(stock); i++)
+		if (stock[i].tp)
+			ev |= stock[i].ev;
+	if (halt_attached)
+		ev |= PVSCHED_EV_HALT;
+	WRITE_ONCE(cur_events, ev);
+	WRITE_ONCE(cur_family,
+		   (ev & (PVSCHED_EV_VMENTER | PVSCHED_EV_VMEXIT)) ==
+				   (PVSCHED_EV_VMENTER | PVSCHED_EV_VMEXIT) ?
+			   PVSCHED_TP_STOCK :
+			   PVSCHED_TP_NONE);
+}
+
+static void log_attached(void)
+{
+	char buf[160];
+	size_t len = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&tp_mutex);
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(stock); i++)
+		if (stock[i].tp)
+			len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
+					 len ? " " : "", stock[i].name);
+	if (halt_attached)
+		len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
+				 len ? " " : "", HALT_SYMBOL);
+	pr_info("attached tracepoint family %s (%s)\n",
+		pvsched_tp_family_name(cur_family), buf);
+}
+
+/* Attach @tp if it is one of ours and free.  tp_mutex held. */
+static bool attach_one(struct tracepoint *tp, struct module *mod)
+{
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&tp_mutex);
+	for (i = 0; i < ARRAY_SIZE(paravirt_names); i++)
+		if (!strcmp(tp->name, paravirt_names[i]))
+			paravirt_seen = true;
+	for (i = 0; i < ARRAY_SIZE(stock); i++) {
+		if (stock[i].tp || strcmp(tp->name, stock[i].name))
+			continue;
+		ret = tracepoint_probe_register(tp, stock[i].probe, NULL);
+		if (ret) {
+			pr_warn("cannot attach to %s: %d\n", tp->name, ret);
+			return false;
+		}
+		stock[i].tp = tp;
+		stock[i].mod = mod;
+		return true;
+	}
+	return false;
+}
+
+static void attach_halt(void)
+{
+	int ret;
+
+	lockdep_assert_held(&tp_mutex);
+	if (halt_attached)
+		return;
+	memset(&halt_kp, 0, sizeof(halt_kp));
+	halt_kp.symbol_name = HALT_SYMBOL;
+	halt_kp.pre_handler = halt_pre_handler;
+	ret = register_kprobe(&halt_kp);
+	if (ret) {
+		pr_warn("cannot kprobe %s: %d (no HALT events)\n", HALT_SYMBOL,
+			ret);
+		return;
+	}
+	halt_attached = true;
+}
+
+static void detach_halt(void)
+{
+	lockdep_assert_held(&tp_mutex);
+	if (!halt_attached)
+		return;
+	unregister_kprobe(&halt_kp);
+	halt_attached = false;
+}
+
+/* Detach what belongs to @mod (NULL: everything).  tp_mutex held. */
+static bool detach_mod(struct module *mod, bool all)
+{
+	bool any = false;
+	unsigned int i;
+
+	lockdep_assert_held(&tp_mutex);
+	for (i = 0; i < ARRAY_SIZE(stock); i++) {
+		if (!stock[i].tp || (!all && stock[i].mod != mod))
+			continue;
+		WARN_ON_ONCE(tracepoint_probe_unregister(stock[i].tp,
+							 stock[i].probe, NULL));
+		stock[i].tp = NULL;
+		stock[i].mod = NULL;
+		any = true;
+	}
+	return any;
+}
+
+static bool is_kvm(struct module *mod)
+{
+	return mod && !strcmp(mod->name, "kvm");
+}
+
+static int tp_module_notify(struct notifier_block *nb, unsigned long val,
+			    void *data)
+{
+	struct tp_module *tp_mod = data;
+	struct module *mod = tp_mod->mod;
+	bool any = false;
+	unsigned int i;
+
+	mutex_lock(&tp_mutex);
+	if (val == MODULE_STATE_COMING) {
+		for (i = 0; i < mod->num_tracepoints; i++)
+			any |= attach_one(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]),
+					  mod);
+		if (is_kvm(mod))
+			attach_halt();
+		if (any || is_kvm(mod)) {
+			update_family();
+			if (paravirt_seen)
+				pr_info("paravirt tracepoints present, prototypes unknown to this build: using the stock family\n");
+			log_attached();
+		}
+	} else if (val == MODULE_STATE_GOING) {
+		any = detach_mod(mod, false);
+		if (is_kvm(mod)) {
+			detach_halt();
+			any = true;
+		}
+		if (any) {
+			update_family();
+			pr_info("detached tracepoint family stock (%s going)\n",
+				tp_exiting ? "pvsched" : mod->name);
+		}
+	}
+	mutex_unlock(&tp_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block tp_module_nb = {
+	.notifier_call = tp_module_notify,
+};
+
+static void builtin_tp(struct tracepoint *tp, void *priv)
+{
+	bool *any = priv;
+
+	*any |= attach_one(tp, NULL);
+}
+
+/* --- debugfs "tracepoints" ------------------------------------------------ */
+
+static int tracepoints_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	mutex_lock(&tp_mutex);
+	for (i = 0; i < ARRAY_SIZE(stock); i++)
+		seq_printf(m, "%s %s\n", stock[i].name,
+			   stock[i].tp ? "attached" : "missing");
+	seq_printf(m, "%s %s\n", HALT_SYMBOL,
+		   halt_attached ? "attached" : "missing");
+	mutex_unlock(&tp_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tracepoints);
+
+int pvsched_tp_init(struct dentry *debugfs_dir)
+{
+	bool any = false;
+	int ret;
+
+	if (!IS_ERR_OR_NULL(debugfs_dir))
+		debugfs_create_file("tracepoints", 0444, debugfs_dir, NULL,
+				    &tracepoints_fops);
+	if (!PVSCHED_TP_KNOWN) {
+		pr_err("kernel %s: KVM tracepoint prototypes unknown to this build (known: 6.1.y, 6.12.y); not attaching\n",
+		       init_utsname()->release);
+		return 0;
+	}
+	/* Built-in KVM (CONFIG_KVM=y): its tracepoints are the kernel's. */
+	mutex_lock(&tp_mutex);
+	for_each_kernel_tracepoint(builtin_tp, &any);
+	if (any) {
+		attach_halt();
+		update_family();
+		log_attached();
+	}
+	mutex_unlock(&tp_mutex);
+	/* Calls tp_module_notify(COMING) for modules already loaded. */
+	ret = register_tracepoint_module_notifier(&tp_module_nb);
+	if (ret) {
+		mutex_lock(&tp_mutex);
+		detach_mod(NULL, true);
+		detach_halt();
+		update_family();
+		mutex_unlock(&tp_mutex);
+		tracepoint_synchronize_unregister();
+		return ret;
+	}
+	tp_inited = true;
+	mutex_lock(&tp_mutex);
+	if (!cur_events)
+		pr_info("kvm not loaded: waiting for it to attach\n");
+	mutex_unlock(&tp_mutex);
+	return 0;
+}
+
+void pvsched_tp_exit(void)
+{
+	if (tp_inited) {
+		WRITE_ONCE(tp_exiting, true);
+		/* Calls tp_module_notify(GOING) for every loaded module. */
+		unregister_tracepoint_module_notifier(&tp_module_nb);
+		tp_inited = false;
+		WRITE_ONCE(tp_exiting, false);
+	}
+	mutex_lock(&tp_mutex);
+	detach_mod(NULL, true); /* built-in ones */
+	detach_halt();
+	update_family();
+	mutex_unlock(&tp_mutex);
+	/* No probe of ours runs after this. */
+	tracepoint_synchronize_unregister();
+}

@@ -1,0 +1,1020 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched-ioctl-test: every /dev/pvsched ioctl's success path and each error
+ * documented in uapi/linux/pvsched.h.  Runs as root with pvsched.ko loaded
+ * (in the lab: tests/lab/tests/ctl-ioctl.sh).  "vCPU" threads are threads of
+ * this program: no KVM needed.  TAP output; exits 1 on any failure, 77 if
+ * /dev/pvsched is missing.
+ *
+ *   pvsched-ioctl-test [-v]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+
+/* struct sched_attr of sched_setattr(2) (linux/sched/types.h clashes with glibc) */
+struct sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+	uint32_t sched_util_min;
+	uint32_t sched_util_max;
+};
+
+#include <linux/pvsched.h>
+
+#define DEV "/dev/pvsched"
+#define PARAMS "/sys/module/pvsched/parameters/"
+#define DEBUGFS "/sys/kernel/debug/pvsched/"
+
+static int ntest, nfail, verbose;
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	ntest++;
+	if (!ok)
+		nfail++;
+	printf("%sok %d - ", ok ? "" : "not ", ntest);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* ioctl returning 0 or -errno */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static const char *errname(int e)
+{
+	static char buf[32];
+
+	switch (-e) {
+	case 0: return "0";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EINVAL: return "EINVAL";
+	case ENOTTY: return "ENOTTY";
+	case ENOSPC: return "ENOSPC";
+	case E2BIG: return "E2BIG";
+	}
+	snprintf(buf, sizeof(buf), "%d", e);
+	return buf;
+}
+
+#define EXPECT(call, want, what, ...)                                     \
+	do {                                                               \
+		int r_ = (call);                                           \
+		check(r_ == (want), what " -> %s (got %s)", ##__VA_ARGS__, \
+		      errname(want), errname(r_));                         \
+	} while (0)
+
+static int open_dev(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("Bail out! open %s: %s\n", DEV, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* --- module parameters and debugfs -------------------------------------- */
+
+static int write_param(const char *name, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < (ssize_t)size - 1 &&
+	       (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	close(fd);
+	return 0;
+}
+
+static char *read_param(const char *name)
+{
+	static char buf[64];
+	char path[256];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	if (read_file(path, buf, sizeof(buf)))
+		return "?";
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+static long long debugfs_pinned(void)
+{
+	char buf[64];
+
+	if (read_file(DEBUGFS "pinned_pages", buf, sizeof(buf)))
+		return -1;
+	return atoll(buf);
+}
+
+static char vms_buf[1 << 16];
+
+static const char *debugfs_vms(void)
+{
+	if (read_file(DEBUGFS "vms", vms_buf, sizeof(vms_buf)))
+		return "";
+	return vms_buf;
+}
+
+static uint64_t info_pinned(int fd)
+{
+	struct pvsched_info info;
+
+	if (xioctl(fd, PVSCHED_IOC_GET_INFO, &info))
+		return ~0ull;
+	return info.pinned_pages;
+}
+
+/* --- vCPU threads -------------------------------------------------------- */
+
+struct vthread {
+	pthread_t th;
+	pid_t tid;
+	volatile int stop;
+	int ready;
+};
+
+static void *vthread_fn(void *arg)
+{
+	struct vthread *t = arg;
+
+	t->tid = gettid();
+	__atomic_store_n(&t->ready, 1, __ATOMIC_RELEASE);
+	while (!t->stop)
+		usleep(1000);
+	return NULL;
+}
+
+static void vthread_start(struct vthread *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (pthread_create(&t->th, NULL, vthread_fn, t)) {
+		printf("Bail out! pthread_create\n");
+		exit(1);
+	}
+	while (!__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE))
+		usleep(100);
+}
+
+static void vthread_stop(struct vthread *t)
+{
+	t->stop = 1;
+	pthread_join(t->th, NULL);
+}
+
+static int get_attr(pid_t tid, struct sched_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0) ? -errno : 0;
+}
+
+static int set_attr(pid_t tid, uint32_t policy, uint32_t prio, int nice)
+{
+	struct sched_attr a = { .size = sizeof(a) };
+
+	a.sched_policy = policy;
+	a.sched_priority = prio;
+	a.sched_nice = nice;
+	return syscall(SYS_sched_setattr, tid, &a, 0) ? -errno : 0;
+}
+
+static bool attr_is(pid_t tid, uint32_t policy, uint32_t prio, int nice)
+{
+	struct sched_attr a;
+
+	if (get_attr(tid, &a))
+		return false;
+	if (verbose)
+		printf("# tid %d: policy %u prio %u nice %d\n", tid,
+		       a.sched_policy, a.sched_priority, a.sched_nice);
+	return a.sched_policy == policy && a.sched_priority == prio &&
+	       a.sched_nice == nice;
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+static int vcpu_add(int fd, uint32_t id, pid_t tid, void *slot)
+{
+	struct pvsched_vcpu_add a = {
+		.vcpu_id = id,
+		.tid = tid,
+		.slot_addr = (uintptr_t)slot,
+	};
+
+	return xioctl(fd, PVSCHED_IOC_VCPU_ADD, &a);
+}
+
+static int vcpu_del(int fd, uint32_t id)
+{
+	struct pvsched_vcpu_del d = { .vcpu_id = id };
+
+	return xioctl(fd, PVSCHED_IOC_VCPU_DEL, &d);
+}
+
+static void *map_shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		printf("Bail out! mmap: %s\n", strerror(errno));
+		exit(1);
+	}
+	memset(p, 0, len);
+	return p;
+}
+
+static struct pvsched_vcpu_slot *slot_at(void *region, int i)
+{
+	return (void *)((char *)region + PVSCHED_REGION_HDR_SIZE +
+			i * PVSCHED_SLOT_SIZE);
+}
+
+/* A valid params struct within the default caps. */
+static void good_params(struct pvsched_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cs_policy = SCHED_FIFO;
+	p->cs_rt_prio = 10;
+	p->cs_nice = 0;
+	p->intr_policy = SCHED_NORMAL;
+	p->intr_rt_prio = 0;
+	p->intr_nice = -5;
+	p->max_boost_ns = 5000000;
+	p->throttle_ns = 2000000;
+	p->debug = 1;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_info(int fd)
+{
+	struct pvsched_info info;
+	unsigned char buf[sizeof(info) + 32];
+	unsigned int i;
+	bool ok;
+
+	memset(&info, 0xa5, sizeof(info));
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_INFO, &info), 0, "GET_INFO");
+	check(info.abi_major == PVSCHED_ABI_MAJOR &&
+		      info.abi_minor == PVSCHED_ABI_MINOR,
+	      "GET_INFO abi %u.%u", info.abi_major, info.abi_minor);
+	check(info.vm_id > 0, "GET_INFO vm_id %u", info.vm_id);
+	check(info.features == PVSCHED_F_ALL, "GET_INFO features 0x%llx",
+	      (unsigned long long)info.features);
+	check(info.tp_family <= PVSCHED_TP_PARAVIRT, "GET_INFO tp_family %u",
+	      info.tp_family);
+	check(info.max_policy == SCHED_FIFO && info.max_rt_prio == 49 &&
+		      info.min_nice == -10 && info.max_vcpus_per_vm == 256 &&
+		      info.max_vms == 64 &&
+		      info.max_boost_cap_ns == 1000000000ull &&
+		      info.min_throttle_ns == 1000000ull,
+	      "GET_INFO default caps");
+	check(info.nr_vms >= 1 && info.pad == 0 && !info.reserved[0] &&
+		      !info.reserved[3],
+	      "GET_INFO nr_vms %u, pad and reserved zero", info.nr_vms);
+
+	/* Output truncated to a smaller size. */
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT(xioctl(fd, _IOC(_IOC_READ, PVSCHED_IOCTL_TYPE, 0, 8), buf), 0,
+	       "GET_INFO with size 8");
+	ok = ((struct pvsched_info *)buf)->version_major == info.version_major;
+	for (i = 8; i < sizeof(buf); i++)
+		ok &= buf[i] == 0x5a;
+	check(ok, "GET_INFO size 8 writes 8 bytes only");
+
+	/* A larger caller's struct gets its tail zeroed. */
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT(xioctl(fd, _IOC(_IOC_READ, PVSCHED_IOCTL_TYPE, 0, sizeof(buf)),
+		      buf),
+	       0, "GET_INFO with size %zu", sizeof(buf));
+	ok = true;
+	for (i = sizeof(info); i < sizeof(buf); i++)
+		ok &= buf[i] == 0;
+	check(ok, "GET_INFO larger size: tail zeroed");
+
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_INFO, NULL), -EFAULT,
+	       "GET_INFO NULL argument");
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_INFO, (void *)0xffffffff81000000ul),
+	       -EFAULT, "GET_INFO kernel address argument");
+}
+
+static void test_dispatch(int fd)
+{
+	struct pvsched_info info;
+	char big[64] = { 0 };
+
+	EXPECT(xioctl(fd, _IO(PVSCHED_IOCTL_TYPE, 0x20), NULL), -ENOTTY,
+	       "unknown nr 0x20");
+	EXPECT(xioctl(fd, _IOR(PVSCHED_IOCTL_TYPE, 0x08, struct pvsched_info),
+		      &info),
+	       -ENOTTY, "unknown nr 0x08");
+	EXPECT(xioctl(fd, _IOR('x', 0x00, struct pvsched_info), &info),
+	       -ENOTTY, "other ioctl type");
+	EXPECT(xioctl(fd, _IOW(PVSCHED_IOCTL_TYPE, 0x00, struct pvsched_info),
+		      &info),
+	       -ENOTTY, "GET_INFO with _IOW direction");
+	EXPECT(xioctl(fd, _IOWR(PVSCHED_IOCTL_TYPE, 0x00, struct pvsched_info),
+		      &info),
+	       -ENOTTY, "GET_INFO with _IOWR direction");
+	EXPECT(xioctl(fd, _IOR(PVSCHED_IOCTL_TYPE, 0x01,
+			       struct pvsched_vcpu_add),
+		      big),
+	       -ENOTTY, "VCPU_ADD with _IOR direction");
+	EXPECT(xioctl(fd, _IO(PVSCHED_IOCTL_TYPE, 0x02), NULL), -ENOTTY,
+	       "VCPU_DEL with _IO direction");
+	EXPECT(xioctl(fd, _IOW(PVSCHED_IOCTL_TYPE, 0x05,
+			       struct pvsched_vcpu_stats),
+		      big),
+	       -ENOTTY, "GET_STATS with _IOW direction");
+	EXPECT(xioctl(fd, TCGETS, big), -ENOTTY, "TCGETS");
+}
+
+static void test_add_del(void)
+{
+	struct vthread a, b, c, dead;
+	struct pvsched_vcpu_add add;
+	struct pvsched_vcpu_del del;
+	struct pvsched_vcpu_slot *s0;
+	char big[sizeof(add) + 16];
+	char path[] = "/tmp/pvsched-ioctl-XXXXXX";
+	void *region, *ro, *priv, *unmapped, *filemap, *privfile;
+	uint64_t pinned0;
+	int fd, fd2, ffd;
+
+	fd = open_dev();
+	vthread_start(&a);
+	vthread_start(&b);
+	vthread_start(&c);
+	set_attr(a.tid, SCHED_BATCH, 0, 3);
+	region = map_shared(4096);
+	pinned0 = info_pinned(fd);
+
+	/* Argument validation. */
+	add = (struct pvsched_vcpu_add){ .vcpu_id = 0, .tid = a.tid,
+					 .slot_addr = (uintptr_t)slot_at(region, 0) };
+	add.flags = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD flags 1");
+	add.flags = 0;
+	add.pad = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD pad 1");
+	add.pad = 0;
+	add.vcpu_id = PVSCHED_MAX_VCPU_ID;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD vcpu_id PVSCHED_MAX_VCPU_ID");
+	add.vcpu_id = 0;
+	add.slot_addr += 8;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD slot_addr misaligned by 8");
+	add.slot_addr += 24;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD slot_addr misaligned by 32");
+	add.slot_addr -= 32;
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 1, 8), &add),
+	       -EINVAL, "VCPU_ADD size 8 (smaller than the first version)");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &add, sizeof(add));
+	big[sizeof(add) + 3] = 1;
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 1, sizeof(big)),
+		      big),
+	       -E2BIG, "VCPU_ADD larger size, nonzero tail");
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, NULL), -EFAULT,
+	       "VCPU_ADD NULL argument");
+
+	/* Threads. */
+	EXPECT(vcpu_add(fd, 0, 0, slot_at(region, 0)), -ESRCH, "VCPU_ADD tid 0");
+	EXPECT(vcpu_add(fd, 0, 0x3fffffff, slot_at(region, 0)), -ESRCH,
+	       "VCPU_ADD tid 0x3fffffff");
+	vthread_start(&dead);
+	vthread_stop(&dead);
+	EXPECT(vcpu_add(fd, 0, dead.tid, slot_at(region, 0)), -ESRCH,
+	       "VCPU_ADD tid of an exited thread");
+	EXPECT(vcpu_add(fd, 0, 2, slot_at(region, 0)), -EPERM,
+	       "VCPU_ADD kthreadd (tid 2)");
+
+	/* Slot addresses. */
+	EXPECT(vcpu_add(fd, 0, a.tid, NULL), -EFAULT, "VCPU_ADD slot NULL");
+	EXPECT(vcpu_add(fd, 0, a.tid, (void *)0xffffffff81000000ul), -EFAULT,
+	       "VCPU_ADD slot kernel address");
+	EXPECT(vcpu_add(fd, 0, a.tid, (void *)0xffff888000000000ul), -EFAULT,
+	       "VCPU_ADD slot direct-map address");
+	unmapped = map_shared(4096);
+	munmap(unmapped, 4096);
+	EXPECT(vcpu_add(fd, 0, a.tid, unmapped), -EFAULT,
+	       "VCPU_ADD slot unmapped");
+	ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(vcpu_add(fd, 0, a.tid, ro), -EFAULT,
+	       "VCPU_ADD slot read-only shared");
+	priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(priv, 0, 4096);
+	EXPECT(vcpu_add(fd, 0, a.tid, priv), -EFAULT,
+	       "VCPU_ADD slot private anonymous");
+	ffd = mkstemp(path);
+	if (ffd < 0 || ftruncate(ffd, 8192)) {
+		printf("Bail out! temp file %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	unlink(path);
+	privfile = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, ffd, 0);
+	EXPECT(vcpu_add(fd, 0, a.tid, privfile), -EFAULT,
+	       "VCPU_ADD slot private file mapping");
+	check(info_pinned(fd) == pinned0, "no page pinned by failed VCPU_ADDs");
+
+	/* Success: anonymous shared. */
+	s0 = slot_at(region, 0);
+	EXPECT(vcpu_add(fd, 0, a.tid, s0), 0, "VCPU_ADD vcpu 0 (anon shared)");
+	check(s0->header.vcpu_id == 0 && s0->header.vcpu_pid == (uint32_t)a.tid,
+	      "slot header written (vcpu_id %u, vcpu_pid %u, tid %d)",
+	      s0->header.vcpu_id, s0->header.vcpu_pid, a.tid);
+	check(info_pinned(fd) == pinned0 + 1, "pinned_pages +1");
+	check(debugfs_pinned() == (long long)pinned0 + 1,
+	      "debugfs pinned_pages +1");
+	EXPECT(vcpu_add(fd, 0, b.tid, slot_at(region, 1)), -EEXIST,
+	       "VCPU_ADD vcpu 0 again");
+	EXPECT(vcpu_add(fd, 1, a.tid, slot_at(region, 1)), -EBUSY,
+	       "VCPU_ADD same thread as vcpu 1");
+	fd2 = open_dev();
+	EXPECT(vcpu_add(fd2, 0, a.tid, slot_at(region, 1)), -EBUSY,
+	       "VCPU_ADD same thread in another session");
+	close(fd2);
+
+	/* Success: file-backed shared; larger struct with zero tail. */
+	filemap = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+	add = (struct pvsched_vcpu_add){ .vcpu_id = 7, .tid = b.tid,
+		.slot_addr = (uintptr_t)filemap + 4096 + 64 * 63 };
+	memset(big, 0, sizeof(big));
+	memcpy(big, &add, sizeof(add));
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 1, sizeof(big)),
+		      big),
+	       0, "VCPU_ADD vcpu 7 (file shared, last slot of a page, larger struct)");
+	EXPECT(vcpu_add(fd, 4095, c.tid, slot_at(region, 2)), 0,
+	       "VCPU_ADD vcpu 4095");
+	check(info_pinned(fd) == pinned0 + 3, "pinned_pages +3");
+
+	/* DEL */
+	del = (struct pvsched_vcpu_del){ .vcpu_id = 0, .flags = 1 };
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_DEL, &del), -EINVAL,
+	       "VCPU_DEL flags 1");
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 2, 4), &del),
+	       -EINVAL, "VCPU_DEL size 4");
+	EXPECT(vcpu_del(fd, 1), -ENOENT, "VCPU_DEL vcpu 1 (not registered)");
+	EXPECT(vcpu_del(fd, 100000), -ENOENT, "VCPU_DEL vcpu 100000");
+	EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL vcpu 0");
+	check(info_pinned(fd) == pinned0 + 2, "pinned_pages back to +2");
+	check(attr_is(a.tid, SCHED_BATCH, 0, 3),
+	      "thread of vcpu 0 back to its base (batch, nice 3)");
+	EXPECT(vcpu_del(fd, 0), -ENOENT, "VCPU_DEL vcpu 0 twice");
+	EXPECT(vcpu_add(fd, 0, a.tid, s0), 0, "VCPU_ADD vcpu 0 again after DEL");
+
+	/* munmap after registration: the pin keeps the page. */
+	munmap(filemap, 8192);
+	EXPECT(vcpu_del(fd, 7), 0, "VCPU_DEL vcpu 7 after munmap");
+
+	/* Close unregisters everything. */
+	close(fd);
+	fd = open_dev();
+	check(info_pinned(fd) == pinned0, "close: pinned_pages back to %llu",
+	      (unsigned long long)pinned0);
+	check(attr_is(a.tid, SCHED_BATCH, 0, 3) &&
+		      attr_is(c.tid, SCHED_OTHER, 0, 0),
+	      "close: threads back to their base attributes");
+	EXPECT(vcpu_add(fd, 0, a.tid, s0), 0,
+	       "VCPU_ADD after close: thread free again");
+	close(fd);
+
+	/* A registered thread that exits, then DEL and close. */
+	fd = open_dev();
+	vthread_start(&dead);
+	EXPECT(vcpu_add(fd, 3, dead.tid, slot_at(region, 3)), 0,
+	       "VCPU_ADD a thread that will exit");
+	vthread_stop(&dead);
+	EXPECT(vcpu_del(fd, 3), 0, "VCPU_DEL of an exited thread");
+	vthread_start(&dead);
+	EXPECT(vcpu_add(fd, 3, dead.tid, slot_at(region, 3)), 0,
+	       "VCPU_ADD another thread that will exit");
+	vthread_stop(&dead);
+	close(fd);
+	fd = open_dev();
+	check(info_pinned(fd) == pinned0, "exited threads: pinned_pages %llu",
+	      (unsigned long long)pinned0);
+	close(fd);
+
+	close(ffd);
+	munmap(region, 4096);
+	munmap(ro, 4096);
+	munmap(priv, 4096);
+	munmap(privfile, 4096);
+	vthread_stop(&a);
+	vthread_stop(&b);
+	vthread_stop(&c);
+}
+
+static void test_stats_list_name(void)
+{
+	struct vthread t[3];
+	struct pvsched_vcpu_stats st, *big;
+	struct pvsched_vcpu_list list;
+	struct pvsched_vm_name name;
+	struct pvsched_info info;
+	uint32_t ids[8];
+	void *region;
+	char line[128];
+	int fd, i;
+
+	fd = open_dev();
+	region = map_shared(4096);
+	xioctl(fd, PVSCHED_IOC_GET_INFO, &info);
+	for (i = 0; i < 3; i++) {
+		vthread_start(&t[i]);
+		vcpu_add(fd, 10 - 3 * i, t[i].tid, slot_at(region, i));
+	}
+	set_attr(t[0].tid, SCHED_OTHER, 0, 2);
+
+	/* GET_STATS */
+	memset(&st, 0xff, sizeof(st));
+	st.vcpu_id = 10;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_STATS, &st), 0, "GET_STATS vcpu 10");
+	check(st.vcpu_id == 10 && st.tid == (uint32_t)t[0].tid &&
+		      st.state <= PVSCHED_STATE_THROTTLED &&
+		      st.base_policy == SCHED_OTHER && st.base_nice == 0 &&
+		      !st.reserved[0] && !st.reserved[3],
+	      "GET_STATS vcpu 10: tid %u state %u base %u/%d", st.tid,
+	      st.state, st.base_policy, st.base_nice);
+	st.vcpu_id = 11;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_STATS, &st), -ENOENT,
+	       "GET_STATS vcpu 11 (not registered)");
+	st.vcpu_id = 7;
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 5,
+			       16),
+		      &st),
+	       0, "GET_STATS truncated to 16 bytes");
+	check(st.tid == (uint32_t)t[1].tid, "GET_STATS truncated: tid");
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 5,
+			       2),
+		      &st),
+	       -EINVAL, "GET_STATS size 2");
+	big = calloc(1, sizeof(*big) + 64);
+	memset(big, 0xff, sizeof(*big) + 64);
+	big->vcpu_id = 4;
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 5,
+			       sizeof(*big) + 64),
+		      big),
+	       0, "GET_STATS larger struct");
+	check(((unsigned char *)(big + 1))[63] == 0 && big->tid == (uint32_t)t[2].tid,
+	      "GET_STATS larger struct: tail zeroed");
+	free(big);
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_STATS, NULL), -EFAULT,
+	       "GET_STATS NULL argument");
+
+	/* GET_VCPUS */
+	memset(&list, 0, sizeof(list));
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), 0, "GET_VCPUS nr 0");
+	check(list.nr == 3, "GET_VCPUS nr 0 reports 3 (got %u)", list.nr);
+	memset(ids, 0xff, sizeof(ids));
+	list.nr = 8;
+	list.ids = (uintptr_t)ids;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), 0, "GET_VCPUS nr 8");
+	check(list.nr == 3 && ids[0] == 4 && ids[1] == 7 && ids[2] == 10 &&
+		      ids[3] == 0xffffffff,
+	      "GET_VCPUS ids 4 7 10 (got %u: %u %u %u)", list.nr, ids[0],
+	      ids[1], ids[2]);
+	memset(ids, 0xff, sizeof(ids));
+	list.nr = 2;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), 0, "GET_VCPUS nr 2");
+	check(list.nr == 3 && ids[0] == 4 && ids[1] == 7 &&
+		      ids[2] == 0xffffffff,
+	      "GET_VCPUS nr 2 writes 2 ids, reports 3");
+	list.nr = 8;
+	list.pad = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), -EINVAL,
+	       "GET_VCPUS pad 1");
+	list.pad = 0;
+	list.ids = 0xffffffff81000000ull;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), -EFAULT,
+	       "GET_VCPUS kernel address ids");
+	list.ids = 0;
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &list), -EFAULT,
+	       "GET_VCPUS NULL ids with nr 8");
+
+	/* SET_NAME */
+	memset(&name, 0, sizeof(name));
+	strcpy(name.name, "test vm\\1");
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), 0, "SET_NAME");
+	snprintf(line, sizeof(line), "vm %u name=test\\040vm\\1341 pid=%d vcpus=3 ",
+		 info.vm_id, getpid());
+	check(strstr(debugfs_vms(), line) != NULL,
+	      "debugfs vms shows '%s'", line);
+	snprintf(line, sizeof(line), "vcpu %u 10 tid=%d state=", info.vm_id,
+		 t[0].tid);
+	check(strstr(debugfs_vms(), line) != NULL,
+	      "debugfs vms shows '%s'", line);
+	check(strstr(debugfs_vms(), " apply_errors=") != NULL &&
+		      strstr(debugfs_vms(), " cs=rr:8:-10 intr=rr:8:-10 max_boost_ns=20000000 throttle_ns=10000000\n"),
+	      "debugfs vms: default params and counters");
+	memset(name.name, 'a', sizeof(name.name));
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), -EINVAL,
+	       "SET_NAME not NUL-terminated");
+	strcpy(name.name, "bad\001");
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), -EINVAL,
+	       "SET_NAME not printable");
+	strcpy(name.name, "tab\there");
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), -EINVAL,
+	       "SET_NAME with a tab");
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 6, 16), &name),
+	       -EINVAL, "SET_NAME size 16");
+	memset(&name, 0, sizeof(name));
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), 0, "SET_NAME empty");
+	snprintf(line, sizeof(line), "vm %u name=- pid=", info.vm_id);
+	check(strstr(debugfs_vms(), line) != NULL, "debugfs vms shows '%s'",
+	      line);
+
+	close(fd);
+	snprintf(line, sizeof(line), "vm %u ", info.vm_id);
+	check(strstr(debugfs_vms(), line) == NULL,
+	      "debugfs vms: session gone after close");
+	for (i = 0; i < 3; i++)
+		vthread_stop(&t[i]);
+	munmap(region, 4096);
+}
+
+static void test_params(void)
+{
+	struct pvsched_params p, q;
+	unsigned char big[sizeof(p) + 8];
+	int fd = open_dev();
+
+	memset(&q, 0xff, sizeof(q));
+	EXPECT(xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q), 0, "GET_PARAMS");
+	check(q.cs_policy == SCHED_RR && q.cs_rt_prio == 8 &&
+		      q.intr_policy == SCHED_RR && q.intr_rt_prio == 8 &&
+		      q.max_boost_ns == 20000000 && q.throttle_ns == 10000000 &&
+		      q.debug == 0 && q.flags == 0 && !q.reserved[0] &&
+		      !q.reserved[1],
+	      "GET_PARAMS defaults (rr 8, 20 ms, 10 ms)");
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &q), 0,
+	       "SET_PARAMS with the defaults");
+
+	good_params(&p);
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0, "SET_PARAMS valid");
+	memset(&q, 0, sizeof(q));
+	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
+	check(!memcmp(&p, &q, sizeof(p)), "GET_PARAMS reads back SET_PARAMS");
+	p.cs_rt_prio = 49;
+	p.intr_nice = -10;
+	p.max_boost_ns = 1000000000;
+	p.throttle_ns = 1000000;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0,
+	       "SET_PARAMS exactly at the caps");
+
+#define BAD(field, value, err)                                              \
+	do {                                                                \
+		good_params(&p);                                            \
+		p.field = value;                                            \
+		EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), err,         \
+		       "SET_PARAMS " #field " = " #value);                  \
+	} while (0)
+
+	BAD(cs_policy, 7, -EINVAL);
+	BAD(cs_policy, SCHED_DEADLINE, -EINVAL);
+	BAD(cs_policy, SCHED_BATCH, -EINVAL);
+	BAD(intr_policy, SCHED_IDLE, -EINVAL);
+	BAD(cs_rt_prio, 0, -EINVAL);
+	BAD(cs_rt_prio, 100, -EINVAL);
+	BAD(intr_rt_prio, 3, -EINVAL); /* NORMAL with a priority */
+	BAD(cs_nice, -21, -EINVAL);
+	BAD(intr_nice, 20, -EINVAL);
+	BAD(max_boost_ns, 0, -EINVAL);
+	BAD(throttle_ns, 0, -EINVAL);
+	BAD(debug, 2, -EINVAL);
+	BAD(flags, 1, -EINVAL);
+	BAD(reserved[0], 1, -EINVAL);
+	BAD(reserved[1], 1ull << 63, -EINVAL);
+	BAD(cs_rt_prio, 50, -EPERM);
+	BAD(cs_rt_prio, 99, -EPERM);
+	BAD(intr_nice, -11, -EPERM);
+	BAD(intr_nice, -20, -EPERM);
+	BAD(max_boost_ns, 1000000001, -EPERM);
+	BAD(throttle_ns, 999999, -EPERM);
+
+	check(write_param("max_policy", "rr") == 0 &&
+		      !strcmp(read_param("max_policy"), "rr"),
+	      "max_policy=rr accepted (reads '%s')", read_param("max_policy"));
+	BAD(cs_policy, SCHED_FIFO, -EPERM);
+	BAD(cs_policy, SCHED_RR, 0);
+	check(write_param("max_policy", "0") == 0 &&
+		      !strcmp(read_param("max_policy"), "normal"),
+	      "max_policy=0 accepted (reads '%s')", read_param("max_policy"));
+	BAD(cs_policy, SCHED_RR, -EPERM);
+	memset(&q, 0, sizeof(q));
+	{
+		int fd2 = open_dev();
+
+		xioctl(fd2, PVSCHED_IOC_GET_PARAMS, &q);
+		check(q.cs_policy == SCHED_NORMAL && q.cs_rt_prio == 0 &&
+			      q.cs_nice == -10,
+		      "defaults of a new session within max_policy=normal");
+		EXPECT(xioctl(fd2, PVSCHED_IOC_SET_PARAMS, &q), 0,
+		       "SET_PARAMS with those defaults");
+		close(fd2);
+	}
+	check(write_param("max_policy", "fifo") == 0, "max_policy=fifo");
+
+	good_params(&p);
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 3, 16), &p),
+	       -EINVAL, "SET_PARAMS size 16");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &p, sizeof(p));
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 3, sizeof(big)),
+		      big),
+	       0, "SET_PARAMS larger struct, zero tail");
+	big[sizeof(p) + 7] = 1;
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 3, sizeof(big)),
+		      big),
+	       -E2BIG, "SET_PARAMS larger struct, nonzero tail");
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, NULL), -EFAULT,
+	       "SET_PARAMS NULL argument");
+	EXPECT(xioctl(fd, _IOC(_IOC_READ, PVSCHED_IOCTL_TYPE, 4, 8), &q), 0,
+	       "GET_PARAMS truncated to 8 bytes");
+	close(fd);
+}
+
+static void test_caps_params(void)
+{
+	static const struct {
+		const char *name, *value;
+	} bad[] = {
+		{ "max_policy", "deadline" }, { "max_policy", "3" },
+		{ "max_rt_prio", "0" },
+		{ "max_rt_prio", "99" },      { "min_nice", "-21" },
+		{ "min_nice", "20" },	      { "max_vcpus_per_vm", "0" },
+		{ "max_vcpus_per_vm", "1025" }, { "max_vms", "0" },
+		{ "max_vms", "4097" },	      { "max_boost_cap_us", "0" },
+		{ "min_throttle_us", "0" },   { "default_boost_policy", "batch" },
+		{ "default_boost_prio", "99" }, { "default_max_boost_us", "0" },
+		{ "default_throttle_us", "-1" }, { "max_rt_prio", "abc" },
+	};
+	unsigned int i;
+	char old[64];
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(old, sizeof(old), "%s", read_param(bad[i].name));
+		EXPECT(write_param(bad[i].name, bad[i].value), -EINVAL,
+		       "param %s=%s refused", bad[i].name, bad[i].value);
+		check(!strcmp(read_param(bad[i].name), old),
+		      "param %s unchanged (%s)", bad[i].name, old);
+	}
+	check(write_param("max_rt_prio", "98") == 0 &&
+		      !strcmp(read_param("max_rt_prio"), "98") &&
+		      write_param("max_rt_prio", "49") == 0,
+	      "param max_rt_prio=98 accepted, restored to 49");
+	check(write_param("min_nice", "-20") == 0 &&
+		      write_param("min_nice", "-10") == 0,
+	      "param min_nice=-20 accepted, restored");
+}
+
+static void test_limits(void)
+{
+	struct vthread t[4];
+	void *region = map_shared(4096);
+	int fd, fd2, fd3, i;
+
+	for (i = 0; i < 4; i++)
+		vthread_start(&t[i]);
+
+	fd = open_dev();
+	check(write_param("max_vcpus_per_vm", "2") == 0, "max_vcpus_per_vm=2");
+	EXPECT(vcpu_add(fd, 0, t[0].tid, slot_at(region, 0)), 0, "vcpu 0 of 2");
+	EXPECT(vcpu_add(fd, 1, t[1].tid, slot_at(region, 1)), 0, "vcpu 1 of 2");
+	EXPECT(vcpu_add(fd, 2, t[2].tid, slot_at(region, 2)), -ENOSPC,
+	       "vcpu 2 beyond max_vcpus_per_vm");
+	vcpu_del(fd, 1);
+	EXPECT(vcpu_add(fd, 2, t[2].tid, slot_at(region, 2)), 0,
+	       "vcpu 2 after a DEL");
+	check(write_param("max_vcpus_per_vm", "256") == 0,
+	      "max_vcpus_per_vm=256");
+
+	/* max_vms counts sessions with at least one vCPU. */
+	close(fd);
+	fd = open_dev();
+	fd2 = open_dev();
+	fd3 = open_dev();
+	check(write_param("max_vms", "1") == 0, "max_vms=1");
+	EXPECT(vcpu_add(fd, 0, t[0].tid, slot_at(region, 0)), 0,
+	       "first VM with a vCPU");
+	EXPECT(vcpu_add(fd, 1, t[1].tid, slot_at(region, 1)), 0,
+	       "its second vCPU");
+	EXPECT(vcpu_add(fd2, 0, t[2].tid, slot_at(region, 2)), -ENOSPC,
+	       "second VM beyond max_vms");
+	vcpu_del(fd, 0);
+	vcpu_del(fd, 1);
+	EXPECT(vcpu_add(fd2, 0, t[2].tid, slot_at(region, 2)), 0,
+	       "second VM once the first has no vCPU");
+	EXPECT(vcpu_add(fd, 0, t[0].tid, slot_at(region, 0)), -ENOSPC,
+	       "first VM now beyond max_vms");
+	close(fd2);
+	EXPECT(vcpu_add(fd3, 0, t[0].tid, slot_at(region, 0)), 0,
+	       "third VM after the second closed");
+	check(write_param("max_vms", "64") == 0, "max_vms=64");
+	close(fd);
+	close(fd3);
+
+	for (i = 0; i < 4; i++)
+		vthread_stop(&t[i]);
+	munmap(region, 4096);
+}
+
+static int drop_cap_sys_nice(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[0].effective &= ~(1u << CAP_SYS_NICE);
+	data[0].permitted &= ~(1u << CAP_SYS_NICE);
+	data[0].inheritable &= ~(1u << CAP_SYS_NICE);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/* In a child: exit status 0 if the expectations held, else 1. */
+static void test_unprivileged(void)
+{
+	struct vthread t;
+	void *region = map_shared(4096);
+	struct stat st;
+	int status, fd;
+	pid_t pid;
+
+	memset(&st, 0, sizeof(st));
+	stat(DEV, &st);
+	check((st.st_mode & 07777) == 0660,
+	      "%s mode 0660 (got %o)", DEV, st.st_mode & 07777);
+	vthread_start(&t);
+
+	/* Root without CAP_SYS_NICE. */
+	pid = fork();
+	if (pid == 0) {
+		int r;
+
+		fd = open_dev();
+		if (drop_cap_sys_nice())
+			_exit(2);
+		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		/* Other commands still work. */
+		if (r == -EPERM && xioctl(fd, PVSCHED_IOC_GET_INFO,
+					  &(struct pvsched_info){}) == 0)
+			_exit(0);
+		_exit(r == 0 ? 3 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "VCPU_ADD without CAP_SYS_NICE -> EPERM (child status %d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	/* nobody, with an fd opened by root (e.g. passed over a socket). */
+	pid = fork();
+	if (pid == 0) {
+		int r;
+
+		fd = open_dev();
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		if (open(DEV, O_RDWR) >= 0 || errno != EACCES)
+			_exit(4);
+		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		_exit(r == -EPERM ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "nobody: open -> EACCES, VCPU_ADD -> EPERM (child status %d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	/* nobody keeping CAP_SYS_NICE may register any thread. */
+	pid = fork();
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		int r;
+
+		fd = open_dev();
+		prctl(PR_SET_KEEPCAPS, 1);
+		if (setresuid(65534, 65534, 65534))
+			_exit(2);
+		data[0].effective = data[0].permitted = 1u << CAP_SYS_NICE;
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(2);
+		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		_exit(r == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "nobody with CAP_SYS_NICE registers a root thread (child status %d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	vthread_stop(&t);
+	munmap(region, 4096);
+}
+
+int main(int argc, char **argv)
+{
+	long long pinned;
+	int fd;
+
+	if (argc > 1 && !strcmp(argv[1], "-v"))
+		verbose = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (access(DEV, F_OK)) {
+		printf("1..0 # SKIP %s missing (pvsched.ko not loaded)\n", DEV);
+		return 77;
+	}
+	pinned = debugfs_pinned();
+	printf("# pinned_pages at start: %lld\n", pinned);
+
+	fd = open_dev();
+	test_info(fd);
+	test_dispatch(fd);
+	close(fd);
+	test_add_del();
+	test_stats_list_name();
+	test_params();
+	test_caps_params();
+	test_limits();
+	test_unprivileged();
+
+	check(debugfs_pinned() == pinned, "pinned_pages at the end: %lld",
+	      debugfs_pinned());
+	check(strncmp(debugfs_vms(), "vm ", 3) && !strstr(vms_buf, "\nvm "),
+	      "no session left in debugfs vms");
+	printf("1..%d\n", ntest);
+	printf("# %d passed, %d failed\n", ntest - nfail, nfail);
+	return nfail ? 1 : 0;
+}

@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the pvsched policy core (host/pvsched_policy.c, compiled
+ * unchanged in userspace).  A fake clock is passed to every event; guest
+ * areas are plain structs the tests write like a guest would.
+ */
+#include <string.h>
+#include <stdint.h>
+#include "pvsched_policy.h"
+#include "ut.h"
+
+int ut_group_failed;
+int ut_failed_groups;
+
+#define MS 1000000ULL
+#define NORMAL PVSCHED_SCHED_NORMAL
+#define FIFO PVSCHED_SCHED_FIFO
+#define RR PVSCHED_SCHED_RR
+#define BATCH PVSCHED_SCHED_BATCH
+#define IDLE PVSCHED_SCHED_IDLE
+#define DEADLINE PVSCHED_SCHED_DEADLINE
+
+/* --- test hook: the read barrier of the guest-area reader ----------------- */
+
+static struct pvsched_guest_area *tear_area;
+static int tear_left; /* attempts still to tear */
+static int tear_count;
+
+/* The reader has two barriers per attempt: tear after the second one. */
+void pvsched_test_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (tear_area && ++tear_count % 2 == 0 && tear_left > 0) {
+		tear_area->seq += 2;
+		tear_left--;
+	}
+}
+
+static void tear(struct pvsched_guest_area *ga, int attempts)
+{
+	tear_area = ga;
+	tear_count = 0;
+	tear_left = attempts;
+}
+
+/* --- helpers ---------------------------------------------------------------- */
+
+static struct pvsched_policy_limits def_limits(void)
+{
+	struct pvsched_policy_limits l = {
+		.max_policy = FIFO,
+		.max_rt_prio = 50,
+		.min_nice = -10,
+		.max_boost_cap_ns = 100 * MS,
+		.min_throttle_ns = 1 * MS,
+		.cs = { RR, 0, 8 },
+		.intr = { RR, 0, 8 },
+		.max_boost_ns = 20 * MS,
+		.throttle_ns = 10 * MS,
+	};
+	return l;
+}
+
+static void guest_set(struct pvsched_guest_area *ga, uint32_t flags,
+		      uint32_t policy, int32_t nice, uint32_t prio)
+{
+	ga->seq++;
+	ga->flags = flags;
+	ga->sched_policy = policy;
+	ga->sched_nice = nice;
+	ga->rt_prio = prio;
+	ga->seq++;
+}
+
+static int attr_is(const struct pvsched_attr *a, uint32_t pol, int32_t nice,
+		   uint32_t prio)
+{
+	if (a->policy == pol && a->nice == nice && a->rt_prio == prio)
+		return 1;
+	fprintf(stderr, "  attr {%u,%d,%u} != {%u,%d,%u}\n", a->policy,
+		a->nice, a->rt_prio, pol, nice, prio);
+	return 0;
+}
+
+/* --- attribute ordering ----------------------------------------------------- */
+
+static void t_cmp(void)
+{
+	static const struct {
+		struct pvsched_attr a, b;
+		int want;
+	} c[] = {
+		{ { RR, 0, 1 }, { NORMAL, -20, 0 }, 1 }, /* RT beats nice */
+		{ { NORMAL, -20, 0 }, { FIFO, 0, 1 }, -1 },
+		{ { FIFO, 0, 10 }, { FIFO, 0, 20 }, -1 }, /* higher prio */
+		{ { RR, 0, 30 }, { FIFO, 0, 20 }, 1 },
+		{ { FIFO, 0, 8 }, { RR, 0, 8 }, 1 }, /* FIFO > RR at equal */
+		{ { RR, 0, 8 }, { FIFO, 0, 8 }, -1 },
+		{ { RR, 0, 8 }, { RR, 5, 8 }, 0 }, /* nice ignored for RT */
+		{ { NORMAL, -5, 0 }, { NORMAL, 0, 0 }, 1 }, /* lower nice */
+		{ { NORMAL, 5, 0 }, { NORMAL, 0, 0 }, -1 },
+		{ { NORMAL, 0, 0 }, { BATCH, 0, 0 }, 0 },
+		{ { IDLE, 0, 0 }, { NORMAL, 19, 0 }, -1 },
+		{ { IDLE, 0, 0 }, { IDLE, 5, 0 }, 0 },
+		{ { DEADLINE, 0, 0 }, { FIFO, 0, 99 }, 1 },
+		{ { 42, 0, 0 }, { NORMAL, 0, 0 }, 0 }, /* unknown: fair */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int r = pvsched_attr_cmp(&c[i].a, &c[i].b);
+
+		if (r != c[i].want)
+			fprintf(stderr, "  case %u\n", i);
+		UT_EQ(r, c[i].want);
+	}
+	UT_CHECK(pvsched_attr_eq(&c[0].a, &c[0].a));
+	UT_CHECK(!pvsched_attr_eq(&c[6].a, &c[6].b));
+}
+
+/* --- translation of guest requests ----------------------------------------- */
+
+static void t_translate(void)
+{
+	static const struct {
+		struct pvsched_guest_snap s;
+		uint32_t max_policy, max_prio;
+		int32_t min_nice;
+		struct pvsched_attr want;
+		uint32_t res;
+	} c[] = {
+		/* asks for nothing */
+		{ { 0, NORMAL, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
+		/* fair policies, nice clamps */
+		{ { 0, NORMAL, -5, 0 }, FIFO, 50, -10, { NORMAL, -5, 0 }, 0 },
+		{ { 0, NORMAL, -15, 0 }, FIFO, 50, -10, { NORMAL, -10, 0 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, NORMAL, -2147483647 - 1, 0 }, FIFO, 50, -20,
+		  { NORMAL, -20, 0 }, PVSCHED_XLATE_CLAMPED },
+		{ { 0, NORMAL, 2147483647, 0 }, FIFO, 50, -20,
+		  { NORMAL, 19, 0 }, PVSCHED_XLATE_CLAMPED },
+		{ { 0, BATCH, 3, 0 }, FIFO, 50, -10, { NORMAL, 3, 0 }, 0 },
+		{ { 0, IDLE, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
+		/* RT: clamp to [1, 99] then the caps */
+		{ { 0, FIFO, 0, 20 }, FIFO, 50, -10, { FIFO, 0, 20 }, 0 },
+		{ { 0, RR, 0, 20 }, FIFO, 50, -10, { RR, 0, 20 }, 0 },
+		{ { 0, FIFO, 0, 0 }, FIFO, 50, -10, { FIFO, 0, 1 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, FIFO, 0, 0xffffffffu }, FIFO, 50, -10, { FIFO, 0, 50 },
+		  PVSCHED_XLATE_CLAMPED }, /* "negative" rt_prio */
+		{ { 0, FIFO, 0, 99 }, FIFO, 98, -10, { FIFO, 0, 98 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, FIFO, 0, 20 }, RR, 50, -10, { RR, 0, 20 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, RR, 0, 20 }, RR, 50, -10, { RR, 0, 20 }, 0 },
+		{ { 0, FIFO, 0, 20 }, NORMAL, 50, -10, { NORMAL, -10, 0 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, RR, 0, 20 }, 77, 50, -10, { NORMAL, -10, 0 },
+		  PVSCHED_XLATE_CLAMPED }, /* unknown max_policy: fair only */
+		/* insane caps are sanitised */
+		{ { 0, FIFO, 0, 99 }, FIFO, 0, -10, { FIFO, 0, 1 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, FIFO, 0, 99 }, FIFO, 1000, -10, { FIFO, 0, 98 },
+		  PVSCHED_XLATE_CLAMPED },
+		{ { 0, NORMAL, -20, 0 }, FIFO, 50, -100, { NORMAL, -20, 0 }, 0 },
+		{ { 0, NORMAL, -20, 0 }, FIFO, 50, 100, { NORMAL, 19, 0 },
+		  PVSCHED_XLATE_CLAMPED },
+		/* refused and invalid */
+		{ { 0, DEADLINE, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		  PVSCHED_XLATE_REFUSED },
+		{ { 0, 4, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		  PVSCHED_XLATE_INVALID },
+		{ { 0, 7, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		  PVSCHED_XLATE_INVALID },
+		{ { 0, 0xffffffffu, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		  PVSCHED_XLATE_INVALID },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct pvsched_policy_limits l = def_limits();
+		struct pvsched_attr out;
+		uint32_t res;
+
+		l.max_policy = c[i].max_policy;
+		l.max_rt_prio = c[i].max_prio;
+		l.min_nice = c[i].min_nice;
+		res = pvsched_policy_translate(&c[i].s, &l, &out);
+		if (res != c[i].res ||
+		    !attr_is(&out, c[i].want.policy, c[i].want.nice,
+			     c[i].want.rt_prio)) {
+			fprintf(stderr, "  translate case %u\n", i);
+			ut_group_failed = 1;
+		}
+	}
+}
+
+static void t_boost_attr(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr p, out;
+
+	p = (struct pvsched_attr){ RR, 0, 8 };
+	pvsched_policy_boost_attr(&p, &l, &out);
+	UT_CHECK(attr_is(&out, RR, 0, 8));
+	l.max_rt_prio = 5; /* a cap lowered after SET_PARAMS wins */
+	pvsched_policy_boost_attr(&p, &l, &out);
+	UT_CHECK(attr_is(&out, RR, 0, 5));
+	p = (struct pvsched_attr){ NORMAL, -5, 0 };
+	pvsched_policy_boost_attr(&p, &l, &out);
+	UT_CHECK(attr_is(&out, NORMAL, -5, 0));
+	p = (struct pvsched_attr){ DEADLINE, 0, 8 }; /* corrupt params */
+	pvsched_policy_boost_attr(&p, &l, &out);
+	UT_CHECK(attr_is(&out, NORMAL, 0, 0));
+}
+
+static void t_limits(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+
+	UT_EQU(pvsched_policy_max_boost_ns(&l), 20 * MS);
+	UT_EQU(pvsched_policy_throttle_ns(&l), 10 * MS);
+	l.max_boost_ns = 0;
+	l.throttle_ns = 0;
+	UT_EQU(pvsched_policy_max_boost_ns(&l), PVSCHED_DEFAULT_MAX_BOOST_NS);
+	UT_EQU(pvsched_policy_throttle_ns(&l), PVSCHED_DEFAULT_THROTTLE_NS);
+	l.max_boost_ns = 500 * MS; /* above the admin cap */
+	l.throttle_ns = 1000; /* below the admin floor */
+	UT_EQU(pvsched_policy_max_boost_ns(&l), 100 * MS);
+	UT_EQU(pvsched_policy_throttle_ns(&l), 1 * MS);
+	l.max_boost_cap_ns = 0; /* no cap */
+	UT_EQU(pvsched_policy_max_boost_ns(&l), 500 * MS);
+}
+
+/* --- the sequence-counter protocols ----------------------------------------- */
+
+static void t_guest_read(void)
+{
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_guest_snap s = { 0xdead, 0, 0, 0 };
+
+	guest_set(&ga, PVSCHED_CS_HARDIRQ, FIFO, -3, 42);
+	UT_CHECK(pvsched_guest_read(&ga, &s, 4));
+	UT_EQ(s.flags, PVSCHED_CS_HARDIRQ);
+	UT_EQ(s.policy, FIFO);
+	UT_EQ(s.nice, -3);
+	UT_EQ(s.rt_prio, 42);
+
+	/* odd forever: gives up, snapshot untouched */
+	ga.seq++;
+	s.flags = 0xdead;
+	UT_CHECK(!pvsched_guest_read(&ga, &s, 4));
+	UT_EQ(s.flags, 0xdead);
+	ga.seq++;
+
+	/* no retries allowed */
+	UT_CHECK(!pvsched_guest_read(&ga, &s, 0));
+
+	/* changes under the reader every time: torn */
+	tear(&ga, 100);
+	UT_CHECK(!pvsched_guest_read(&ga, &s, 4));
+	UT_EQ(s.flags, 0xdead);
+	/* changes once, the retry succeeds */
+	tear(&ga, 1);
+	UT_CHECK(pvsched_guest_read(&ga, &s, 4));
+	UT_EQ(s.flags, PVSCHED_CS_HARDIRQ);
+	tear(NULL, 0);
+}
+
+static void t_torn_once(void)
+{
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_guest_snap s = { 0 };
+
+	guest_set(&ga, PVSCHED_CS_SOFTIRQ, NORMAL, -1, 0);
+	tear(&ga, 1);
+	/* with 1 attempt, the torn first attempt is all there is */
+	UT_CHECK(!pvsched_guest_read(&ga, &s, 1));
+	tear(NULL, 0);
+	UT_CHECK(pvsched_guest_read(&ga, &s, 1));
+	UT_EQ(s.flags, PVSCHED_CS_SOFTIRQ);
+	UT_EQ(s.nice, -1);
+}
+
+static void t_publish(void)
+{
+	struct pvsched_host_area ha = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_attr base = { NORMAL, 0, 0 };
+
+	pvsched_policy_init(&p, &base, 0);
+	p.cur = (struct pvsched_attr){ RR, 0, 8 };
+	p.status = PVSCHED_VCPU_STATUS_VMENTERED |
+		   PVSCHED_VCPU_STATUS_INTR_INJECTED;
+	pvsched_host_publish(&ha, &p);
+	UT_EQ(ha.seq, 2);
+	UT_EQ(ha.vcpu_status, 0xF1);
+	UT_EQ(ha.sched_policy, RR);
+	UT_EQ(ha.rt_prio, 8);
+	UT_EQ(ha.throttled, 0);
+	ha.seq = 7; /* scribbled odd */
+	p.state = PVSCHED_STATE_THROTTLED;
+	pvsched_host_publish(&ha, &p);
+	UT_EQ(ha.seq & 1, 0);
+	UT_CHECK(ha.seq > 7);
+	UT_EQ(ha.throttled, 1);
+}
+
+/* --- event sequences (table-driven) ------------------------------------------ */
+
+#define EXIT_ PVSCHED_POL_VMEXIT
+#define ENTER PVSCHED_POL_VMENTER
+#define HALT PVSCHED_POL_HALT
+#define INJ PVSCHED_POL_INJECT
+#define WAKE PVSCHED_POL_WAKEUP
+#define TIMER PVSCHED_POL_TIMER
+#define END { .ev = -1 }
+
+#define G_KEEP 0xffffffffu /* step does not change the guest area */
+#define ANY_DL 0xfffffffffffffffeULL
+
+struct step {
+	int ev;
+	uint64_t now_ms;
+	uint32_t g_flags; /* G_KEEP or new flags */
+	uint32_t g_policy;
+	int32_t g_nice;
+	uint32_t g_prio;
+	/* expected */
+	uint32_t state;
+	struct pvsched_attr cur;
+	int apply;
+	uint32_t trace;
+	uint64_t deadline_ms; /* ANY_DL: not checked; 0: none */
+	uint32_t status; /* 0: not checked */
+};
+
+#define B PVSCHED_TR_BOOST
+#define U PVSCHED_TR_UNBOOST
+#define T PVSCHED_TR_THROTTLE
+#define UT PVSCHED_TR_UNTHROTTLE
+#define SI PVSCHED_STATE_IDLE
+#define SB PVSCHED_STATE_BOOSTED
+#define ST PVSCHED_STATE_THROTTLED
+#define S_EXIT PVSCHED_VCPU_STATUS_VMEXITED
+#define S_ENTER PVSCHED_VCPU_STATUS_VMENTERED
+#define S_HALT PVSCHED_VCPU_STATUS_HALTED
+#define S_INJ PVSCHED_VCPU_STATUS_INTR_INJECTED
+#define CS PVSCHED_CS_HARDIRQ
+#define A_BASE { NORMAL, 0, 0 }
+#define A_RR8 { RR, 0, 8 }
+
+struct scenario {
+	const char *name;
+	struct step steps[16];
+};
+
+static const struct scenario scenarios[] = {
+	{ "nothing asked",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { ENTER, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_ENTER },
+	    END } },
+	{ "cs boost then guest unboost",
+	  { { EXIT_, 1, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 21, S_EXIT },
+	    { ENTER, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21, S_ENTER },
+	    { EXIT_, 3, CS, NORMAL, 0, 0, SB, A_RR8, 0, 0, 21, S_EXIT },
+	    { EXIT_, 4, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "task prio 1:1, cs weaker",
+	  { { EXIT_, 1, 0, FIFO, 0, 20, SB, { FIFO, 0, 20 }, 1, B, 21, 0 },
+	    { EXIT_, 2, CS, FIFO, 0, 20, SB, { FIFO, 0, 20 }, 0, 0, 21, 0 },
+	    { EXIT_, 3, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 21, 0 },
+	    { EXIT_, 4, 0, NORMAL, -5, 0, SB, { NORMAL, -5, 0 }, 1, B, 21,
+	      0 },
+	    { EXIT_, 5, 0, NORMAL, 5, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "halt boost ends at next exit",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { HALT, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 0, S_HALT },
+	    { WAKE, 50, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 70, S_HALT },
+	    { INJ, 51, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 70,
+	      S_HALT | S_INJ },
+	    { INJ, 51, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 70,
+	      S_HALT | S_INJ },
+	    { ENTER, 52, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 70,
+	      S_ENTER | S_INJ },
+	    { EXIT_, 53, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "intr boost, guest irq keeps it as cs",
+	  { { INJ, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 21, S_EXIT | S_INJ },
+	    { ENTER, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21,
+	      S_ENTER | S_INJ },
+	    { EXIT_, 3, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 21, S_EXIT },
+	    { INJ, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 21, 0 },
+	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "throttle on timer, unthrottle re-boosts",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { TIMER, 19, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 20, 0 },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { EXIT_, 25, CS, NORMAL, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { HALT, 26, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, S_HALT },
+	    { INJ, 27, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { TIMER, 30, G_KEEP, 0, 0, 0, SB, A_RR8, 1, UT | B, 50, 0 },
+	    { TIMER, 50, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 60, 0 },
+	    { TIMER, 60, 0, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
+	    END } },
+	{ "throttle seen at an exit, unthrottle at an exit",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { EXIT_, 21, CS, NORMAL, 0, 0, ST, A_BASE, 1, T, 31, 0 },
+	    { EXIT_, 40, CS, NORMAL, 0, 0, SB, A_RR8, 1, UT | B, 60, 0 },
+	    END } },
+	{ "unthrottle at enter uses the last snapshot",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { ENTER, 31, 0, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, S_ENTER },
+	    END } },
+	{ "halt pauses the boost clock",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { HALT, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
+	    { HALT, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
+	    { TIMER, 80, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, 0 },
+	    { ENTER, 100, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 115, 0 },
+	    { WAKE, 101, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 115, 0 },
+	    { TIMER, 115, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 125, 0 },
+	    END } },
+	{ "deadline and unknown policy refused",
+	  { { EXIT_, 1, 0, DEADLINE, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
+	    { EXIT_, 2, 0, 9, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
+	    { EXIT_, 3, CS, DEADLINE, 0, 10, SB, A_RR8, 1, B, 23, 0 },
+	    END } },
+	{ "rt request capped",
+	  { { EXIT_, 1, 0, FIFO, 0, 99, SB, { FIFO, 0, 50 }, 1, B, 21, 0 },
+	    { EXIT_, 2, 0, FIFO, 0, 0x80000000u, SB, { FIFO, 0, 50 }, 0, 0,
+	      21, 0 },
+	    { EXIT_, 3, 0, NORMAL, -20, 0, SB, { NORMAL, -10, 0 }, 1, B, 21,
+	      0 },
+	    END } },
+};
+
+static void run_scenario(const struct scenario *sc,
+			 const struct pvsched_policy_limits *l,
+			 const struct pvsched_attr *base)
+{
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	const struct step *s;
+	int i;
+
+	pvsched_policy_init(&p, base, 0);
+	for (i = 0; sc->steps[i].ev >= 0; i++) {
+		int bad = 0;
+
+		s = &sc->steps[i];
+		if (s->g_flags != G_KEEP)
+			guest_set(&ga, s->g_flags, s->g_policy, s->g_nice,
+				  s->g_prio);
+		pvsched_policy_event(&p, l, (enum pvsched_policy_event)s->ev, &ga, s->now_ms * MS, &d);
+		if (p.state != s->state)
+			bad = fprintf(stderr, "  state %u want %u\n", p.state,
+				      s->state);
+		if (!attr_is(&p.cur, s->cur.policy, s->cur.nice,
+			     s->cur.rt_prio))
+			bad = 1;
+		if (!attr_is(&d.new_attr, s->cur.policy, s->cur.nice,
+			     s->cur.rt_prio))
+			bad = 1;
+		if (d.apply != s->apply)
+			bad = fprintf(stderr, "  apply %d want %d\n", d.apply,
+				      s->apply);
+		if (d.trace != s->trace)
+			bad = fprintf(stderr, "  trace %#x want %#x\n", d.trace,
+				      s->trace);
+		if (s->deadline_ms != ANY_DL &&
+		    d.deadline != s->deadline_ms * MS)
+			bad = fprintf(stderr, "  deadline %llu want %llu\n",
+				      (unsigned long long)d.deadline,
+				      (unsigned long long)s->deadline_ms * MS);
+		if (s->status && p.status != s->status)
+			bad = fprintf(stderr, "  status %#x want %#x\n",
+				      p.status, s->status);
+		if (d.apply && d.to_base !=
+		    pvsched_attr_eq(&d.new_attr, base))
+			bad = fprintf(stderr, "  to_base wrong\n");
+		if (bad) {
+			fprintf(stderr, "  scenario '%s' step %d\n", sc->name,
+				i);
+			ut_group_failed = 1;
+		}
+	}
+}
+
+static void t_scenarios(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		run_scenario(&scenarios[i], &l, &base);
+}
+
+/* --- counters, hostile clocks and other edges ------------------------------ */
+
+static void t_counters(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 2 * MS, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, WAKE, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, ENTER, &ga, 4 * MS, &d);
+	guest_set(&ga, 0, DEADLINE, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS, &d);
+	guest_set(&ga, 0, 1234, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 6 * MS, &d);
+	guest_set(&ga, 0, FIFO, 0, 99);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 7 * MS, &d);
+
+	UT_EQU(p.cnt.exits, 4);
+	UT_EQU(p.cnt.entries, 1);
+	UT_EQU(p.cnt.halts, 1);
+	UT_EQU(p.cnt.injections, 1);
+	UT_EQU(p.cnt.wakeups, 1);
+	/* cs at 1 ms; halt and intr at equal strength take over the reason */
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_CRIT_SECTION], 1);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_HALT], 1);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 1);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_TASK_PRIO], 1);
+	UT_EQU(p.cnt.unboosts, 1);
+	UT_EQU(p.cnt.guest_refused, 1);
+	UT_EQU(p.cnt.guest_invalid, 1);
+	UT_EQU(p.cnt.guest_clamped, 1);
+	/* boosted 1..5 ms, then 7 ms onwards */
+	UT_EQU(p.cnt.boosted_ns, 4 * MS);
+	UT_CHECK(pvsched_policy_stop(&p, 9 * MS));
+	UT_EQU(p.cnt.boosted_ns, 6 * MS);
+
+	/* a weaker HALT boost does not lower a task-prio boost */
+	l.intr = (struct pvsched_attr){ FIFO, 0, 30 };
+	pvsched_policy_event(&p, &l, HALT, &ga, 10 * MS, &d);
+	UT_CHECK(!d.apply && !d.trace);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 50));
+	/* after an unboost, it boosts */
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 11 * MS, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 12 * MS, &d);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_HALT], 2);
+	UT_CHECK(d.trace & PVSCHED_TR_BOOST);
+	UT_EQ(d.reason, PVSCHED_REASON_HALT);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 30));
+}
+
+static void t_throttle_accounting(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 20 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_EQ(d.reason, PVSCHED_REASON_CRIT_SECTION);
+	UT_CHECK(d.to_base);
+	UT_CHECK(d.publish);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 30 * MS, &d);
+	UT_EQU(p.cnt.throttles, 1);
+	UT_EQU(p.cnt.boosted_ns, 20 * MS);
+	UT_EQU(p.cnt.throttled_ns, 10 * MS);
+	UT_EQ(p.state, SB);
+
+	/* lowering the VM's max_boost takes effect at the next event */
+	l.max_boost_ns = 5 * MS;
+	pvsched_policy_event(&p, &l, ENTER, &ga, 31 * MS, &d);
+	UT_EQU(d.deadline, 35 * MS);
+	pvsched_policy_event(&p, &l, ENTER, &ga, 36 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_EQU(d.deadline, 46 * MS);
+}
+
+static void t_hostile_clock(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	const uint64_t big = UINT64_MAX - 5 * MS;
+
+	/* time going backwards: clamped, counted, no underflow */
+	pvsched_policy_init(&p, &base, 100 * MS);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 100 * MS, &d);
+	pvsched_policy_event(&p, &l, ENTER, &ga, 50 * MS, &d);
+	UT_EQU(p.cnt.clock_backwards, 1);
+	UT_EQU(p.cnt.boosted_ns, 0);
+	UT_EQU(d.deadline, 120 * MS);
+	UT_CHECK(!pvsched_policy_stop(&p, 10 * MS) == 0);
+
+	/* near the end of u64: deadlines and throttle windows saturate */
+	pvsched_policy_init(&p, &base, big);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, big, &d);
+	UT_EQU(d.deadline, UINT64_MAX);
+	pvsched_policy_event(&p, &l, TIMER, &ga, UINT64_MAX, &d);
+	UT_EQ(p.state, SB); /* only 5 ms boosted */
+	UT_EQU(p.cnt.boosted_ns, 5 * MS);
+	l.max_boost_ns = 1 * MS;
+	pvsched_policy_event(&p, &l, TIMER, &ga, UINT64_MAX, &d);
+	UT_EQ(p.state, ST);
+	UT_EQU(d.deadline, UINT64_MAX);
+	pvsched_policy_event(&p, &l, TIMER, &ga, UINT64_MAX, &d);
+	UT_EQ(p.state, SB); /* throttle_until saturated at UINT64_MAX */
+
+	/* accounting saturates */
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	p.cnt.boosted_ns = UINT64_MAX - 1;
+	pvsched_policy_event(&p, &l, ENTER, &ga, 1 * MS, &d);
+	UT_EQU(p.cnt.boosted_ns, UINT64_MAX);
+	p.throttle_until = 0;
+	p.state = ST;
+	p.cnt.throttled_ns = UINT64_MAX;
+	pvsched_policy_event(&p, &l, WAKE, &ga, 2 * MS, &d);
+	UT_EQU(p.cnt.throttled_ns, UINT64_MAX);
+
+	/* huge max_boost with no admin cap: no overflow of the deadline */
+	l.max_boost_cap_ns = 0;
+	l.max_boost_ns = UINT64_MAX;
+	pvsched_policy_init(&p, &base, 10);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 10, &d);
+	UT_EQU(d.deadline, UINT64_MAX);
+}
+
+static void t_torn_events(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	/* the guest keeps seq odd while asking for nothing: ignored */
+	ga.seq++;
+	ga.flags = 0;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.torn_reads, 1);
+	/* NULL guest area: previous snapshot */
+	pvsched_policy_event(&p, &l, EXIT_, NULL, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.torn_reads, 1);
+	/* throttled with torn reads: unthrottle uses the old snapshot */
+	pvsched_policy_event(&p, &l, TIMER, &ga, 21 * MS, &d);
+	UT_EQ(p.state, ST);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 31 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(d.trace == (PVSCHED_TR_UNTHROTTLE | PVSCHED_TR_BOOST));
+	ga.seq++;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 32 * MS, &d);
+	UT_EQ(p.state, SI);
+}
+
+static void t_bases(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = { FIFO, 0, 60 };
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* base above any boost: never boosted, never lowered */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, FIFO, 0, 99);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 2, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 3, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 60));
+
+	/* SCHED_BATCH nice 5 base: restored exactly */
+	base = (struct pvsched_attr){ BATCH, 5, 0 };
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1, &d);
+	UT_EQ(p.state, SB);
+	guest_set(&ga, 0, NORMAL, 0, 0); /* nice 0 beats base nice 5 */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, 0, 0));
+	guest_set(&ga, 0, NORMAL, 10, 0); /* weaker than base: at base */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3, &d);
+	UT_CHECK(attr_is(&p.cur, BATCH, 5, 0));
+	UT_CHECK(d.apply && d.to_base);
+	UT_CHECK(!pvsched_policy_stop(&p, 4));
+
+	/* admin lowers caps while boosted: takes effect at the next exit */
+	base = (struct pvsched_attr){ NORMAL, 0, 0 };
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 20);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 20));
+	l.max_rt_prio = 5;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 5));
+	l.max_policy = NORMAL;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, -10, 0));
+	UT_EQ(p.state, SB);
+}
+
+static void t_unknown_event(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, PVSCHED_POL_NR, NULL, 1, &d);
+	UT_CHECK(!d.apply);
+	UT_EQ(p.state, SI);
+	UT_EQU(d.deadline, 0);
+}
+
+int main(void)
+{
+	ut_run("cmp", t_cmp);
+	ut_run("translate", t_translate);
+	ut_run("boost-attr", t_boost_attr);
+	ut_run("limits", t_limits);
+	ut_run("guest-read", t_guest_read);
+	ut_run("guest-read-torn-once", t_torn_once);
+	ut_run("host-publish", t_publish);
+	ut_run("scenarios", t_scenarios);
+	ut_run("counters", t_counters);
+	ut_run("throttle-accounting", t_throttle_accounting);
+	ut_run("hostile-clock", t_hostile_clock);
+	ut_run("torn-events", t_torn_events);
+	ut_run("bases-and-caps", t_bases);
+	ut_run("unknown-event", t_unknown_event);
+	return ut_failed_groups ? 1 : 0;
+}
