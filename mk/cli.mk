@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvschedctl (tools/pvschedctl): the userspace test suite and the lab hook.
+#
+#   make check-cli    build pvschedctl and run its userspace tests (no
+#                     module needed): help at every level vs. the man page,
+#                     JSON output, exit codes, prefixes, caps and status
+#                     against fake sysfs/debugfs trees, install.
+#                     Results: build/results/cli.log
+#
+# Lab tests using pvschedctl: tests/lab/tests/cli-{attach,status}.sh (their
+# .pre steps build it too, so "tests/lab/run cli-attach" works on its own).
+
+CHECK_SUITES += check-cli
+
+.PHONY: check-cli pvschedctl
+
+pvschedctl:
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl
+
+check-cli:
+	@mkdir -p $(RESULTS)
+	@if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl >$(BUILD)/cli-build.log 2>&1; then \
+		echo "PASS cli-build" >>$(RESULTS)/cli.log; \
+		$(TOP)/tools/pvschedctl/tests/check-cli.sh \
+			$(TOP)/tools/pvschedctl/pvschedctl $(BUILD)/cli >>$(RESULTS)/cli.log; \
+	else \
+		echo "FAIL cli-build (see build/cli-build.log)" >>$(RESULTS)/cli.log; \
+	fi
+
+# The lab runs pvschedctl inside L1 (read-only tree): build it first.
+lab lab-one check-lab: pvschedctl

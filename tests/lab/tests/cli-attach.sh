@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvschedctl attach against a real QEMU (L2 under KVM in L1), issue 4
+# acceptance 4: with 1 and with 4 vCPUs, attach registers every vCPU thread
+# that QMP query-cpus-fast reports, "pvschedctl status -j" shows them (and
+# the --params given), the region header carries the magic, QMP is free
+# again for others; the session disappears (nothing pinned) when attach
+# gets SIGTERM and when QEMU exits, and attach then exits 0.  The 4-vCPU VM
+# is started with -S: attach must resume it.
+# lab-timeout: 400
+# shellcheck source=../lib.sh
+. "$PVSCHED_SRC/tests/lab/lib.sh"
+
+ctl=$PVSCHEDCTL
+[[ -x $ctl ]] || lab_fail "$ctl not built"
+lab_load_pvsched
+
+# region_magic SHM: the header's magic as hex.
+region_magic() {
+	od -A n -t x4 -N 4 "$1" | tr -d ' '
+}
+
+# wait_attached LOG PID: wait for the "attached" JSON line of attach.
+wait_attached() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q '"event":"attached"' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$1" "$1.err" >&2; lab_fail "attach exited early"; }
+		sleep 0.1
+	done
+	lab_fail "attach did not report within 30 s"
+}
+
+# check_registered NAME EXPECTED_TIDS ATTACH_PID: status -j lists VM NAME
+# with exactly these vCPU thread ids (cpu-index:tid pairs).
+check_registered() {
+	local name=$1 expected=$2 apid=$3 json
+	json=$LAB_OUT/status-$name.json
+	"$ctl" -j status >"$json" || lab_fail "status -j failed ($?)"
+	python3 -m json.tool "$json" >/dev/null || lab_fail "status -j is not JSON"
+	python3 - "$json" "$name" "$expected" "$apid" <<'PY' || lab_fail "status -j does not show $name as expected"
+import json, sys
+d = json.load(open(sys.argv[1]))
+name, expected, apid = sys.argv[2], sys.argv[3].split(), int(sys.argv[4])
+vms = [v for v in d["vms"] if v.get("name") == name]
+assert len(vms) == 1, "vm %s: %d entries" % (name, len(vms))
+vm = vms[0]
+got = sorted("%d:%d" % (c["vcpu_id"], c["tid"]) for c in vm["vcpus"])
+print("status: vm", vm["id"], name, "vcpus", got, "expected", sorted(expected))
+assert got == sorted(expected), "vcpus differ"
+assert vm["nr_vcpus"] == len(expected)
+assert vm["pid"] == apid, "session pid %s != attach pid %d" % (vm["pid"], apid)
+assert vm["cs"]["policy"] == "fifo" and vm["cs"]["prio"] == 5, vm["cs"]
+assert vm["attach"] and vm["attach"]["pid"] == apid, vm["attach"]
+assert vm["guest"]["state"] in ("none", "active", "refused", "stopped"), vm["guest"]
+for c in vm["vcpus"]:
+    assert c["state"] in ("idle", "boosted", "throttled"), c
+PY
+}
+
+check_gone() {
+	local name=$1 json
+	json=$LAB_OUT/status-$name-after.json
+	"$ctl" -j status >"$json" || lab_fail "status -j failed after detach"
+	python3 - "$json" "$name" <<'PY' || lab_fail "session of $name still listed after detach"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert not [v for v in d["vms"] if v.get("name") == sys.argv[2]], d["vms"]
+assert d["module"]["nr_vcpus"] == 0 and d["module"]["pinned_pages"] == 0, d["module"]
+PY
+	[[ -z $(ls /run/pvsched/ 2>/dev/null) ]] || lab_fail "state file left: $(ls /run/pvsched)"
+}
+
+# run_one SMP EXTRA...: one VM, attach, checks, SIGTERM, re-attach, QEMU exit.
+run_one() {
+	local smp=$1 name=att$1 shm dir expected apid rc
+	shift
+	shm=/dev/shm/pvsched-$name
+	lab_l2_start --smp "$smp" "$name" \
+		-object "memory-backend-file,id=pvsched,share=on,mem-path=$shm,size=1M" \
+		-device ivshmem-plain,memdev=pvsched "$@"
+	dir=$(lab_l2_dir "$name")
+	expected=$(lab_l2_vcpu_tids "$name" | awk '{ print $1 ":" $2 }' | tr '\n' ' ')
+	lab_log "query-cpus-fast: $expected"
+	[[ $(wc -w <<<"$expected") == "$smp" ]] || lab_fail "QMP reports $(wc -w <<<"$expected") vCPUs, expected $smp"
+
+	# 1. attach, then SIGTERM: the session goes, QEMU keeps running
+	"$ctl" -j attach --qmp "$dir/qmp.sock" --shm "$shm" --name "$name" \
+		--params cs_policy=fifo,cs_prio=5 >"$LAB_OUT/$name-1.log" 2>"$LAB_OUT/$name-1.log.err" &
+	apid=$!
+	wait_attached "$LAB_OUT/$name-1.log" "$apid"
+	cat "$LAB_OUT/$name-1.log"
+	lab_assert_eq "$(region_magic "$shm")" 48435650 "region magic while attached"
+	check_registered "$name" "$expected" "$apid"
+	"$ctl" status
+	# QMP is free for other clients while attach watches QEMU
+	lab_l2_vcpu_tids "$name" >/dev/null || lab_fail "QMP not usable while attached"
+	kill -TERM "$apid"
+	rc=0
+	wait "$apid" || rc=$?
+	lab_assert_eq "$rc" 0 "attach exit status after SIGTERM"
+	grep -q '"event":"detached"' "$LAB_OUT/$name-1.log" || lab_fail "no detached line after SIGTERM"
+	lab_assert_eq "$(region_magic "$shm")" 00000000 "region magic after detach"
+	check_gone "$name"
+	kill -0 "$(lab_l2_pid "$name")" || lab_fail "QEMU died with attach"
+
+	# 2. attach again (plain output), then QEMU exits: attach exits 0
+	"$ctl" attach --qmp "$dir/qmp.sock" --shm "$shm" --params cs_policy=fifo,cs_prio=5 \
+		--name "$name" >"$LAB_OUT/$name-2.log" 2>&1 &
+	apid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^attached vm' "$LAB_OUT/$name-2.log" && break
+		kill -0 "$apid" 2>/dev/null || { cat "$LAB_OUT/$name-2.log" >&2; lab_fail "second attach exited early"; }
+		sleep 0.1
+	done
+	cat "$LAB_OUT/$name-2.log"
+	check_registered "$name" "$expected" "$apid"
+	lab_l2_wait "$name" ready 120
+	lab_l2_stop "$name" 60
+	rc=0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$apid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$apid" 2>/dev/null && lab_fail "attach still running 10 s after QEMU exited"
+	wait "$apid" || rc=$?
+	cat "$LAB_OUT/$name-2.log"
+	lab_assert_eq "$rc" 0 "attach exit status after QEMU exit"
+	grep -q 'QEMU (pid [0-9]*) exited; session closed' "$LAB_OUT/$name-2.log" ||
+		lab_fail "attach did not report QEMU's exit"
+	check_gone "$name"
+	rm -f "$shm"
+}
+
+run_one 1
+run_one 4 -S
+
+# A region too small for the vCPUs is refused with a clear message (exit 3).
+lab_l2_start --smp 2 small -S \
+	-object "memory-backend-file,id=pvsched,share=on,mem-path=/dev/shm/small,size=4K" \
+	-device ivshmem-plain,memdev=pvsched
+# ivshmem needs a power-of-two size >= 4K; shrink the file behind QEMU's back
+truncate -s 100 /dev/shm/small
+rc=0
+"$ctl" attach --qmp "$(lab_l2_dir small)/qmp.sock" --shm /dev/shm/small 2>"$LAB_OUT/small.err" || rc=$?
+cat "$LAB_OUT/small.err"
+lab_assert_eq "$rc" 3 "attach exit status for a small region"
+grep -q 'too small for 2 vCPU slots' "$LAB_OUT/small.err" || lab_fail "no clear message for a small region"
+lab_l2_qmp small quit >/dev/null 2>&1 || true
+sleep 1
+rm -f "$(lab_l2_dir small)/qemu.pid"
+
+lab_assert_eq "$(cat /sys/kernel/debug/pvsched/pinned_pages)" 0 "pinned_pages at the end"
+lab_unload_pvsched
+lab_check_dmesg

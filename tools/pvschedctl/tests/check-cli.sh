@@ -1,0 +1,250 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/pvschedctl/tests/check-cli.sh PVSCHEDCTL WORKDIR
+#
+# Userspace tests of pvschedctl (no module needed): help at every level and
+# the man page agree, -j output parses, exit codes, prefix matching, caps
+# against a fake sysfs, status against a fake debugfs and attach state,
+# JSON escaping, --watch stopping on SIGINT, install.  Prints PASS/FAIL
+# lines; exit 0 even on failures (the log says).
+set -uo pipefail
+
+ctl=$(realpath "$1")
+work=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+rm -rf "$work" && mkdir -p "$work"
+unset PVSCHED_SYSFS_ROOT PVSCHED_DEBUGFS_ROOT PVSCHED_DEV PVSCHED_RUN_DIR
+
+result() { # result NAME STATUS(0=pass) [DETAIL]
+	if [[ $2 == 0 ]]; then
+		echo "PASS $1"
+	else
+		echo "FAIL $1${3:+ ($3)}"
+	fi
+}
+
+# t NAME EXPECTED_RC CMD...: run CMD, compare its exit status.
+t() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$work/out" 2>"$work/err" || rc=$?
+	if [[ $rc == "$want" ]]; then
+		result "$name" 0
+	else
+		result "$name" 1 "exit $rc, expected $want: $(head -c 200 "$work/err")"
+	fi
+}
+
+isjson() { python3 -m json.tool "$1" >/dev/null 2>&1; }
+
+# --- fake roots ------------------------------------------------------------
+nomod=$work/nomod
+mkdir -p "$nomod/sys/module" "$nomod/dbg"
+fake=$work/fake
+params=$fake/sys/module/pvsched/parameters
+mkdir -p "$params" "$fake/dbg/pvsched" "$fake/run"
+for kv in max_policy=fifo max_rt_prio=49 min_nice=-10 max_vcpus_per_vm=256 \
+	max_vms=64 max_boost_cap_us=1000000 min_throttle_us=1000 \
+	default_boost_policy=rr default_boost_prio=8 default_max_boost_us=20000 \
+	default_throttle_us=10000; do
+	echo "${kv#*=}" >"$params/${kv%%=*}"
+done
+printf 'version=0.1.0\nabi=1.0\ntp_family=stock\ntp_events=0x07\nnr_vms=1\nnr_vcpus=2\npinned_pages=1\nfuture_key=42\n' \
+	>"$fake/dbg/pvsched/info"
+# name: seq_escape()d space and backslash, plus a quote
+cat >"$fake/dbg/pvsched/vms" <<'VMS'
+vm 7 name=we"b\0401\134x pid=1234 vcpus=2 cs=rr:8:0 intr=fifo:3:-5 max_boost_ns=20000000 throttle_ns=10000000
+vcpu 7 0 tid=1240 state=idle status=0x01 policy=normal prio=0 nice=0 base=normal:0:0 exits=10 entries=11 halts=2 injections=3 boosts_cs=1 boosts_task=0 boosts_halt=0 boosts_intr=0 unboosts=1 throttles=0 boosted_ns=100 throttled_ns=0 torn_reads=0 guest_clamped=0 guest_refused=0 guest_invalid=0 apply_direct=1 apply_deferred=0 apply_errors=0 newcounter=5
+some future line the parser must skip
+vcpu 7 3 tid=1243 state=boosted status=0x12 policy=rr prio=8 nice=0 base=normal:0:0 exits=99
+VMS
+# attach state + a region file whose guest accepted bits 0,1 and claims 3
+python3 - "$fake/region" <<'PY'
+import struct, sys
+# magic, abi 1.0, 4 slots of 64 at 64; host 0x7, guest 0xB; guest ABI 1.0,
+# state active, generation 1, reserved
+hdr = struct.pack("<6I2Q6I", 0x48435650, 1, 0, 4, 64, 64, 0x7, 0xB, 1, 0, 1, 1, 0, 0)
+assert len(hdr) == 64
+open(sys.argv[1], "wb").write(hdr + bytes(4 * 64))
+PY
+sleep 1000 &
+fakeattach=$!
+cat >"$fake/run/7.state" <<EOF2
+vm_id=7
+name=web
+attach_pid=$fakeattach
+qemu_pid=4321
+qmp=/run/vm.qmp
+shm=$fake/region
+nr_slots=4
+host_features=0x7
+guest_state=none
+guest_abi=0.0
+guest_generation=0
+guest_features=0x0
+refused_features=0x0
+ignored_features=0x0
+EOF2
+fakeenv=(env PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_DEBUGFS_ROOT="$fake/dbg" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/nodev")
+noenv=(env PVSCHED_SYSFS_ROOT="$nomod/sys" PVSCHED_DEBUGFS_ROOT="$nomod/dbg" PVSCHED_RUN_DIR="$nomod/run" PVSCHED_DEV="$nomod/nodev")
+
+# --- help ------------------------------------------------------------------
+for h in help -h --help; do
+	t "cli-help-top-$h" 0 "$ctl" "$h"
+done
+for o in version status caps attach trace; do
+	for h in help -h --help; do
+		t "cli-help-$o-$h" 0 "$ctl" "$o" "$h"
+	done
+done
+t cli-help-caps-show 0 "$ctl" caps show help
+t cli-help-caps-set 0 "$ctl" caps set help
+rc=0
+python3 "$src/tests/help-vs-man.py" "$ctl" "$src/pvschedctl.8" >"$work/hvm" 2>&1 || rc=$?
+result cli-help-matches-man "$rc" "$(tr '\n' ';' <"$work/hvm")"
+rc=0
+groff -man -ww -z "$src/pvschedctl.8" >"$work/groff" 2>&1 || rc=$?
+[[ -s $work/groff ]] && rc=1
+result cli-man-renders "$rc" "$(head -c 200 "$work/groff")"
+rc=0
+bash -n "$src/bash-completion/pvschedctl" || rc=$?
+result cli-bash-completion-syntax "$rc"
+
+# --- version ---------------------------------------------------------------
+t cli-dash-V 0 "$ctl" -V
+grep -q "pvschedctl $(cat "$src/../../VERSION")" "$work/out"
+result cli-dash-V-version $?
+t cli-version-nomod-exit2 2 "${noenv[@]}" "$ctl" -j version
+isjson "$work/out" && python3 -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d["tool"]["version"] and d["tool"]["abi"]["major"] == 1 and d["module"]["loaded"] is False' "$work/out"
+result cli-version-nomod-json $?
+t cli-version-nomod-plain 2 "${noenv[@]}" "$ctl" version
+grep -q 'not loaded' "$work/out"
+result cli-version-nomod-says-so $?
+t cli-version-nodev-exit2 2 "${fakeenv[@]}" "$ctl" version
+
+# --- usage errors ------------------------------------------------------------
+t cli-usage-noargs 1 "$ctl"
+t cli-usage-bad-object 1 "$ctl" frobnicate
+t cli-usage-bad-option 1 "$ctl" --frob status
+t cli-usage-ambiguous-command 1 "${fakeenv[@]}" "$ctl" caps s
+t cli-usage-caps-bad-key 1 "${fakeenv[@]}" "$ctl" caps set frob=1
+t cli-usage-caps-no-value 1 "${fakeenv[@]}" "$ctl" caps set max_rt_prio
+t cli-usage-status-extra 1 "${fakeenv[@]}" "$ctl" status extra
+t cli-usage-status-watch-0 1 "${fakeenv[@]}" "$ctl" status --watch 0
+t cli-usage-attach-missing 1 "$ctl" attach --qmp /x
+t cli-usage-attach-bad-param 1 "$ctl" attach --qmp /x --shm /y --params frob=1
+t cli-usage-attach-bad-value 1 "$ctl" attach --qmp /x --shm /y --params cs_prio=100
+t cli-usage-attach-bad-policy 1 "$ctl" attach --qmp /x --shm /y --params cs_policy=deadline
+t cli-usage-trace-duration 1 "$ctl" trace --duration x
+t cli-attach-nomod-exit2 2 "${noenv[@]}" "$ctl" attach --qmp /x --shm /y
+t cli-trace-nomod-exit2 2 "${noenv[@]}" "$ctl" trace --duration 1
+t cli-status-nomod-exit2 2 "${noenv[@]}" "$ctl" -j status
+isjson "$work/out" && grep -q '"loaded":false' "$work/out"
+result cli-status-nomod-json $?
+t cli-caps-nomod-exit2 2 "${noenv[@]}" "$ctl" caps show
+
+# --- prefixes ----------------------------------------------------------------
+"${fakeenv[@]}" "$ctl" caps show >"$work/a" 2>&1
+"${fakeenv[@]}" "$ctl" ca sh >"$work/b" 2>&1
+cmp -s "$work/a" "$work/b" && [[ -s $work/a ]]
+result cli-prefix-caps-show $?
+"${fakeenv[@]}" "$ctl" -j status >"$work/a" 2>&1
+"${fakeenv[@]}" "$ctl" -j st >"$work/b" 2>&1
+cmp -s "$work/a" "$work/b" && [[ -s $work/a ]]
+result cli-prefix-status $?
+t cli-prefix-version 2 "${noenv[@]}" "$ctl" v
+
+# --- caps on the fake sysfs --------------------------------------------------
+t cli-caps-show-json 0 "${fakeenv[@]}" "$ctl" -j caps show
+isjson "$work/out" && python3 -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d["max_rt_prio"] == 49 and d["min_nice"] == -10 and d["max_policy"] == "fifo", d
+assert len(d) == 11' "$work/out"
+result cli-caps-show-values $?
+t cli-caps-show-plain 0 "${fakeenv[@]}" "$ctl" caps
+grep -q '^max_boost_cap_us *1000000 us$' "$work/out"
+result cli-caps-show-plain-units $?
+t cli-caps-set 0 "${fakeenv[@]}" "$ctl" caps set max_rt_prio=20 max_policy=rr
+[[ $(cat "$params/max_rt_prio") == 20 && $(cat "$params/max_policy") == rr ]]
+result cli-caps-set-written $?
+echo 49 >"$params/max_rt_prio"
+t cli-caps-set-badkey-writes-nothing 1 "${fakeenv[@]}" "$ctl" caps set max_rt_prio=30 frob=1
+[[ $(cat "$params/max_rt_prio") == 49 ]]
+result cli-caps-set-badkey-nothing-written $?
+mv "$params/min_nice" "$params/min_nice.f" && mkdir "$params/min_nice"
+t cli-caps-set-refused-exit3 3 "${fakeenv[@]}" "$ctl" -j caps set min_nice=-5
+grep -q '^pvschedctl: caps set min_nice=-5: ' "$work/err" && isjson "$work/out"
+result cli-caps-set-refused-errno $?
+rmdir "$params/min_nice" && mv "$params/min_nice.f" "$params/min_nice"
+
+# --- status on the fake debugfs ----------------------------------------------
+t cli-status-json 0 "${fakeenv[@]}" "$ctl" -j status
+cp "$work/out" "$work/status.json"
+isjson "$work/status.json" && python3 - "$work/status.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["module"]
+assert m["loaded"] and m["version"] == "0.1.0" and m["tp_family"] == "stock", m
+assert m["tp_event_names"] == ["vmenter", "vmexit", "halt"], m
+assert m["future_key"] == 42 and m["pinned_pages"] == 1
+assert d["caps"]["max_vms"] == 64
+vm, = d["vms"]
+assert vm["id"] == 7 and vm["name"] == 'we"b 1\\x', repr(vm["name"])
+assert vm["nr_vcpus"] == 2 and vm["pid"] == 1234
+assert vm["intr"] == {"policy": "fifo", "prio": 3, "nice": -5}
+assert [c["vcpu_id"] for c in vm["vcpus"]] == [0, 3]
+c0, c3 = vm["vcpus"]
+assert c0["tid"] == 1240 and c0["state"] == "idle" and c0["status"] == 1
+assert c0["newcounter"] == 5 and c0["apply_direct"] == 1
+assert c0["base"] == {"policy": "normal", "prio": 0, "nice": 0}
+assert c3["tid"] == 1243 and c3["state"] == "boosted" and c3["status"] == 0x12
+a = vm["attach"]
+assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
+g = vm["guest"]
+assert g["live"] is True and g["state"] == "active" and g["generation"] == 1, g
+assert g["offered"] == 7 and g["accepted"] == 3 and g["refused"] == 4 and g["ignored"] == 8, g
+assert g["accepted_names"] == ["crit_section", "task_prio"], g
+assert g["ignored_names"] == ["bit3"], g
+PY
+result cli-status-json-content $?
+t cli-status-pretty 0 "${fakeenv[@]}" "$ctl" -p status
+isjson "$work/out" && [[ $(wc -l <"$work/out") -gt 50 ]]
+result cli-status-pretty-json $?
+t cli-status-plain 0 "${fakeenv[@]}" "$ctl" status
+grep -q '^  vcpu 3 tid=1243 state=boosted' "$work/out" &&
+	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored bit3' "$work/out" &&
+	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out"
+result cli-status-plain-content $?
+kill "$fakeattach" 2>/dev/null
+wait "$fakeattach" 2>/dev/null
+t cli-status-stale-state 0 "${fakeenv[@]}" "$ctl" -j status
+python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); assert d["vms"][0]["attach"] is None' "$work/out"
+result cli-status-stale-state-ignored $?
+t cli-status-no-debugfs-exit3 3 env PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_DEBUGFS_ROOT="$nomod/dbg" "$ctl" status
+grep -q "pvschedctl: $nomod/dbg/pvsched/info: No such file or directory" "$work/err"
+result cli-status-no-debugfs-message $?
+
+# --watch: refreshes, one JSON document per refresh, SIGINT ends with 0
+"${fakeenv[@]}" "$ctl" -j status --watch 0.2 >"$work/watch" 2>&1 &
+wpid=$!
+sleep 1.5
+kill -INT "$wpid"
+rc=0
+wait "$wpid" || rc=$?
+n=$(wc -l <"$work/watch")
+python3 -c '
+import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$work/watch" && [[ $rc == 0 && $n -ge 2 ]]
+result cli-status-watch-sigint "$?" "rc $rc, $n refreshes"
+
+# --- install -------------------------------------------------------------------
+rc=0
+make -s -C "$src" install DESTDIR="$work/inst" PREFIX=/usr >"$work/inst.log" 2>&1 || rc=$?
+[[ $rc == 0 && -x $work/inst/usr/sbin/pvschedctl && -f $work/inst/usr/share/man/man8/pvschedctl.8 &&
+	-f $work/inst/usr/share/bash-completion/completions/pvschedctl ]]
+result cli-install $? "$(tail -c 200 "$work/inst.log")"
+exit 0
