@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched_guest hooks: the only code that writes the slots' guest areas.
+ *
+ * Every hook runs on the CPU whose slot it writes and writes only that
+ * slot.  Two kinds of writes (uapi/linux/pvsched.h):
+ *
+ *  - sched_policy/sched_nice/rt_prio, with the sequence counter (seq odd
+ *    while writing).  Written from sched_switch and sched_wakeup probes
+ *    only, which the scheduler calls with interrupts disabled (rq lock or
+ *    p->pi_lock held); pvg_publish() disables interrupts anyway, so the
+ *    only context that can interrupt a sequence write is an NMI, and NMIs
+ *    never touch seq or those fields.
+ *
+ *  - flags (PVSCHED_CS_*), one 32-bit store outside the sequence protocol,
+ *    from any context including NMI.  Each family keeps a per-CPU nesting
+ *    depth; the outermost entry sets the family's bit in a per-CPU shadow
+ *    with this_cpu_or() (one instruction, so atomic against interrupts and
+ *    NMIs on this CPU), the outermost exit clears it, and each change is
+ *    followed by storing the whole shadow word into the slot.  An NMI (or
+ *    an interrupt) that lands between a shadow update and the store leaves
+ *    the shadow as it found it, so the interrupted store is still right.
+ *    An exit whose entry was not seen (probe registered in between) is
+ *    counted and ignored.
+ *
+ * Lifetime: per-CPU state points at its slot (pvg_cpu.area) only while the
+ * CPU is online and a region is attached; the CPU-hotplug callbacks set and
+ * clear that pointer on the CPU itself with interrupts off, so a hook either
+ * sees NULL and does nothing or sees a slot that stays mapped until
+ * pvsched_hooks_stop() has unregistered every probe and waited for them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpu.h>
+#include <linux/tracepoint.h>
+#include <linux/sched.h>
+#include <linux/sched/prio.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/irqflags.h>
+#include <linux/interrupt.h>
+#include <asm/barrier.h>
+#ifdef CONFIG_X86
+#include <asm/nmi.h>
+#endif
+#include "pvsched_guest.h"
+
+/* Per-CPU publishing state, touched only by hooks on that CPU. */
+struct pvg_cpu {
+	struct pvsched_guest_area *area; /* NULL: this CPU does not publish */
+	u32 flags; /* shadow of area->flags */
+	u32 seq; /* last value written to area->seq (even when idle) */
+	u8 hardirq; /* nesting depths per family */
+	u8 softirq;
+	u8 nmi;
+	u8 preempt;
+	/* the published request (seq-protected fields) */
+	int prio; /* kernel prio of the request, DEFAULT_PRIO for none */
+	u32 policy;
+	s32 nice;
+	u32 rt_prio;
+};
+
+/* Per-CPU counters, summed or listed by debugfs. */
+struct pvg_counters {
+	u64 switches; /* sched_switch probes run */
+	u64 publishes; /* sequence-protected writes */
+	u64 wake_raises; /* wakeups that raised the request */
+	u64 hardirqs; /* outermost hard-IRQ entries */
+	u64 softirqs; /* softirq entries */
+	u64 nmis; /* NMIs seen */
+	u64 preempt_offs; /* outermost preempt_disable */
+	u64 user_enters; /* returns to user mode (context tracking) */
+	u64 unmatched; /* exits without a seen entry, ignored */
+};
+
+static DEFINE_PER_CPU(struct pvg_cpu, pvg_cpu);
+static DEFINE_PER_CPU(struct pvg_counters, pvg_counters);
+
+/* Written by start/stop (under the core's mutex), read by the callbacks. */
+static struct pvsched_guest_region *pvg_region;
+static u32 pvg_families; /* families started */
+static int pvg_cpuhp_state = -1;
+static unsigned long pvg_skip_warned;
+#ifdef CONFIG_X86
+static bool pvg_nmi_registered;
+#endif
+
+void pvsched_guest_area_clear(struct pvsched_guest_area *g)
+{
+	u32 seq = READ_ONCE(g->seq);
+
+	seq += 1 + (seq & 1); /* odd */
+	WRITE_ONCE(g->seq, seq);
+	virt_wmb(); /* seq odd before the fields change */
+	WRITE_ONCE(g->flags, 0);
+	WRITE_ONCE(g->sched_policy, SCHED_NORMAL);
+	WRITE_ONCE(g->sched_nice, 0);
+	WRITE_ONCE(g->rt_prio, 0);
+	WRITE_ONCE(g->reserved, 0);
+	virt_wmb(); /* fields before seq even */
+	WRITE_ONCE(g->seq, seq + 1);
+}
+
+/* --- critical-section flags (any context, NMI included) ------------------ */
+
+static __always_inline void pvg_flags_store(struct pvg_cpu *c,
+					    struct pvsched_guest_area *g)
+{
+	WRITE_ONCE(g->flags, READ_ONCE(c->flags));
+}
+
+static __always_inline void pvg_cs_enter(u8 *depth, u32 bit)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	if (!g)
+		return;
+	if ((*depth)++ == 0) {
+		this_cpu_or(pvg_cpu.flags, bit);
+		pvg_flags_store(c, g);
+	}
+}
+
+/* Returns false if there was no matching entry. */
+static __always_inline bool pvg_cs_exit(u8 *depth, u32 bit)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	if (!g)
+		return true;
+	if (!*depth) {
+		this_cpu_inc(pvg_counters.unmatched);
+		return false;
+	}
+	if (--(*depth) == 0) {
+		this_cpu_and(pvg_cpu.flags, ~bit);
+		pvg_flags_store(c, g);
+	}
+	return true;
+}
+
+static void pvg_hardirq_enter(void)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+
+	if (READ_ONCE(c->area) && !c->hardirq)
+		this_cpu_inc(pvg_counters.hardirqs);
+	pvg_cs_enter(&c->hardirq, PVSCHED_CS_HARDIRQ);
+}
+
+static void pvg_hardirq_exit(void)
+{
+	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->hardirq, PVSCHED_CS_HARDIRQ);
+}
+
+static void probe_irq_handler_entry(void *data, int irq,
+				    struct irqaction *action)
+{
+	pvg_hardirq_enter();
+}
+
+static void probe_irq_handler_exit(void *data, int irq,
+				   struct irqaction *action, int ret)
+{
+	pvg_hardirq_exit();
+}
+
+/* x86 system vectors (local APIC timer, IPIs): int vector */
+static void probe_vector_entry(void *data, int vector)
+{
+	pvg_hardirq_enter();
+}
+
+static void probe_vector_exit(void *data, int vector)
+{
+	pvg_hardirq_exit();
+}
+
+static void probe_softirq_entry(void *data, unsigned int vec_nr)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+
+	if (READ_ONCE(c->area))
+		this_cpu_inc(pvg_counters.softirqs);
+	pvg_cs_enter(&c->softirq, PVSCHED_CS_SOFTIRQ);
+}
+
+static void probe_softirq_exit(void *data, unsigned int vec_nr)
+{
+	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->softirq, PVSCHED_CS_SOFTIRQ);
+}
+
+static void probe_preempt_disable(void *data, unsigned long ip,
+				  unsigned long parent_ip)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+
+	if (READ_ONCE(c->area) && !c->preempt)
+		this_cpu_inc(pvg_counters.preempt_offs);
+	pvg_cs_enter(&c->preempt, PVSCHED_CS_PREEMPT_DISABLED);
+}
+
+static void probe_preempt_enable(void *data, unsigned long ip,
+				 unsigned long parent_ip)
+{
+	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->preempt,
+		    PVSCHED_CS_PREEMPT_DISABLED);
+}
+
+/*
+ * Return to user mode (context_tracking:user_enter; fires only on CPUs
+ * where context tracking runs, i.e. nohz_full ones): no kernel critical
+ * section can be open here, so drop the preempt-disabled state in case its
+ * enable was missed.
+ */
+static void probe_user_enter(void *data, int dummy)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	if (!g)
+		return;
+	this_cpu_inc(pvg_counters.user_enters);
+	if (c->preempt) {
+		c->preempt = 0;
+		this_cpu_and(pvg_cpu.flags, ~PVSCHED_CS_PREEMPT_DISABLED);
+		pvg_flags_store(c, g);
+	}
+}
+
+#ifdef CONFIG_X86
+/*
+ * NMI: Linux 6.1 has no NMI entry/exit tracepoint (nmi:nmi_handler fires
+ * after each handler, with no bracket).  The exported NMI handler chain
+ * gives one: NMI_LOCAL handlers run for every NMI, in list order, so a
+ * handler registered first (NMI_FLAG_FIRST) marks the entry and one added
+ * at the tail marks the exit.  Both return NMI_DONE so they never claim an
+ * NMI.  NMIs do not nest on a CPU.
+ */
+static int pvg_nmi_first(unsigned int type, struct pt_regs *regs)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+
+	if (READ_ONCE(c->area))
+		this_cpu_inc(pvg_counters.nmis);
+	pvg_cs_enter(&c->nmi, PVSCHED_CS_NMI);
+	return NMI_DONE;
+}
+
+static int pvg_nmi_last(unsigned int type, struct pt_regs *regs)
+{
+	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->nmi, PVSCHED_CS_NMI);
+	return NMI_DONE;
+}
+#endif
+
+/* --- task priority (sequence-protected) ----------------------------------- */
+
+/* The request for task p: the effective priority, 1:1 (PI boosts count). */
+static void pvg_request(struct task_struct *p, u32 *policy, s32 *nice,
+			u32 *rt_prio, int *prio)
+{
+	*nice = 0;
+	*rt_prio = 0;
+	*prio = p->prio;
+	if (is_idle_task(p)) {
+		*policy = SCHED_NORMAL;
+		*prio = DEFAULT_PRIO;
+	} else if (p->policy == SCHED_DEADLINE) {
+		*policy = SCHED_DEADLINE; /* the host refuses it, and counts */
+	} else if (p->prio < MAX_RT_PRIO) {
+		*policy = p->policy == SCHED_RR ? SCHED_RR : SCHED_FIFO;
+		*rt_prio = min(MAX_RT_PRIO - 1 - p->prio, MAX_RT_PRIO - 1);
+		*nice = task_nice(p);
+	} else {
+		*policy = p->policy;
+		*nice = task_nice(p);
+	}
+}
+
+static void pvg_publish(struct pvg_cpu *c, struct pvsched_guest_area *g,
+			struct task_struct *p)
+{
+	unsigned long irqflags;
+	u32 policy, rt_prio;
+	s32 nice;
+	int prio;
+
+	pvg_request(p, &policy, &nice, &rt_prio, &prio);
+	c->prio = prio;
+	if (policy == c->policy && nice == c->nice && rt_prio == c->rt_prio)
+		return;
+	local_irq_save(irqflags);
+	WRITE_ONCE(g->seq, ++c->seq);
+	virt_wmb(); /* seq odd before the fields change */
+	WRITE_ONCE(g->sched_policy, policy);
+	WRITE_ONCE(g->sched_nice, nice);
+	WRITE_ONCE(g->rt_prio, rt_prio);
+	virt_wmb(); /* fields before seq even */
+	WRITE_ONCE(g->seq, ++c->seq);
+	local_irq_restore(irqflags);
+	c->policy = policy;
+	c->nice = nice;
+	c->rt_prio = rt_prio;
+	this_cpu_inc(pvg_counters.publishes);
+}
+
+static void probe_sched_switch(void *data, bool preempt,
+			       struct task_struct *prev,
+			       struct task_struct *next,
+			       unsigned int prev_state)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	if (!g)
+		return;
+	this_cpu_inc(pvg_counters.switches);
+	pvg_publish(c, g, next);
+}
+
+/*
+ * sched_wakeup fires once the woken task is queued on its CPU (on that CPU
+ * itself for wakeups queued by IPI): a task of higher priority than the
+ * published request queued here raises the request now, before the
+ * switch.  sched_waking is not used: it fires before the CPU is chosen.
+ */
+static void probe_sched_wakeup(void *data, struct task_struct *p)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	if (!g || task_cpu(p) != smp_processor_id() || p->prio >= c->prio)
+		return;
+	this_cpu_inc(pvg_counters.wake_raises);
+	pvg_publish(c, g, p);
+}
+
+/* --- tracepoint table ------------------------------------------------------ */
+
+struct pvg_tp {
+	const char *name;
+	void *probe;
+	u32 family;
+	struct tracepoint *tp; /* found at load */
+	bool registered;
+};
+
+/*
+ * Exits come before entries: registered in table order and unregistered
+ * in reverse, so no entry probe runs without its exit probe.
+ */
+#define PVG_TP(n, p, f) { .name = n, .probe = p, .family = f }
+static struct pvg_tp pvg_tps[] = {
+	PVG_TP("irq_handler_exit", probe_irq_handler_exit, PVG_FAM_IRQ),
+	PVG_TP("local_timer_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("reschedule_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("call_function_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("call_function_single_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("irq_work_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("x86_platform_ipi_exit", probe_vector_exit, PVG_FAM_IRQ),
+	PVG_TP("softirq_exit", probe_softirq_exit, PVG_FAM_SOFTIRQ),
+	PVG_TP("preempt_enable", probe_preempt_enable, PVG_FAM_PREEMPT),
+	PVG_TP("user_enter", probe_user_enter, PVG_FAM_PREEMPT),
+	PVG_TP("irq_handler_entry", probe_irq_handler_entry, PVG_FAM_IRQ),
+	PVG_TP("local_timer_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("reschedule_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("call_function_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("call_function_single_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("irq_work_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("x86_platform_ipi_entry", probe_vector_entry, PVG_FAM_IRQ),
+	PVG_TP("softirq_entry", probe_softirq_entry, PVG_FAM_SOFTIRQ),
+	PVG_TP("preempt_disable", probe_preempt_disable, PVG_FAM_PREEMPT),
+	PVG_TP("sched_switch", probe_sched_switch, PVG_FAM_SCHED),
+	PVG_TP("sched_wakeup", probe_sched_wakeup, PVG_FAM_SCHED),
+	PVG_TP("sched_wakeup_new", probe_sched_wakeup, PVG_FAM_SCHED),
+};
+
+static struct pvg_tp *pvg_tp_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pvg_tps); i++)
+		if (!strcmp(pvg_tps[i].name, name))
+			return &pvg_tps[i];
+	return NULL;
+}
+
+static void pvg_tp_lookup(struct tracepoint *tp, void *priv)
+{
+	struct pvg_tp *t = pvg_tp_find(tp->name);
+
+	if (t)
+		t->tp = tp;
+}
+
+static u32 pvg_available;
+
+u32 pvsched_hooks_available(void)
+{
+	return pvg_available;
+}
+
+int pvsched_hooks_init(void)
+{
+	static const char *const required[][2] = {
+		[0] = { "sched_switch", "sched_wakeup" },
+		[1] = { "irq_handler_entry", "irq_handler_exit" },
+		[2] = { "softirq_entry", "softirq_exit" },
+		[4] = { "preempt_disable", "preempt_enable" },
+	};
+	unsigned int i;
+
+	for_each_kernel_tracepoint(pvg_tp_lookup, NULL);
+	for (i = 0; i < ARRAY_SIZE(required); i++) {
+		struct pvg_tp *a, *b;
+
+		if (!required[i][0])
+			continue;
+		a = pvg_tp_find(required[i][0]);
+		b = pvg_tp_find(required[i][1]);
+		if (a && a->tp && b && b->tp)
+			pvg_available |= 1u << i;
+	}
+#ifdef CONFIG_X86
+	pvg_available |= PVG_FAM_NMI;
+#endif
+	if (!(pvg_available & PVG_FAM_PREEMPT))
+		pr_info("preempt tracepoints not available (kernel without CONFIG_PREEMPTIRQ_TRACEPOINTS): PVSCHED_CS_PREEMPT_DISABLED is never set\n");
+	if (!(pvg_available & PVG_FAM_SCHED))
+		pr_warn("sched_switch/sched_wakeup tracepoints not found: task priorities are not published\n");
+	return 0;
+}
+
+void pvsched_hooks_exit(void)
+{
+}
+
+/* --- CPU hotplug: runs on the CPU concerned --------------------------------- */
+
+static int pvg_cpu_online(unsigned int cpu)
+{
+	struct pvsched_guest_region *r = pvg_region;
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g;
+	unsigned long irqflags;
+
+	if (cpu >= r->nr_slots) {
+		if (!test_and_set_bit(0, &pvg_skip_warned))
+			dev_info(r->dev,
+				 "CPU %u and up have no slot (region has %u): not published\n",
+				 cpu, r->nr_slots);
+		return 0;
+	}
+	g = &pvsched_guest_slot(r, cpu)->guest;
+	local_irq_save(irqflags);
+	pvsched_guest_area_clear(g);
+	c->seq = READ_ONCE(g->seq);
+	c->flags = 0;
+	c->hardirq = 0;
+	c->softirq = 0;
+	c->nmi = 0;
+	c->preempt = 0;
+	c->prio = DEFAULT_PRIO;
+	c->policy = SCHED_NORMAL;
+	c->nice = 0;
+	c->rt_prio = 0;
+	WRITE_ONCE(c->area, g);
+	local_irq_restore(irqflags);
+	return 0;
+}
+
+static int pvg_cpu_offline(unsigned int cpu)
+{
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g;
+	unsigned long irqflags;
+
+	local_irq_save(irqflags);
+	g = c->area;
+	WRITE_ONCE(c->area, NULL);
+	if (g)
+		pvsched_guest_area_clear(g);
+	local_irq_restore(irqflags);
+	return 0;
+}
+
+/* --- start / stop ------------------------------------------------------------ */
+
+static void pvg_unregister_all(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(pvg_tps) - 1; i >= 0; i--) {
+		struct pvg_tp *t = &pvg_tps[i];
+
+		if (!t->registered)
+			continue;
+		WARN_ON_ONCE(tracepoint_probe_unregister(t->tp, t->probe, NULL));
+		t->registered = false;
+	}
+#ifdef CONFIG_X86
+	if (pvg_nmi_registered) {
+		unregister_nmi_handler(NMI_LOCAL, "pvsched_guest_first");
+		unregister_nmi_handler(NMI_LOCAL, "pvsched_guest_last");
+		pvg_nmi_registered = false;
+	}
+#endif
+	tracepoint_synchronize_unregister();
+}
+
+int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
+{
+	unsigned int i;
+	int ret;
+
+	pvg_region = r;
+	pvg_families = families & pvg_available;
+	pvg_skip_warned = 0;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvsched_guest:online",
+				pvg_cpu_online, pvg_cpu_offline);
+	if (ret < 0)
+		goto err;
+	pvg_cpuhp_state = ret;
+
+#ifdef CONFIG_X86
+	if (pvg_families & PVG_FAM_NMI) {
+		/* the exit first, so no entry is left without its exit */
+		ret = register_nmi_handler(NMI_LOCAL, pvg_nmi_last, 0,
+					   "pvsched_guest_last");
+		if (ret)
+			goto err_cpuhp;
+		ret = register_nmi_handler(NMI_LOCAL, pvg_nmi_first,
+					   NMI_FLAG_FIRST, "pvsched_guest_first");
+		if (ret) {
+			unregister_nmi_handler(NMI_LOCAL, "pvsched_guest_last");
+			goto err_cpuhp;
+		}
+		pvg_nmi_registered = true;
+	}
+#endif
+	for (i = 0; i < ARRAY_SIZE(pvg_tps); i++) {
+		struct pvg_tp *t = &pvg_tps[i];
+
+		if (!t->tp || !(t->family & pvg_families))
+			continue;
+		ret = tracepoint_probe_register(t->tp, t->probe, NULL);
+		if (ret) {
+			pr_err("cannot attach to tracepoint %s: %d\n", t->name,
+			       ret);
+			goto err_tps;
+		}
+		t->registered = true;
+	}
+	return 0;
+
+err_tps:
+	pvg_unregister_all();
+err_cpuhp:
+	cpuhp_remove_state(pvg_cpuhp_state);
+	pvg_cpuhp_state = -1;
+err:
+	pvg_region = NULL;
+	pvg_families = 0;
+	return ret;
+}
+
+void pvsched_hooks_stop(void)
+{
+	struct pvsched_guest_region *r = pvg_region;
+	unsigned int i;
+
+	if (!r)
+		return;
+	/* each online CPU drops its slot pointer and clears its slot */
+	cpuhp_remove_state(pvg_cpuhp_state);
+	pvg_cpuhp_state = -1;
+	pvg_unregister_all();
+	/* CPUs that were offline cleared their slot when they went down */
+	for (i = 0; i < r->nr_slots; i++)
+		pvsched_guest_area_clear(&pvsched_guest_slot(r, i)->guest);
+	pvg_families = 0;
+	pvg_region = NULL;
+}
+
+/* --- debugfs ------------------------------------------------------------------ */
+
+void pvsched_hooks_show_state(struct seq_file *m)
+{
+	struct pvsched_guest_region *r = pvg_region;
+	unsigned int i, cpu;
+
+	seq_puts(m, "hooks:");
+	for (i = 0; i < ARRAY_SIZE(pvg_tps); i++)
+		if (pvg_tps[i].registered)
+			seq_printf(m, " %s", pvg_tps[i].name);
+#ifdef CONFIG_X86
+	if (pvg_nmi_registered)
+		seq_puts(m, " nmi_handler(first,last)");
+#endif
+	seq_puts(m, "\n");
+	if (!r)
+		return;
+	seq_puts(m, "cpu slot seq flags policy nice rt_prio host_status host_policy host_nice host_rt_prio throttled\n");
+	for_each_possible_cpu(cpu) {
+		struct pvsched_vcpu_slot *s;
+
+		if (cpu >= r->nr_slots) {
+			seq_printf(m, "%u - (no slot)\n", cpu);
+			continue;
+		}
+		s = pvsched_guest_slot(r, cpu);
+		seq_printf(m, "%u %s %u 0x%x %u %d %u 0x%x %u %d %u %u\n", cpu,
+			   READ_ONCE(per_cpu_ptr(&pvg_cpu, cpu)->area) ?
+				   "active" :
+				   "quiet",
+			   READ_ONCE(s->guest.seq), READ_ONCE(s->guest.flags),
+			   READ_ONCE(s->guest.sched_policy),
+			   READ_ONCE(s->guest.sched_nice),
+			   READ_ONCE(s->guest.rt_prio),
+			   READ_ONCE(s->host.vcpu_status),
+			   READ_ONCE(s->host.sched_policy),
+			   READ_ONCE(s->host.sched_nice),
+			   READ_ONCE(s->host.rt_prio),
+			   READ_ONCE(s->host.throttled));
+	}
+}
+
+void pvsched_hooks_show_counters(struct seq_file *m)
+{
+	unsigned int cpu;
+
+	seq_puts(m, "cpu switches publishes wake_raises hardirqs softirqs nmis preempt_offs user_enters unmatched\n");
+	for_each_possible_cpu(cpu) {
+		struct pvg_counters *k = per_cpu_ptr(&pvg_counters, cpu);
+
+		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+			   cpu, k->switches, k->publishes, k->wake_raises,
+			   k->hardirqs, k->softirqs, k->nmis, k->preempt_offs,
+			   k->user_enters, k->unmatched);
+	}
+}

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest driver helpers: static programs the guest lab tests and the guest
+# overhead benchmark run inside the L2 busybox guest (which sees this
+# machine's / at /host).  Built under build/guest/ before any lab run.
+#
+#   make guest-helpers      build them
+#   make bench-guest        guest overhead benchmark (tests/bench/guest-overhead)
+
+GUEST_HELPERS := $(BUILD)/guest/guest-rt $(BUILD)/guest/guest-overhead-pingpong
+
+.PHONY: guest-helpers bench-guest
+
+guest-helpers: $(GUEST_HELPERS)
+
+$(BUILD)/guest/guest-rt: $(TOP)/tests/lab/l2/guest-rt.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -static -o $@ $<
+
+$(BUILD)/guest/guest-overhead-pingpong: $(TOP)/tests/bench/guest-overhead-pingpong.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -static -o $@ $<
+
+# The lab targets (mk/lab.mk) run the guest tests: build the helpers first.
+lab lab-one check-lab: guest-helpers
+
+bench-guest: modules guest-helpers
+	$(TOP)/tests/bench/guest-overhead
