@@ -1,0 +1,1264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsched-vmm: a tiny VMM on /dev/kvm that registers its vCPU threads with
+ * /dev/pvsched and drives one pvsched event from inside a real guest (KVM
+ * selftests style: the guest code is guest.S, it reports through port I/O).
+ *
+ *   pvsched-vmm [options] PROGRAM
+ *
+ * Programs (what the guest does; see guest.S):
+ *   idle        ask for nothing, make VM exits for --ms
+ *   halt        HLT with interrupts enabled; woken --iters times by MSIs
+ *               the VMM sends every --period-us (or --wake timer: the
+ *               guest's LAPIC timer)
+ *   inject      spin without exits while the VMM sends --iters MSIs every
+ *               --period-us (an interrupt storm with --period-us 0)
+ *   cs          set the critical-section flag (seq protocol), spin --ms
+ *               without exits, clear it (guest-driven unboost)
+ *   cs-forever  the same, until SIGTERM/SIGINT or --ms (throttle test);
+ *               SIGUSR1 prints GET_STATS and the host area ("at=signal"),
+ *               SIGUSR2 unregisters the vCPUs and closes /dev/pvsched
+ *               while the guest keeps running
+ *   prio        request --policy/--nice/--rt-prio, make exits for --ms,
+ *               request nothing again (guest-driven unboost)
+ *   exits       --iters VM exits as fast as possible (--exit-kind pio: to
+ *               the VMM; cpuid: handled inside KVM); prints ns per exit
+ *
+ * Every program ends with an "after" phase of --after-ms with VM exits and
+ * nothing requested.  While the guest runs, a sampler thread reads each
+ * vCPU thread's scheduling attributes with sched_getattr(2) every
+ * --sample-us and counts what it saw per phase ("sample" lines).  At the
+ * end of each phase the VMM prints the vCPU's GET_STATS ("stats") and the
+ * slot's host area ("host").  Output is one "key=value" record per line.
+ *
+ * Exit status: 0 ok, 1 failure (guest assert, KVM or ioctl error, an
+ * --expect not met), 2 usage, 77 skip (no /dev/kvm, or no /dev/pvsched
+ * without --no-register).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "../../uapi/linux/pvsched.h"
+#include "guest.h"
+
+#define KSFT_SKIP 77
+
+_Static_assert(offsetof(struct pvsched_vcpu_slot, guest.seq) == SLOT_GUEST_SEQ, "slot");
+_Static_assert(offsetof(struct pvsched_vcpu_slot, guest.flags) == SLOT_GUEST_FLAGS, "slot");
+_Static_assert(offsetof(struct pvsched_vcpu_slot, guest.sched_policy) == SLOT_GUEST_POLICY, "slot");
+_Static_assert(offsetof(struct pvsched_vcpu_slot, guest.sched_nice) == SLOT_GUEST_NICE, "slot");
+_Static_assert(offsetof(struct pvsched_vcpu_slot, guest.rt_prio) == SLOT_GUEST_RT_PRIO, "slot");
+_Static_assert(offsetof(struct pvsched_region_header, host_features) == REGION_HOST_FEATURES, "hdr");
+_Static_assert(offsetof(struct pvsched_region_header, guest_features) == REGION_GUEST_FEATURES, "hdr");
+_Static_assert(offsetof(struct pvsched_region_header, guest_abi_major) == REGION_GUEST_ABI_MAJOR, "hdr");
+_Static_assert(offsetof(struct pvsched_region_header, guest_state) == REGION_GUEST_STATE, "hdr");
+_Static_assert(offsetof(struct pvsched_region_header, guest_generation) == REGION_GUEST_GENERATION, "hdr");
+_Static_assert(sizeof(struct pvsched_vcpu_slot) == 64, "slot size");
+_Static_assert(GUEST_SLOT(GUEST_MAX_VCPUS) <= GUEST_PERCPU(0), "layout");
+
+extern const unsigned char guest_blob[], guest_blob_end[];
+
+/* glibc 2.36 has no sched_getattr wrapper or struct. */
+struct vmm_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+	uint32_t sched_util_min;
+	uint32_t sched_util_max;
+};
+
+static const char *const stage_names[STAGE_NR] = {
+	[STAGE_NONE] = "start",	  [STAGE_HALT] = "halt",   [STAGE_INJECT] = "inject",
+	[STAGE_CS] = "cs",	  [STAGE_PRIO] = "prio",   [STAGE_AFTER] = "after",
+	[STAGE_IDLE] = "idle",	  [STAGE_EXITS] = "exits", [STAGE_EXITS_END] = "exits-end",
+};
+
+/* Distinct attributes seen by the sampler in one phase. */
+#define HIST_MAX 8
+struct hist {
+	uint64_t samples;
+	int n;
+	struct {
+		uint32_t policy;
+		int32_t val; /* rt priority for FIFO/RR, else nice */
+		uint64_t count;
+	} e[HIST_MAX];
+	uint64_t other; /* samples beyond HIST_MAX distinct values */
+};
+
+struct vcpu {
+	int idx;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	volatile pid_t tid;
+	volatile int stage; /* last UC_SYNC stage */
+	volatile int done;
+	volatile int failed;
+	volatile uint32_t *mb; /* mailbox in guest memory */
+	struct pvsched_vcpu_slot *slot;
+	uint64_t pio_exits;
+	struct timespec t_exits[2];
+	struct hist hist[STAGE_NR];
+};
+
+static struct {
+	const char *prog_name;
+	int prog;
+	int nr_vcpus;
+	int cpu; /* pin vCPU threads here, -1: no */
+	bool reg;
+	long ms, after_ms, period_us, sample_us, iters, timeout_s;
+	int wake, exit_kind;
+	uint32_t cs_flags, irq_cs;
+	long irq_spin_us;
+	uint32_t policy, rt_prio;
+	int32_t nice;
+	bool set_params;
+	struct pvsched_params params;
+	const char *p_cs_boost, *p_intr_boost;
+	long p_max_boost_us, p_throttle_us;
+	int p_debug;
+	const char *name;
+	const char *expect[16], *expect_not[16];
+	int nr_expect, nr_expect_not;
+	bool quiet;
+} opt = {
+	.nr_vcpus = 1,
+	.cpu = -1,
+	.reg = true,
+	.ms = -1,
+	.after_ms = 100,
+	.period_us = 20000,
+	.sample_us = 100,
+	.iters = 10,
+	.timeout_s = 120,
+	.cs_flags = PVSCHED_CS_PREEMPT_DISABLED,
+	.p_max_boost_us = -1,
+	.p_throttle_us = -1,
+	.p_debug = -1,
+};
+
+static int kvm_fd = -1, vm_fd = -1, pv_fd = -1;
+static uint8_t *mem;
+static struct vcpu vcpus[GUEST_MAX_VCPUS];
+static volatile sig_atomic_t stop_requested, snapshot_requested, unregister_requested;
+static volatile int sampler_stop;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&out_lock);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void __attribute__((noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "pvsched-vmm: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((noreturn)) skip(const char *why)
+{
+	printf("skip reason=\"%s\"\n", why);
+	fprintf(stderr, "pvsched-vmm: SKIP: %s\n", why);
+	exit(KSFT_SKIP);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR && !stop_requested)
+		;
+}
+
+static const char *policy_name(uint32_t p)
+{
+	switch (p) {
+	case 0: return "normal";
+	case 1: return "fifo";
+	case 2: return "rr";
+	case 3: return "batch";
+	case 5: return "idle";
+	case 6: return "deadline";
+	}
+	return "unknown";
+}
+
+static int parse_policy(const char *s)
+{
+	static const char *const names[] = { "normal", "fifo", "rr", "batch", "", "idle", "deadline" };
+	char *end;
+	long v;
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i][0] && !strcasecmp(s, names[i]))
+			return i;
+	if (!strcasecmp(s, "other"))
+		return 0;
+	v = strtol(s, &end, 0);
+	if (*end || v < 0)
+		return -1;
+	return v;
+}
+
+static int attr_val(uint32_t policy, int32_t nice, uint32_t prio)
+{
+	return (policy == 1 || policy == 2) ? (int)prio : nice;
+}
+
+/* "rr/8", "fifo/10", "normal/-3" */
+static void fmt_attr(char *buf, size_t len, uint32_t policy, int val)
+{
+	snprintf(buf, len, "%s/%d", policy_name(policy), val);
+}
+
+/* POLICY/VAL into policy, prio and nice; false if malformed. */
+static bool parse_boost(const char *s, uint32_t *policy, uint32_t *prio, int32_t *nice)
+{
+	char buf[32], *slash;
+	int p;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return false;
+	*slash = 0;
+	p = parse_policy(buf);
+	if (p < 0)
+		return false;
+	*policy = p;
+	if (p == 1 || p == 2) {
+		*prio = atoi(slash + 1);
+		*nice = 0;
+	} else {
+		*prio = 0;
+		*nice = atoi(slash + 1);
+	}
+	return true;
+}
+
+/* ---- /dev/pvsched ------------------------------------------------------- */
+
+static void print_info(void)
+{
+	struct pvsched_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(pv_fd, PVSCHED_IOC_GET_INFO, &info))
+		die("PVSCHED_IOC_GET_INFO: %s", strerror(errno));
+	out("info version=%u.%u.%u abi=%u.%u tp_family=%u tp_events=0x%x vm_id=%u features=0x%llx "
+	    "max_policy=%s max_rt_prio=%u min_nice=%d max_vcpus_per_vm=%u max_vms=%u nr_vms=%u "
+	    "nr_vcpus=%u max_boost_cap_ns=%llu min_throttle_ns=%llu pinned_pages=%llu\n",
+	    info.version_major, info.version_minor, info.version_patch, info.abi_major,
+	    info.abi_minor, info.tp_family, info.tp_events, info.vm_id,
+	    (unsigned long long)info.features, policy_name(info.max_policy), info.max_rt_prio,
+	    info.min_nice, info.max_vcpus_per_vm, info.max_vms, info.nr_vms, info.nr_vcpus,
+	    (unsigned long long)info.max_boost_cap_ns, (unsigned long long)info.min_throttle_ns,
+	    (unsigned long long)info.pinned_pages);
+}
+
+static void print_params(const char *what, const struct pvsched_params *p)
+{
+	char cs[24], intr[24];
+
+	fmt_attr(cs, sizeof(cs), p->cs_policy, attr_val(p->cs_policy, p->cs_nice, p->cs_rt_prio));
+	fmt_attr(intr, sizeof(intr), p->intr_policy,
+		 attr_val(p->intr_policy, p->intr_nice, p->intr_rt_prio));
+	out("params at=%s cs_boost=%s intr_boost=%s max_boost_ns=%llu throttle_ns=%llu debug=%u\n",
+	    what, cs, intr, (unsigned long long)p->max_boost_ns,
+	    (unsigned long long)p->throttle_ns, p->debug);
+}
+
+static void setup_params(void)
+{
+	struct pvsched_params p;
+
+	memset(&p, 0, sizeof(p));
+	if (ioctl(pv_fd, PVSCHED_IOC_GET_PARAMS, &p))
+		die("PVSCHED_IOC_GET_PARAMS: %s", strerror(errno));
+	print_params("default", &p);
+	if (!opt.set_params)
+		return;
+	if (opt.p_cs_boost &&
+	    !parse_boost(opt.p_cs_boost, &p.cs_policy, &p.cs_rt_prio, &p.cs_nice))
+		die("bad --cs-boost %s (want POLICY/PRIO or normal/NICE)", opt.p_cs_boost);
+	if (opt.p_intr_boost &&
+	    !parse_boost(opt.p_intr_boost, &p.intr_policy, &p.intr_rt_prio, &p.intr_nice))
+		die("bad --intr-boost %s", opt.p_intr_boost);
+	if (opt.p_max_boost_us >= 0)
+		p.max_boost_ns = opt.p_max_boost_us * 1000ull;
+	if (opt.p_throttle_us >= 0)
+		p.throttle_ns = opt.p_throttle_us * 1000ull;
+	if (opt.p_debug >= 0)
+		p.debug = opt.p_debug;
+	if (ioctl(pv_fd, PVSCHED_IOC_SET_PARAMS, &p)) {
+		int e = errno;
+
+		print_params("refused", &p);
+		out("set_params error=%d (%s)\n", e, strerror(e));
+		die("PVSCHED_IOC_SET_PARAMS: %s", strerror(e));
+	}
+	memset(&p, 0, sizeof(p));
+	if (ioctl(pv_fd, PVSCHED_IOC_GET_PARAMS, &p))
+		die("PVSCHED_IOC_GET_PARAMS: %s", strerror(errno));
+	print_params("set", &p);
+}
+
+static void print_stats(struct vcpu *v, const char *at)
+{
+	struct pvsched_vcpu_stats s;
+	char cur[24], base[24];
+
+	if (pv_fd < 0)
+		return;
+	memset(&s, 0, sizeof(s));
+	s.vcpu_id = v->idx;
+	if (ioctl(pv_fd, PVSCHED_IOC_GET_STATS, &s)) {
+		out("stats vcpu=%d at=%s error=%d\n", v->idx, at, errno);
+		return;
+	}
+	fmt_attr(cur, sizeof(cur), s.cur_policy, attr_val(s.cur_policy, s.cur_nice, s.cur_rt_prio));
+	fmt_attr(base, sizeof(base), s.base_policy,
+		 attr_val(s.base_policy, s.base_nice, s.base_rt_prio));
+	out("stats vcpu=%d at=%s tid=%u state=%u vcpu_status=0x%x cur=%s base=%s exits=%llu "
+	    "entries=%llu halts=%llu injections=%llu boost_cs=%llu boost_prio=%llu "
+	    "boost_halt=%llu boost_intr=%llu unboosts=%llu throttles=%llu boosted_ns=%llu "
+	    "throttled_ns=%llu torn_reads=%llu guest_clamped=%llu guest_refused=%llu "
+	    "guest_invalid=%llu apply_direct=%llu apply_deferred=%llu apply_errors=%llu\n",
+	    v->idx, at, s.tid, s.state, s.vcpu_status, cur, base,
+	    (unsigned long long)s.exits, (unsigned long long)s.entries,
+	    (unsigned long long)s.halts, (unsigned long long)s.injections,
+	    (unsigned long long)s.boosts[PVSCHED_REASON_CRIT_SECTION],
+	    (unsigned long long)s.boosts[PVSCHED_REASON_TASK_PRIO],
+	    (unsigned long long)s.boosts[PVSCHED_REASON_HALT],
+	    (unsigned long long)s.boosts[PVSCHED_REASON_INTR],
+	    (unsigned long long)s.unboosts, (unsigned long long)s.throttles,
+	    (unsigned long long)s.boosted_ns, (unsigned long long)s.throttled_ns,
+	    (unsigned long long)s.torn_reads, (unsigned long long)s.guest_clamped,
+	    (unsigned long long)s.guest_refused, (unsigned long long)s.guest_invalid,
+	    (unsigned long long)s.apply_direct, (unsigned long long)s.apply_deferred,
+	    (unsigned long long)s.apply_errors);
+}
+
+/* The slot's host area, read with the sequence protocol. */
+static void print_host_area(struct vcpu *v, const char *at)
+{
+	volatile struct pvsched_host_area *h = &v->slot->host;
+	struct pvsched_host_area c;
+	uint32_t s1, s2;
+	char applied[24];
+	int tries = 0;
+
+	do {
+		s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		c.vcpu_status = h->vcpu_status;
+		c.sched_policy = h->sched_policy;
+		c.sched_nice = h->sched_nice;
+		c.rt_prio = h->rt_prio;
+		c.throttled = h->throttled;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = h->seq;
+	} while (((s1 & 1) || s1 != s2) && ++tries < 1000);
+	fmt_attr(applied, sizeof(applied), c.sched_policy,
+		 attr_val(c.sched_policy, c.sched_nice, c.rt_prio));
+	out("host vcpu=%d at=%s seq=%u status=0x%x applied=%s policy=%u nice=%d rt_prio=%u "
+	    "throttled=%u slot_vcpu_id=%u slot_vcpu_pid=%u%s\n",
+	    v->idx, at, s2, c.vcpu_status, applied, c.sched_policy, c.sched_nice, c.rt_prio,
+	    c.throttled, v->slot->header.vcpu_id, v->slot->header.vcpu_pid,
+	    tries >= 1000 ? " torn=1" : "");
+}
+
+static void register_vcpu(struct vcpu *v)
+{
+	struct pvsched_vcpu_add add;
+
+	memset(&add, 0, sizeof(add));
+	add.vcpu_id = v->idx;
+	add.tid = v->tid;
+	add.slot_addr = (uintptr_t)v->slot;
+	if (ioctl(pv_fd, PVSCHED_IOC_VCPU_ADD, &add))
+		die("PVSCHED_IOC_VCPU_ADD vcpu %d tid %d: %s", v->idx, v->tid, strerror(errno));
+	out("registered vcpu=%d tid=%d slot=%p gpa=0x%x\n", v->idx, v->tid, (void *)v->slot,
+	    GUEST_SLOT(v->idx));
+}
+
+/* ---- sampler ------------------------------------------------------------ */
+
+static int sched_getattr_tid(pid_t tid, struct vmm_sched_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0);
+}
+
+static void hist_add(struct hist *h, uint32_t policy, int val)
+{
+	h->samples++;
+	for (int i = 0; i < h->n; i++) {
+		if (h->e[i].policy == policy && h->e[i].val == val) {
+			h->e[i].count++;
+			return;
+		}
+	}
+	if (h->n == HIST_MAX) {
+		h->other++;
+		return;
+	}
+	h->e[h->n].policy = policy;
+	h->e[h->n].val = val;
+	h->e[h->n].count = 1;
+	h->n++;
+}
+
+static void *sampler(void *arg)
+{
+	struct vmm_sched_attr a;
+
+	(void)arg;
+	while (!sampler_stop) {
+		for (int i = 0; i < opt.nr_vcpus; i++) {
+			struct vcpu *v = &vcpus[i];
+			int st = v->stage;
+
+			if (v->done || sched_getattr_tid(v->tid, &a))
+				continue;
+			/* A sample straddling a phase change is dropped. */
+			if (st != v->stage)
+				continue;
+			hist_add(&v->hist[st], a.sched_policy,
+				 attr_val(a.sched_policy, a.sched_nice, a.sched_priority));
+		}
+		if (opt.sample_us)
+			sleep_us(opt.sample_us);
+	}
+	return NULL;
+}
+
+static void print_samples(void)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		for (int st = 0; st < STAGE_NR; st++) {
+			struct hist *h = &vcpus[i].hist[st];
+			char line[512], a[24];
+			int n;
+
+			if (!h->samples)
+				continue;
+			n = snprintf(line, sizeof(line), "sample vcpu=%d phase=%s n=%llu", i,
+				     stage_names[st], (unsigned long long)h->samples);
+			for (int j = 0; j < h->n; j++) {
+				fmt_attr(a, sizeof(a), h->e[j].policy, h->e[j].val);
+				n += snprintf(line + n, sizeof(line) - n, " %s=%llu", a,
+					      (unsigned long long)h->e[j].count);
+			}
+			if (h->other)
+				n += snprintf(line + n, sizeof(line) - n, " other=%llu",
+					      (unsigned long long)h->other);
+			out("%s\n", line);
+		}
+	}
+}
+
+/* "PHASE:ATTR" seen (want) or never seen (!want) on every vCPU. */
+static bool check_expect(const char *spec, bool want)
+{
+	char phase[32], attr[32];
+	const char *colon = strchr(spec, ':');
+	bool ok = true;
+
+	if (!colon || colon - spec >= (int)sizeof(phase))
+		die("bad --expect %s (want PHASE:POLICY/VALUE)", spec);
+	memcpy(phase, spec, colon - spec);
+	phase[colon - spec] = 0;
+	snprintf(attr, sizeof(attr), "%s", colon + 1);
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		bool seen = false;
+		int st;
+
+		for (st = 0; st < STAGE_NR; st++)
+			if (!strcmp(stage_names[st], phase))
+				break;
+		if (st == STAGE_NR)
+			die("unknown phase %s in --expect", phase);
+		for (int j = 0; j < vcpus[i].hist[st].n; j++) {
+			char a[24];
+
+			fmt_attr(a, sizeof(a), vcpus[i].hist[st].e[j].policy,
+				 vcpus[i].hist[st].e[j].val);
+			if (!strcmp(a, attr))
+				seen = true;
+		}
+		if (seen != want) {
+			out("expect vcpu=%d %s%s result=FAIL\n", i, want ? "" : "not ", spec);
+			ok = false;
+		} else {
+			out("expect vcpu=%d %s%s result=ok\n", i, want ? "" : "not ", spec);
+		}
+	}
+	return ok;
+}
+
+/* ---- KVM ---------------------------------------------------------------- */
+
+static void setup_segments(int fd, int idx)
+{
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = GUEST_SEL_CODE,
+		.type = 11, .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	data.selector = GUEST_SEL_DATA;
+	data.type = 3;
+	if (ioctl(fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS: %s", strerror(errno));
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.cr0 |= 1; /* PE */
+	sregs.cr0 &= ~(1u << 31);
+	sregs.gdt.base = GUEST_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = GUEST_IDT;
+	sregs.idt.limit = 256 * 8 - 1;
+	if (ioctl(fd, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS: %s", strerror(errno));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rsp = GUEST_STACK_TOP(idx);
+	regs.rsi = idx;
+	regs.rflags = 2;
+	if (ioctl(fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS: %s", strerror(errno));
+}
+
+static void setup_vm(void)
+{
+	uint64_t *gdt;
+	struct pvsched_region_header *rh;
+	int memfd;
+	struct kvm_userspace_memory_region region;
+
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	/* MAP_SHARED so that VCPU_ADD accepts the slot inside guest memory. */
+	memfd = memfd_create("pvsched-vmm-guest", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, GUEST_MEM_SIZE))
+		die("memfd: %s", strerror(errno));
+	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (mem == MAP_FAILED)
+		die("mmap guest memory: %s", strerror(errno));
+	close(memfd);
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = GUEST_MEM_SIZE,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	if (guest_blob_end - guest_blob > GUEST_CODE_MAX)
+		die("guest code too large");
+	memcpy(mem + GUEST_CODE, guest_blob, guest_blob_end - guest_blob);
+	gdt = (uint64_t *)(mem + GUEST_GDT);
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffull; /* code: base 0, 4 GiB, 32-bit, r/x */
+	gdt[2] = 0x00cf93000000ffffull; /* data: base 0, 4 GiB, r/w */
+
+	/* The pvsched region, as a VMM would publish it to a guest driver. */
+	rh = (struct pvsched_region_header *)(mem + GUEST_REGION);
+	rh->abi_major = PVSCHED_ABI_MAJOR;
+	rh->abi_minor = PVSCHED_ABI_MINOR;
+	rh->nr_slots = opt.nr_vcpus;
+	rh->slot_size = PVSCHED_SLOT_SIZE;
+	rh->slot_offset = PVSCHED_REGION_HDR_SIZE;
+	rh->host_features = PVSCHED_F_ALL;
+	__atomic_store_n(&rh->magic, PVSCHED_MAGIC, __ATOMIC_RELEASE);
+}
+
+static void fill_mailbox(struct vcpu *v)
+{
+	volatile uint32_t *mb = v->mb;
+	uint64_t spin = 0;
+	long khz;
+
+	mb[MB_PROG / 4] = opt.prog;
+	mb[MB_GO / 4] = 0;
+	mb[MB_SLOT / 4] = GUEST_SLOT(v->idx);
+	mb[MB_CPU / 4] = v->idx;
+	mb[MB_POLICY / 4] = opt.policy;
+	mb[MB_NICE / 4] = (uint32_t)opt.nice;
+	mb[MB_RT_PRIO / 4] = opt.rt_prio;
+	mb[MB_ITERS / 4] = opt.iters;
+	mb[MB_IRQ_CS / 4] = opt.irq_cs;
+	if (opt.irq_spin_us) {
+		khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		if (khz <= 0)
+			die("KVM_GET_TSC_KHZ: %s", strerror(errno));
+		spin = (uint64_t)khz * opt.irq_spin_us / 1000;
+	}
+	mb[MB_IRQ_SPIN_LO / 4] = (uint32_t)spin;
+	mb[MB_IRQ_SPIN_HI / 4] = (uint32_t)(spin >> 32);
+	mb[MB_TIMER_NS / 4] = opt.period_us * 1000;
+	mb[MB_EXIT_KIND / 4] = opt.exit_kind;
+	mb[MB_WAKE / 4] = opt.wake;
+	mb[MB_CS_FLAGS / 4] = opt.cs_flags;
+}
+
+/*
+ * The supported CPUID, as any VMM sets it: among others, KVM only honours
+ * the LAPIC timer's periodic mode once CPUID is set (timer_mode_mask).
+ */
+static struct kvm_cpuid2 *supported_cpuid(void)
+{
+	static struct kvm_cpuid2 *cpuid;
+	int n = 256;
+
+	if (cpuid)
+		return cpuid;
+	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		die("out of memory");
+	cpuid->nent = n;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid))
+		die("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return cpuid;
+}
+
+static void create_vcpu(struct vcpu *v)
+{
+	int mmap_size;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, v->idx);
+	if (v->fd < 0)
+		die("KVM_CREATE_VCPU %d: %s", v->idx, strerror(errno));
+	mmap_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	v->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		die("mmap kvm_run: %s", strerror(errno));
+	if (ioctl(v->fd, KVM_SET_CPUID2, supported_cpuid()))
+		die("KVM_SET_CPUID2: %s", strerror(errno));
+	setup_segments(v->fd, v->idx);
+	/* Application processors start in wait-for-SIPI with an in-kernel irqchip. */
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp))
+		die("KVM_SET_MP_STATE: %s", strerror(errno));
+	v->mb = (volatile uint32_t *)(mem + GUEST_PERCPU(v->idx));
+	v->slot = (struct pvsched_vcpu_slot *)(mem + GUEST_SLOT(v->idx));
+	fill_mailbox(v);
+}
+
+static void handle_ucall(struct vcpu *v)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		die("KVM_GET_REGS: %s", strerror(errno));
+	switch ((uint32_t)regs.rax) {
+	case UC_DONE:
+		v->done = 1;
+		break;
+	case UC_ASSERT:
+		out("guest-assert vcpu=%d line=%llu detail=0x%llx\n", v->idx,
+		    (unsigned long long)regs.rbx, (unsigned long long)regs.rcx);
+		v->failed = 1;
+		v->done = 1;
+		break;
+	case UC_SYNC:
+		if (regs.rbx == STAGE_EXITS)
+			clock_gettime(CLOCK_MONOTONIC, &v->t_exits[0]);
+		else if (regs.rbx == STAGE_EXITS_END)
+			clock_gettime(CLOCK_MONOTONIC, &v->t_exits[1]);
+		if (regs.rbx >= STAGE_NR) {
+			out("guest-error vcpu=%d bad stage %llu\n", v->idx,
+			    (unsigned long long)regs.rbx);
+			v->failed = 1;
+			v->done = 1;
+			break;
+		}
+		__atomic_store_n(&v->stage, (int)regs.rbx, __ATOMIC_RELEASE);
+		if (!opt.quiet)
+			out("phase vcpu=%d phase=%s t=%.6f\n", v->idx, stage_names[regs.rbx],
+			    now_ns() / 1e9);
+		break;
+	case UC_PRINT:
+		out("guest-print vcpu=%d value=%llu\n", v->idx, (unsigned long long)regs.rbx);
+		break;
+	default:
+		out("guest-error vcpu=%d unknown ucall %llu\n", v->idx,
+		    (unsigned long long)regs.rax);
+		v->failed = 1;
+		v->done = 1;
+	}
+}
+
+static pthread_barrier_t start_barrier;
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct kvm_run *run;
+
+	v->tid = gettid();
+	if (opt.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(opt.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("pin vCPU %d to CPU %d: %s", v->idx, opt.cpu, strerror(errno));
+	}
+	pthread_barrier_wait(&start_barrier); /* main registers us here */
+	pthread_barrier_wait(&start_barrier);
+	run = v->run;
+	while (!v->done) {
+		if (ioctl(v->fd, KVM_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			out("kvm-error vcpu=%d KVM_RUN: %s\n", v->idx, strerror(errno));
+			v->failed = 1;
+			break;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.port == EXIT_PORT) {
+				v->pio_exits++;
+				continue;
+			}
+			if (run->io.port == UCALL_PORT) {
+				handle_ucall(v);
+				continue;
+			}
+			out("kvm-error vcpu=%d unexpected I/O port 0x%x\n", v->idx, run->io.port);
+			v->failed = 1;
+			v->done = 1;
+			break;
+		case KVM_EXIT_INTR:
+			continue;
+		default: {
+			struct kvm_regs regs;
+
+			ioctl(v->fd, KVM_GET_REGS, &regs);
+			out("kvm-error vcpu=%d unexpected exit %u rip=0x%llx\n", v->idx,
+			    run->exit_reason, (unsigned long long)regs.rip);
+			if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+				out("kvm-error fail_entry reason=0x%llx\n",
+				    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			v->failed = 1;
+			v->done = 1;
+		}
+		}
+	}
+	v->done = 1;
+	return NULL;
+}
+
+/* ---- drivers: what the VMM does while the guest program runs -------------- */
+
+static uint64_t deadline_ns;
+
+static void check_timeout(void)
+{
+	if (deadline_ns && now_ns() > deadline_ns)
+		die("timeout: guest did not finish in %lds", opt.timeout_s);
+}
+
+static bool all_failed_or_done(void)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++)
+		if (vcpus[i].failed)
+			return true;
+	return false;
+}
+
+/* Wait until every vCPU reached @stage (or is done). */
+static void wait_stage(int stage)
+{
+	for (;;) {
+		bool all = true;
+
+		for (int i = 0; i < opt.nr_vcpus; i++)
+			if (vcpus[i].stage != stage && !vcpus[i].done)
+				all = false;
+		if (all || all_failed_or_done())
+			return;
+		check_timeout();
+		sleep_us(200);
+	}
+}
+
+static void wait_done(void)
+{
+	for (;;) {
+		bool all = true;
+
+		for (int i = 0; i < opt.nr_vcpus; i++)
+			if (!vcpus[i].done)
+				all = false;
+		if (all)
+			return;
+		check_timeout();
+		sleep_us(500);
+	}
+}
+
+static void set_go(uint32_t go)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++)
+		__atomic_store_n(&vcpus[i].mb[MB_GO / 4], go, __ATOMIC_RELEASE);
+}
+
+static void snapshot(const char *at)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		if (opt.reg)
+			print_host_area(&vcpus[i], at);
+		print_stats(&vcpus[i], at);
+	}
+}
+
+static long msis_sent, msis_blocked;
+
+static void send_msi(struct vcpu *v)
+{
+	struct kvm_msi msi = {
+		.address_lo = LAPIC_BASE | (v->idx << 12),
+		.address_hi = 0,
+		.data = VEC_MSI,
+	};
+	int r = ioctl(vm_fd, KVM_SIGNAL_MSI, &msi);
+
+	if (r < 0)
+		die("KVM_SIGNAL_MSI: %s", strerror(errno));
+	msis_sent++;
+	if (r == 0)
+		msis_blocked++;
+}
+
+/*
+ * SIGUSR2: VCPU_DEL every vCPU and close /dev/pvsched while the guest keeps
+ * running (its threads must get their base attributes back).
+ */
+static void unregister_all(void)
+{
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		struct pvsched_vcpu_del del = { .vcpu_id = i };
+
+		print_stats(&vcpus[i], "unregister");
+		if (ioctl(pv_fd, PVSCHED_IOC_VCPU_DEL, &del))
+			out("unregister vcpu=%d error=%d (%s)\n", i, errno, strerror(errno));
+		else
+			out("unregistered vcpu=%d\n", i);
+	}
+	close(pv_fd);
+	pv_fd = -1;
+	out("closed /dev/pvsched\n");
+}
+
+/*
+ * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure; SIGUSR1
+ * prints a snapshot ("signal"), SIGUSR2 unregisters.
+ */
+static void phase_sleep(long ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ull;
+
+	while (!stop_requested && !all_failed_or_done() && (ms == 0 || now_ns() < end)) {
+		if (ms == 0 && deadline_ns)
+			check_timeout();
+		if (snapshot_requested) {
+			snapshot_requested = 0;
+			snapshot("signal");
+			out("snapshot-done\n");
+		}
+		if (unregister_requested) {
+			unregister_requested = 0;
+			if (pv_fd >= 0)
+				unregister_all();
+		}
+		sleep_us(1000);
+	}
+}
+
+static void drive(void)
+{
+	int main_stage;
+
+	switch (opt.prog) {
+	case PROG_EXITS:
+		wait_done();
+		return;
+	case PROG_HALT:
+		wait_stage(STAGE_HALT);
+		sleep_us(opt.period_us ? opt.period_us : 1000);
+		snapshot("halt");
+		while (!all_failed_or_done() && !stop_requested) {
+			bool halting = false;
+
+			for (int i = 0; i < opt.nr_vcpus; i++) {
+				if (vcpus[i].stage != STAGE_HALT)
+					continue;
+				halting = true;
+				if (opt.wake == WAKE_EXTERNAL)
+					send_msi(&vcpus[i]);
+			}
+			if (!halting)
+				break;
+			check_timeout();
+			sleep_us(opt.period_us ? opt.period_us : 1000);
+		}
+		wait_stage(STAGE_AFTER);
+		phase_sleep(opt.after_ms);
+		snapshot("after");
+		set_go(1);
+		wait_done();
+		return;
+	case PROG_INJECT:
+		wait_stage(STAGE_INJECT);
+		for (long n = 0; n < opt.iters && !stop_requested && !all_failed_or_done(); n++) {
+			for (int i = 0; i < opt.nr_vcpus; i++)
+				send_msi(&vcpus[i]);
+			if (opt.period_us)
+				sleep_us(opt.period_us);
+			check_timeout();
+		}
+		phase_sleep(opt.ms);
+		snapshot("inject");
+		set_go(1);
+		break;
+	case PROG_IDLE:
+		wait_stage(STAGE_IDLE);
+		phase_sleep(opt.ms);
+		snapshot("idle");
+		set_go(1);
+		wait_done();
+		return;
+	case PROG_CS:
+	case PROG_PRIO:
+		main_stage = opt.prog == PROG_CS ? STAGE_CS : STAGE_PRIO;
+		wait_stage(main_stage);
+		phase_sleep(opt.ms);
+		snapshot(stage_names[main_stage]);
+		set_go(1);
+		break;
+	}
+	wait_stage(STAGE_AFTER);
+	phase_sleep(opt.after_ms);
+	snapshot("after");
+	set_go(2);
+	wait_done();
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		snapshot_requested = 1;
+	else if (sig == SIGUSR2)
+		unregister_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvsched-vmm [options] idle|halt|inject|cs|cs-forever|prio|exits\n"
+		"  -n, --vcpus N         vCPUs, one thread each (1)\n"
+		"  -c, --cpu N           pin every vCPU thread to host CPU N\n"
+		"      --no-register     do not use /dev/pvsched at all\n"
+		"      --ms N            main phase length (cs, cs-forever, prio, idle, inject) (200;\n"
+		"                        cs-forever: 0 = until SIGTERM/SIGINT)\n"
+		"      --after-ms N      'after' phase length (100)\n"
+		"      --iters N         halt: wakes; inject: MSIs; exits: VM exits (10)\n"
+		"      --period-us N     halt/inject: MSI period; halt --wake timer: timer period (20000)\n"
+		"      --wake msi|timer  halt: who wakes the guest (msi)\n"
+		"      --irq-cs FLAGS    inject/halt: guest-area flags set in the interrupt handler (0)\n"
+		"      --irq-spin-us N   inject/halt: handler spins N us before EOI (0)\n"
+		"      --cs-flags FLAGS  cs: PVSCHED_CS_* flags to set (8 = PREEMPT_DISABLED)\n"
+		"      --policy P --nice N --rt-prio N   prio: the guest's request\n"
+		"      --exit-kind pio|cpuid             exits: kind of VM exit (pio)\n"
+		"      --cs-boost P/V --intr-boost P/V --max-boost-us N --throttle-us N --debug N\n"
+		"                        SET_PARAMS before registering (P: normal|rr|fifo)\n"
+		"      --name NAME       SET_NAME\n"
+		"      --sample-us N     sched_getattr period, 0 = continuous (100)\n"
+		"      --expect PHASE:P/V       fail unless sampled in PHASE (e.g. cs:rr/8)\n"
+		"      --expect-not PHASE:P/V   fail if sampled in PHASE\n"
+		"      --timeout S       give up after S seconds (120; 0 = never)\n"
+		"      --info            print GET_INFO and exit\n"
+		"  -q, --quiet           no per-phase lines\n");
+}
+
+enum {
+	O_NOREG = 256, O_MS, O_AFTER, O_ITERS, O_PERIOD, O_WAKE, O_IRQCS, O_IRQSPIN,
+	O_CSFLAGS, O_POLICY, O_NICE, O_RTPRIO, O_EXITKIND, O_CSBOOST, O_INTRBOOST,
+	O_MAXBOOST, O_THROTTLE, O_DEBUG, O_NAME, O_SAMPLE, O_EXPECT, O_EXPECTNOT,
+	O_TIMEOUT, O_INFO,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "vcpus", 1, 0, 'n' },		{ "cpu", 1, 0, 'c' },
+		{ "no-register", 0, 0, O_NOREG }, { "ms", 1, 0, O_MS },
+		{ "after-ms", 1, 0, O_AFTER },	{ "iters", 1, 0, O_ITERS },
+		{ "period-us", 1, 0, O_PERIOD }, { "wake", 1, 0, O_WAKE },
+		{ "irq-cs", 1, 0, O_IRQCS },	{ "irq-spin-us", 1, 0, O_IRQSPIN },
+		{ "cs-flags", 1, 0, O_CSFLAGS }, { "policy", 1, 0, O_POLICY },
+		{ "nice", 1, 0, O_NICE },	{ "rt-prio", 1, 0, O_RTPRIO },
+		{ "exit-kind", 1, 0, O_EXITKIND }, { "cs-boost", 1, 0, O_CSBOOST },
+		{ "intr-boost", 1, 0, O_INTRBOOST }, { "max-boost-us", 1, 0, O_MAXBOOST },
+		{ "throttle-us", 1, 0, O_THROTTLE }, { "debug", 1, 0, O_DEBUG },
+		{ "name", 1, 0, O_NAME },	{ "sample-us", 1, 0, O_SAMPLE },
+		{ "expect", 1, 0, O_EXPECT },	{ "expect-not", 1, 0, O_EXPECTNOT },
+		{ "timeout", 1, 0, O_TIMEOUT },	{ "info", 0, 0, O_INFO },
+		{ "quiet", 0, 0, 'q' },		{ "help", 0, 0, 'h' },
+		{ 0 },
+	};
+	bool info_only = false, ok = true;
+	pthread_t sampler_thread;
+	int c, p;
+
+	while ((c = getopt_long(argc, argv, "n:c:qh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': opt.nr_vcpus = atoi(optarg); break;
+		case 'c': opt.cpu = atoi(optarg); break;
+		case 'q': opt.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case O_NOREG: opt.reg = false; break;
+		case O_MS: opt.ms = atol(optarg); break;
+		case O_AFTER: opt.after_ms = atol(optarg); break;
+		case O_ITERS: opt.iters = atol(optarg); break;
+		case O_PERIOD: opt.period_us = atol(optarg); break;
+		case O_WAKE:
+			if (!strcmp(optarg, "msi"))
+				opt.wake = WAKE_EXTERNAL;
+			else if (!strcmp(optarg, "timer"))
+				opt.wake = WAKE_TIMER;
+			else
+				goto bad;
+			break;
+		case O_IRQCS: opt.irq_cs = strtoul(optarg, NULL, 0); break;
+		case O_IRQSPIN: opt.irq_spin_us = atol(optarg); break;
+		case O_CSFLAGS: opt.cs_flags = strtoul(optarg, NULL, 0); break;
+		case O_POLICY:
+			p = parse_policy(optarg);
+			if (p < 0)
+				goto bad;
+			opt.policy = p;
+			break;
+		case O_NICE: opt.nice = atoi(optarg); break;
+		case O_RTPRIO: opt.rt_prio = atoi(optarg); break;
+		case O_EXITKIND:
+			if (!strcmp(optarg, "pio"))
+				opt.exit_kind = EXIT_KIND_PIO;
+			else if (!strcmp(optarg, "cpuid"))
+				opt.exit_kind = EXIT_KIND_CPUID;
+			else
+				goto bad;
+			break;
+		case O_CSBOOST: opt.p_cs_boost = optarg; opt.set_params = true; break;
+		case O_INTRBOOST: opt.p_intr_boost = optarg; opt.set_params = true; break;
+		case O_MAXBOOST: opt.p_max_boost_us = atol(optarg); opt.set_params = true; break;
+		case O_THROTTLE: opt.p_throttle_us = atol(optarg); opt.set_params = true; break;
+		case O_DEBUG: opt.p_debug = atoi(optarg); opt.set_params = true; break;
+		case O_NAME: opt.name = optarg; break;
+		case O_SAMPLE: opt.sample_us = atol(optarg); break;
+		case O_EXPECT:
+			if (opt.nr_expect == 16)
+				goto bad;
+			opt.expect[opt.nr_expect++] = optarg;
+			break;
+		case O_EXPECTNOT:
+			if (opt.nr_expect_not == 16)
+				goto bad;
+			opt.expect_not[opt.nr_expect_not++] = optarg;
+			break;
+		case O_TIMEOUT: opt.timeout_s = atol(optarg); break;
+		case O_INFO: info_only = true; break;
+		default:
+			goto bad;
+		}
+	}
+	if (info_only) {
+		pv_fd = open("/dev/pvsched", O_RDWR | O_CLOEXEC);
+		if (pv_fd < 0)
+			skip("/dev/pvsched missing (pvsched.ko not loaded)");
+		print_info();
+		return 0;
+	}
+	if (optind != argc - 1)
+		goto bad;
+	opt.prog_name = argv[optind];
+	if (!strcmp(opt.prog_name, "idle")) {
+		opt.prog = PROG_IDLE;
+	} else if (!strcmp(opt.prog_name, "halt")) {
+		opt.prog = PROG_HALT;
+	} else if (!strcmp(opt.prog_name, "inject")) {
+		opt.prog = PROG_INJECT;
+	} else if (!strcmp(opt.prog_name, "cs")) {
+		opt.prog = PROG_CS;
+	} else if (!strcmp(opt.prog_name, "cs-forever")) {
+		opt.prog = PROG_CS;
+		if (opt.ms < 0)
+			opt.ms = 0;
+		if (opt.ms == 0)
+			opt.timeout_s = 0;
+	} else if (!strcmp(opt.prog_name, "prio")) {
+		opt.prog = PROG_PRIO;
+	} else if (!strcmp(opt.prog_name, "exits")) {
+		opt.prog = PROG_EXITS;
+		if (opt.iters == 10)
+			opt.iters = 100000;
+	} else {
+		goto bad;
+	}
+	if (opt.ms < 0)
+		opt.ms = 200;
+	if (opt.nr_vcpus < 1 || opt.nr_vcpus > GUEST_MAX_VCPUS || opt.iters < 1)
+		goto bad;
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		skip("/dev/kvm missing or not accessible");
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI) <= 0)
+		skip("KVM lacks KVM_CAP_IRQCHIP or KVM_CAP_SIGNAL_MSI");
+	if (opt.reg) {
+		pv_fd = open("/dev/pvsched", O_RDWR | O_CLOEXEC);
+		if (pv_fd < 0)
+			skip("/dev/pvsched missing (pvsched.ko not loaded)");
+		print_info();
+		if (opt.name) {
+			struct pvsched_vm_name n;
+
+			memset(&n, 0, sizeof(n));
+			snprintf(n.name, sizeof(n.name), "%s", opt.name);
+			if (ioctl(pv_fd, PVSCHED_IOC_SET_NAME, &n))
+				die("PVSCHED_IOC_SET_NAME: %s", strerror(errno));
+		}
+		setup_params();
+	}
+
+	setup_vm();
+	pthread_barrier_init(&start_barrier, NULL, opt.nr_vcpus + 1);
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		vcpus[i].idx = i;
+		create_vcpu(&vcpus[i]);
+		if (pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i]))
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&start_barrier);
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		out("vcpu vcpu=%d tid=%d pid=%d prog=%s\n", i, vcpus[i].tid, getpid(),
+		    opt.prog_name);
+		if (pv_fd >= 0)
+			register_vcpu(&vcpus[i]);
+	}
+	if (pv_fd >= 0)
+		snapshot("start");
+	if (opt.prog != PROG_EXITS)
+		pthread_create(&sampler_thread, NULL, sampler, NULL);
+	deadline_ns = opt.timeout_s ? now_ns() + opt.timeout_s * 1000000000ull : 0;
+	pthread_barrier_wait(&start_barrier);
+
+	drive();
+
+	for (int i = 0; i < opt.nr_vcpus; i++)
+		pthread_join(vcpus[i].thread, NULL);
+	if (opt.prog != PROG_EXITS) {
+		sampler_stop = 1;
+		pthread_join(sampler_thread, NULL);
+		print_samples();
+	}
+	if (opt.reg)
+		snapshot("end");
+	if (opt.prog == PROG_INJECT || (opt.prog == PROG_HALT && opt.wake == WAKE_EXTERNAL))
+		out("msi sent=%ld blocked=%ld\n", msis_sent, msis_blocked);
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		struct vcpu *v = &vcpus[i];
+
+		if (opt.prog == PROG_HALT || opt.prog == PROG_INJECT)
+			out("guest vcpu=%d interrupts=%u nmis=%u\n", i, v->mb[MB_COUNT / 4],
+			    v->mb[MB_NMIS / 4]);
+		if (opt.prog == PROG_EXITS && !v->failed) {
+			double ns = (v->t_exits[1].tv_sec - v->t_exits[0].tv_sec) * 1e9 +
+				    (v->t_exits[1].tv_nsec - v->t_exits[0].tv_nsec);
+
+			out("exits vcpu=%d kind=%s n=%ld ns=%.0f ns_per_exit=%.1f exits_per_sec=%.0f "
+			    "registered=%d\n",
+			    i, opt.exit_kind == EXIT_KIND_CPUID ? "cpuid" : "pio", opt.iters, ns,
+			    ns / opt.iters, opt.iters / (ns / 1e9), pv_fd >= 0);
+		}
+		if (v->failed)
+			ok = false;
+	}
+	for (int i = 0; i < opt.nr_expect; i++)
+		ok &= check_expect(opt.expect[i], true);
+	for (int i = 0; i < opt.nr_expect_not; i++)
+		ok &= check_expect(opt.expect_not[i], false);
+	out("result=%s\n", ok ? "ok" : "FAIL");
+	return ok ? 0 : 1;
+bad:
+	usage(stderr);
+	return 2;
+}
