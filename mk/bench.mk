@@ -7,9 +7,11 @@
 # static-RT and pvsched configurations, all in the same run.
 #
 #   make bench              full run: BENCH_REPS x BENCH_DUR s per cell
-#                           (3 x 15 s); table + chart in build/bench/latency.*
-#   make demo-bench         short run (1 x 5 s) for the README's demo;
-#                           table + chart in build/bench/demo.*
+#                           (3 x 10 s) plus the per-VM-exit cost
+#                           (tests/bench/exit-cost, its own lab boot);
+#                           table + chart in build/bench/latency.*
+#   make demo-bench         short run (1 x 5 s, exit cost with 2 reps) for
+#                           the README's demo; build/bench/demo.*
 #   make check-bench-smoke  seconds-long variant run by "make check"
 #                           (tests/lab/tests/bench-smoke.sh); PASS/FAIL in
 #                           build/results/bench.log; asserts no timing
@@ -17,15 +19,18 @@
 # The pvsched configuration runs when host/pvsched.ko, guest/pvsched_guest.ko
 # and tools/pvschedctl/pvschedctl are built (BENCH_PVSCHED=auto), else it is
 # reported as pending; BENCH_PVSCHED=require makes that an error, =off skips it.
+# BENCH_EXIT_COST=no skips the exit-cost part (its column then says n/a).
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_REPS ?= 3
-BENCH_DUR ?= 15
+BENCH_DUR ?= 10
 DEMO_REPS ?= 1
 DEMO_DUR ?= 5
 BENCH_SCENARIOS ?= idle busy contended
 BENCH_CONFIGS ?= vanilla rt pvsched
 BENCH_PVSCHED ?= auto
+BENCH_EXIT_COST ?= yes
+BENCH_EXIT_COST_RAW := $(BUILD)/lab/bench-exit-cost/out/exit-cost.raw
 
 CHECK_SUITES += check-bench-smoke
 
@@ -36,17 +41,32 @@ CHECK_SUITES += check-bench-smoke
 bench-build:
 	@$(MAKE) --no-print-directory all || \
 		echo "bench: build failed; the pvsched configuration will be reported as pending" >&2
+	@$(MAKE) --no-print-directory vmm || \
+		echo "bench: tests/vmm build failed; no exit-cost figures" >&2
+
+# bench_exit_cost REPS: the per-VM-exit cost benchmark (a failure only
+# leaves the exit-cost column n/a).
+define bench_exit_cost
+	@rm -f $(BENCH_EXIT_COST_RAW)
+	@if [ "$(BENCH_EXIT_COST)" = yes ] && [ -x $(TOP)/tests/bench/exit-cost ]; then \
+		echo "bench: per-VM-exit cost ($(1) reps)"; \
+		PVSCHED_BENCH_REPS=$(1) $(TOP)/tests/bench/exit-cost || \
+			echo "bench: exit-cost benchmark failed; its column will say n/a" >&2; \
+	fi
+endef
 
 # bench_run NAME REPS DUR: run the lab test bench-latency, then print the
-# table and where the chart is.  The lab timeout allows ~3x the nominal
-# time of each measurement plus a minute, and 5 minutes for the boots.
+# table and where the chart is.  The lab timeout allows ~4x the nominal
+# time of each measurement plus 90 s, and 10 minutes for the boots (the
+# lab is slow when others share the machine).
 define bench_run
 	@echo "bench: $(1): $(2) repetition(s) x $(3) s, scenarios '$(BENCH_SCENARIOS)', configurations '$(BENCH_CONFIGS)'"
 	@t0=$$(date +%s); rc=0; \
 	LAB_BENCH_REPS=$(2) LAB_BENCH_DUR=$(3) LAB_BENCH_NAME=$(1) \
 	LAB_BENCH_SCENARIOS="$(BENCH_SCENARIOS)" LAB_BENCH_CONFIGS="$(BENCH_CONFIGS)" \
 	LAB_BENCH_PVSCHED=$(BENCH_PVSCHED) LAB_BENCH_OUT=$(BENCH_OUT) \
-	LAB_TIMEOUT=$$((300 + $(2) * 9 * ($(3) * 3 + 60))) \
+	LAB_BENCH_EXIT_COST=$(BENCH_EXIT_COST_RAW) \
+	LAB_TIMEOUT=$$((600 + $(2) * 9 * ($(3) * 4 + 90))) \
 		$(TOP)/tests/lab/run bench-latency || rc=$$?; \
 	echo; \
 	if [ -s $(BENCH_OUT)/$(1).md ]; then \
@@ -60,9 +80,11 @@ define bench_run
 endef
 
 bench: deps bench-build
+	$(call bench_exit_cost,5)
 	$(call bench_run,latency,$(BENCH_REPS),$(BENCH_DUR))
 
 demo-bench: deps bench-build
+	$(call bench_exit_cost,5)
 	$(call bench_run,demo,$(DEMO_REPS),$(DEMO_DUR))
 
 check-bench-smoke:

@@ -146,25 +146,43 @@ bench_pvsched_check() {
 	fi
 }
 
+# bench_pvsched_guest_state: the guest state pvschedctl reports for our VM.
+bench_pvsched_guest_state() {
+	"$PVSCHEDCTL" -j status 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+vms = [v for v in d.get("vms", []) if v.get("name") == sys.argv[1]]
+print(vms[0]["guest"]["state"] if vms and vms[0].get("guest") else "none")' "$B_VM" 2>/dev/null
+}
+
+# The pvsched configuration: host module, pvschedctl attach (default
+# parameters: boost SCHED_RR 8, the seed's setting), then the guest driver;
+# on only once the guest has negotiated (guest state "active").
 bench_pvsched_on() {
-	local i
+	local i state=
 	lab_load_pvsched
 	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir "$B_VM")/qmp-pvsched.sock" --shm "$B_SHM" \
 		--name "$B_VM" >"$B_OUT/attach.log" 2>&1 &
 	B_ATTACH_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q -a "$B_VM" <("$PVSCHEDCTL" status 2>/dev/null) && break
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^attached vm' "$B_OUT/attach.log" && break
 		kill -0 "$B_ATTACH_PID" 2>/dev/null || lab_fail "pvschedctl attach exited: $(cat "$B_OUT/attach.log")"
 		sleep 0.1
 	done
+	grep -q '^attached vm' "$B_OUT/attach.log" || lab_fail "pvschedctl attach did not attach within 30 s"
 	lab_l2_run "$B_VM" /lab-l2/load-guest-module
-	sleep 0.5
+	for ((i = 0; i < 300; i++)); do
+		state=$(bench_pvsched_guest_state)
+		[[ $state == active ]] && break
+		sleep 0.1
+	done
+	lab_assert_eq "$state" active "guest state of VM $B_VM after loading the guest driver"
 	"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
 }
 
 bench_pvsched_off() {
 	"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
-	__lab_l2_run "$B_VM" rmmod pvsched_guest || bench_log "rmmod pvsched_guest in L2 failed"
+	lab_l2_run "$B_VM" rmmod pvsched_guest
 	if [[ -n $B_ATTACH_PID ]]; then
 		kill -TERM "$B_ATTACH_PID" 2>/dev/null || true
 		wait "$B_ATTACH_PID" 2>/dev/null || true
@@ -260,6 +278,9 @@ bench_measure() {
 		cat "$tag.guest"
 	fi
 	[[ -n $h ]] || { bench_log "host cyclictest output:"; cat "$tag.host"; }
+	if [[ $conf == pvsched ]]; then
+		"$PVSCHEDCTL" -j status >"$tag.pvsched.json" 2>&1 || true
+	fi
 	cp "$tag".* "$B_OUT/logs/" 2>/dev/null || true
 }
 

@@ -117,7 +117,41 @@ def ratio(a, b):
     return "%.2f×" % (a / b)
 
 
-def table(res, scenarios, configs, meta):
+def exit_cost(path):
+    """(column text, Markdown lines) from tests/bench/exit-cost's raw file
+    ("CONFIG KIND REP NS_PER_EXIT" lines), or (None, [])."""
+    if not path or not os.path.exists(path):
+        return None, []
+    vals = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 4 and num(w[3]) is not None:
+                vals.setdefault((w[1], w[0]), []).append(num(w[3]))
+    kinds = sorted({k for k, _ in vals})
+    col, lines = [], ["| exit kind | pvsched.ko | min ns | median ns | max ns | ÷ absent |",
+                      "|---|---|---:|---:|---:|---:|"]
+    for kind in kinds:
+        base = vals.get((kind, "absent"))
+        bmed = statistics.median(base) if base else None
+        parts = []
+        for conf in ("absent", "loaded", "registered"):
+            v = vals.get((kind, conf))
+            if not v:
+                parts.append("?")
+                continue
+            md = statistics.median(v)
+            r = md / bmed if bmed else None
+            parts.append("%.2f" % r if r else "?")
+            lines.append("| %s | %s | %.0f | %.0f | %.0f | %s |"
+                         % (kind, conf, min(v), md, max(v), "%.2f" % r if r else "—"))
+        col.append("%s %s" % (kind, " / ".join(parts)))
+    if not col:
+        return None, []
+    return "; ".join(col), lines
+
+
+def table(res, scenarios, configs, meta, xcost=None):
     hdr = [
         "Scenario", "Config", "Guest avg µs", "Guest max µs", "Host avg µs",
         "Host max µs", "vCPU run delay ms/s", "Guest cycles done %",
@@ -127,7 +161,7 @@ def table(res, scenarios, configs, meta):
     out = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
     base = res.get(("idle", "vanilla"))
     base_avg = base["guest_avg"].med() if base else None
-    exit_cost = meta.get("exit_cost_ratio", "n/a¹")
+    exit_cost = xcost or "n/a¹"
     for scen in scenarios:
         rt = res.get((scen, "rt"))
         rt_avg = rt["guest_avg"].med() if rt else None
@@ -153,8 +187,12 @@ def table(res, scenarios, configs, meta):
                "Run delay: time the vCPU thread was runnable but not running on L1, "
                "per second of wall time (schedstat)." % reps)
     if exit_cost.startswith("n/a"):
-        out.append("¹ n/a: the per-VM-exit overhead ratio needs tests/bench/exit-cost "
-                   "(branch vmm), which is not in this tree yet.")
+        out.append("¹ n/a: the per-VM-exit cost (tests/bench/exit-cost) was not run with "
+                   "this benchmark (make bench runs it).")
+    else:
+        out.append("Exit cost: median ns per VM exit with pvsched.ko absent / loaded, VM not "
+                   "registered / vCPU registered, as a ratio to absent (tests/bench/exit-cost, "
+                   "a separate lab boot of the same run; table below).")
     if meta.get("pvsched_pending"):
         out.append("² pvsched pending: %s." % meta["pvsched_pending"])
     return "\n".join(out)
@@ -297,6 +335,8 @@ def main():
     ap.add_argument("--name", default="latency")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--svg-title", default=None)
+    ap.add_argument("--exit-cost", default=None,
+                    help="raw file of tests/bench/exit-cost (exit-cost.raw)")
     a = ap.parse_args()
 
     raw = os.path.join(a.raw, "raw.txt")
@@ -312,7 +352,10 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     md_path = os.path.join(a.out, a.name + ".md")
     svg_path = os.path.join(a.out, a.name + ".svg")
-    tab = table(res, scenarios, configs, meta)
+    xcol, xlines = exit_cost(a.exit_cost)
+    tab = table(res, scenarios, configs, meta, xcol)
+    if xlines:
+        tab += "\n\nPer-VM-exit cost (L1 KVM host, pvsched-vmm):\n\n" + "\n".join(xlines)
     title = a.svg_title or ("pvsched latency benchmark: L2 guest and L1 host cyclictest, "
                             "%s × %s s" % (meta.get("reps", "?"), meta.get("dur", "?")))
     with open(svg_path, "w", encoding="utf-8") as f:
