@@ -155,6 +155,22 @@ vms = [v for v in d.get("vms", []) if v.get("name") == sys.argv[1]]
 print(vms[0]["guest"]["state"] if vms and vms[0].get("guest") else "none")' "$B_VM" 2>/dev/null
 }
 
+# bench_pvsched_counters: "boosted_ns throttled_ns boosts throttles" summed
+# over our VM's vCPUs (pvschedctl -j status), or "NA NA NA NA".
+bench_pvsched_counters() {
+	"$PVSCHEDCTL" -j status 2>/dev/null | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    vm = [v for v in d["vms"] if v.get("name") == sys.argv[1]][0]
+    c = vm["vcpus"]
+    print(sum(x["boosted_ns"] for x in c), sum(x["throttled_ns"] for x in c),
+          sum(x[k] for x in c for k in ("boosts_cs", "boosts_task", "boosts_halt", "boosts_intr")),
+          sum(x["throttles"] for x in c))
+except Exception:
+    print("NA NA NA NA")' "$B_VM" 2>/dev/null || true
+}
+
 # The pvsched configuration: host module, pvschedctl attach (default
 # parameters: boost SCHED_RR 8, the seed's setting), then the guest driver;
 # on only once the guest has negotiated (guest state "active").
@@ -226,6 +242,7 @@ bench_config_off() {
 # bench_measure REP SCENARIO CONFIG: one measurement, one line in raw.txt.
 bench_measure() {
 	local rep=$1 scen=$2 conf=$3 tag hog_pid= host_pid rd0 rd1 t0 t1 line g h bogo= rc=0 expect gcmd
+	local pv0= pv1=
 	tag=$B_WORK/$rep-$scen-$conf
 	gcmd="$B_L2_CYCLICTEST $B_CYCLICTEST_ARGS -D $B_DUR"
 	bench_pin
@@ -247,6 +264,7 @@ bench_measure() {
 		;;
 	esac
 	[[ -n $hog_pid ]] && sleep 1
+	[[ $conf == pvsched ]] && read -r pv0 <<<"$(bench_pvsched_counters)"
 	# shellcheck disable=SC2086 # tid list
 	rd0=$(bench_rundelay $B_TIDS)
 	t0=$(date +%s%N)
@@ -257,6 +275,7 @@ bench_measure() {
 	t1=$(date +%s%N)
 	# shellcheck disable=SC2086 # tid list
 	rd1=$(bench_rundelay $B_TIDS)
+	[[ $conf == pvsched ]] && read -r pv1 <<<"$(bench_pvsched_counters)"
 	wait "$host_pid" || bench_log "host cyclictest exited with $?"
 	if [[ -n $hog_pid ]]; then
 		# (stress-ng's iomix may report EINTR from fallocate as it stops.)
@@ -271,6 +290,18 @@ bench_measure() {
 	line+=" ${g:-guest_avg=NA guest_max=NA guest_cycles=NA}"
 	line+=" ${h:-host_avg=NA host_max=NA host_cycles=NA}"
 	line+=" hog_bogo=${bogo:-NA} guest_rc=$rc"
+	if [[ $conf == pvsched ]]; then
+		# pvsched's own view of the run: boosted and throttled time, number
+		# of boosts and throttles (deltas of its per-vCPU counters).
+		line+=$(awk -v a="$pv0" -v b="$pv1" 'BEGIN {
+			n = split(a, x); split(b, y); split("boosted_ns throttled_ns boosts throttles", k)
+			for (i = 1; i <= 4; i++)
+				if (n == 4 && x[i] != "NA" && y[i] != "NA")
+					printf " pv_%s=%.0f", k[i], y[i] - x[i]
+				else
+					printf " pv_%s=NA", k[i]
+		}')
+	fi
 	echo "$line" >>"$B_RAW"
 	bench_log "$line"
 	if [[ -z $g ]]; then
@@ -326,9 +357,6 @@ bench_main() {
 	bench_meta cyclictest "cyclictest $B_CYCLICTEST_ARGS -D $B_DUR"
 	bench_meta vcpu_tids "$(echo $B_TIDS)"
 	[[ -n $B_PVSCHED_PENDING ]] && bench_meta pvsched_pending "$B_PVSCHED_PENDING"
-	if [[ -e $PVSCHED_SRC/tests/bench/exit-cost ]]; then
-		bench_meta exit_cost "present (not yet wired into this benchmark)"
-	fi
 
 	for ((rep = 1; rep <= B_REPS; rep++)); do
 		for conf in $B_CONFIGS; do
