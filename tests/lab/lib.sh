@@ -117,30 +117,58 @@ lab_l2_start() {
 	dir=$(lab_l2_dir "$name")
 	[[ -e $dir/pid ]] && lab_fail "L2 guest $name already started"
 	[[ -r $LAB_L2_INITRD ]] || lab_fail "L2 initramfs $LAB_L2_INITRD missing"
+	rm -rf "$dir"
 	mkdir -p "$dir/share/cmd"
 	# qboot starts a -kernel much faster than SeaBIOS under nested KVM.
 	local bios=()
 	[[ -r $LAB_L2_BIOS ]] && bios=(-bios "$LAB_L2_BIOS")
-	qemu-system-x86_64 -name "$name,debug-threads=on" \
-		-machine "$LAB_L2_MACHINE" -enable-kvm -cpu "$LAB_L2_CPU" -m "$mem" -smp "$smp" \
-		"${bios[@]}" \
-		-kernel "$LAB_L2_KERNEL" -initrd "$LAB_L2_INITRD" \
-		-append "console=ttyS0 quiet panic=-1 mitigations=off pci=noearly lab.name=$name ${LAB_L2_APPEND:-}" \
-		-display none -no-reboot -nodefaults -monitor none \
-		-serial "file:$dir/console.log" \
-		-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
-		-fsdev "local,id=lab,path=$dir/share,security_model=none,multidevs=remap" \
-		-device virtio-9p-pci,fsdev=lab,mount_tag=lab \
-		-fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-9p-pci,fsdev=host,mount_tag=host \
-		-pidfile "$dir/qemu.pid" -daemonize "$@" \
-		>"$dir/qemu.log" 2>&1 || {
-		cp "$dir/qemu.log" "$LAB_OUT/l2-$name-qemu.log"
-		lab_fail "cannot start L2 guest $name: $(cat "$dir/qemu.log")"
-	}
-	# QEMU deletes its pidfile when it exits: keep our own copy.
-	cp "$dir/qemu.pid" "$dir/pid"
+	# Not -daemonize: that sends QEMU's stderr to /dev/null.  A subshell
+	# keeps QEMU's pid, its stderr and its exit status.
+	(
+		rc=0
+		qemu-system-x86_64 -name "$name,debug-threads=on" \
+			-machine "$LAB_L2_MACHINE" -enable-kvm -cpu "$LAB_L2_CPU" -m "$mem" -smp "$smp" \
+			"${bios[@]}" \
+			-kernel "$LAB_L2_KERNEL" -initrd "$LAB_L2_INITRD" \
+			-append "console=ttyS0 quiet panic=-1 mitigations=off pci=noearly lab.name=$name ${LAB_L2_APPEND:-}" \
+			-display none -no-reboot -nodefaults -monitor none \
+			-serial "file:$dir/console.log" \
+			-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
+			-fsdev "local,id=lab,path=$dir/share,security_model=none,multidevs=remap" \
+			-device virtio-9p-pci,fsdev=lab,mount_tag=lab \
+			-fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
+			-device virtio-9p-pci,fsdev=host,mount_tag=host \
+			"$@" </dev/null >"$dir/qemu.log" 2>&1 &
+		echo $! >"$dir/pid.tmp"
+		mv "$dir/pid.tmp" "$dir/pid"
+		wait $! || rc=$?
+		echo "$rc" >"$dir/exit-status"
+	) </dev/null >/dev/null 2>&1 &
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $dir/pid ]] && break
+		sleep 0.1
+	done
+	[[ -e $dir/pid ]] || lab_fail "L2 $name: QEMU did not start"
+	for ((i = 0; i < 600; i++)); do
+		[[ -S $dir/qmp.sock ]] && break
+		if [[ -e $dir/exit-status ]]; then
+			cp "$dir/qemu.log" "$LAB_OUT/l2-$name-qemu.log"
+			lab_fail "cannot start L2 guest $name (status $(cat "$dir/exit-status")): $(cat "$dir/qemu.log")"
+		fi
+		sleep 0.1
+	done
 	lab_log "L2 $name started (pid $(cat "$dir/pid"), $smp vCPU, ${mem} MB)"
+}
+
+# Explain why an L2 guest is gone: QEMU's status, stderr and console tail.
+lab_l2_died() {
+	local dir
+	dir=$(lab_l2_dir "$1")
+	sleep 0.2
+	echo "L2 $1 is not running (QEMU exit status: $(cat "$dir/exit-status" 2>/dev/null || echo unknown))"
+	[[ -s $dir/qemu.log ]] && sed 's/^/  qemu: /' "$dir/qemu.log"
+	tail -n 20 "$dir/console.log" | sed 's/^/  console: /'
 }
 
 lab_l2_pid() {
@@ -157,7 +185,7 @@ lab_l2_wait() {
 	for ((i = 0; i < timeout * 10; i++)); do
 		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
 		if ! kill -0 "$(lab_l2_pid "$name")" 2>/dev/null; then
-			tail -n 30 "$dir/console.log" >&2
+			lab_l2_died "$name" >&2
 			lab_fail "L2 $name exited while waiting for '$pattern'"
 		fi
 		sleep 0.1
@@ -182,7 +210,7 @@ __lab_l2_run() {
 			rm -f "$dir/$id.out" "$dir/$id.rc"
 			return "$rc"
 		fi
-		kill -0 "$(lab_l2_pid "$name")" 2>/dev/null || { echo "L2 $name is not running" >&2; return 255; }
+		kill -0 "$(lab_l2_pid "$name")" 2>/dev/null || { lab_l2_died "$name" >&2; return 255; }
 		sleep 0.05
 	done
 	echo "L2 $name: '$*' did not finish within ${LAB_L2_RUN_TIMEOUT}s" >&2

@@ -4,7 +4,7 @@
 # An L2 guest with 2 vCPUs boots under real KVM (kvm_amd in L1), runs a
 # command, reports its vCPU thread ids over QMP, has a clean kernel log and
 # powers off cleanly.
-# lab-timeout: 240
+# lab-timeout: 480
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 
