@@ -95,5 +95,5 @@ demo-bench: deps bench-build
 check-bench-smoke:
 	@mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory bench-build >/dev/null 2>&1
-	@if $(BENCH_LAB_ENV) $(TOP)/tests/lab/run bench-smoke; then r=PASS; else r=FAIL; fi; \
+	@if $(BENCH_LAB_ENV) LAB_BENCH_SMOKE=1 $(TOP)/tests/lab/run bench-smoke; then r=PASS; else r=FAIL; fi; \
 		echo "$$r bench-smoke" >>$(RESULTS)/bench.log
