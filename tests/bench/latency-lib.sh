@@ -55,7 +55,9 @@ B_L2_CYCLICTEST="$B_L2_CT/ld-linux-x86-64.so.2 --library-path $B_L2_CT $B_L2_CT/
 B_CYCLICTEST_ARGS="--mlockall -q -p 8 --policy=rr -i 1000"
 
 bench_l2_install() {
-	local lib cmd="mkdir -p $B_L2_CT && cp /host$(readlink -f "$(command -v cyclictest)") $B_L2_CT/cyclictest"
+	local lib cmd bin
+	bin=$(readlink -f "$(command -v cyclictest)")
+	cmd="mkdir -p $B_L2_CT && cp /host$bin $B_L2_CT/cyclictest"
 	for lib in $(ldd "$(command -v cyclictest)" | awk '$1 ~ /^\// { print $1 } $3 ~ /^\// { print $3 }'); do
 		cmd+=" && cp /host$(readlink -f "$lib") $B_L2_CT/${lib##*/}"
 	done
@@ -241,8 +243,8 @@ bench_config_off() {
 
 # bench_measure REP SCENARIO CONFIG: one measurement, one line in raw.txt.
 bench_measure() {
-	local rep=$1 scen=$2 conf=$3 tag hog_pid= host_pid rd0 rd1 t0 t1 line g h bogo= rc=0 expect gcmd
-	local pv0= pv1=
+	local rep=$1 scen=$2 conf=$3 tag hog_pid='' host_pid rd0 rd1 t0 t1 line g h bogo='' rc=0 expect gcmd
+	local pv0='' pv1=
 	tag=$B_WORK/$rep-$scen-$conf
 	gcmd="$B_L2_CYCLICTEST $B_CYCLICTEST_ARGS -D $B_DUR"
 	bench_pin
@@ -333,10 +335,12 @@ bench_main() {
 	# one) are present in every configuration, so that configurations only
 	# differ in what they are meant to differ in.
 	rm -f "$B_SHM"
+	# shellcheck disable=SC2054 # QEMU option strings, not array elements
 	extra=(-object "memory-backend-file,id=pvsched,share=on,mem-path=$B_SHM,size=1M"
 		-device ivshmem-plain,memdev=pvsched
 		-qmp "unix:$(lab_l2_dir "$B_VM")/qmp-pvsched.sock,server=on,wait=off")
 	trap bench_cleanup EXIT
+	# shellcheck disable=SC2034 # read by lib.sh's __lab_l2_run
 	LAB_L2_RUN_TIMEOUT=$((B_DUR * 6 + 60))
 	lab_l2_start --smp 1 "$B_VM" "${extra[@]}"
 	lab_l2_wait "$B_VM" ready 120
@@ -355,7 +359,7 @@ bench_main() {
 	bench_meta l2_kernel "$(lab_l2_run "$B_VM" uname -r)"
 	bench_meta qemu "$(qemu-system-x86_64 --version | head -n1)"
 	bench_meta cyclictest "cyclictest $B_CYCLICTEST_ARGS -D $B_DUR"
-	bench_meta vcpu_tids "$(echo $B_TIDS)"
+	bench_meta vcpu_tids "${B_TIDS//$'\n'/ }"
 	[[ -n $B_PVSCHED_PENDING ]] && bench_meta pvsched_pending "$B_PVSCHED_PENDING"
 
 	for ((rep = 1; rep <= B_REPS; rep++)); do
