@@ -106,6 +106,18 @@ def aggregate(rows, scenarios, configs):
             entry["rundelay"] = Cell(rd)
             entry["cycles"] = Cell(cyc)
             entry["measured"] = len(meas)
+            pv = {"boosted": [], "throttled": [], "boosts": [], "throttles": []}
+            for r in meas:
+                el = num(r.get("elapsed_ns"))
+                if "pv_boosted_ns" not in r or not el:
+                    continue
+                for k, key, scale in (("boosted", "pv_boosted_ns", 100.0),
+                                      ("throttled", "pv_throttled_ns", 100.0),
+                                      ("boosts", "pv_boosts", 1e9),
+                                      ("throttles", "pv_throttles", 1e9)):
+                    v = num(r.get(key))
+                    pv[k].append(v * scale / el if v is not None else None)
+            entry["pv"] = {k: Cell(v) for k, v in pv.items()}
             entry["bad_rc"] = [r.get("guest_rc") for r in meas if r.get("guest_rc", "0") != "0"]
             res[(scen, conf)] = entry
     return res
@@ -181,7 +193,9 @@ def table(res, scenarios, configs, meta, xcost=None):
                     exit_cost if conf == "pvsched" else "",
                 ]
             out.append("| " + " | ".join(cells) + " |")
-    reps = meta.get("reps", "?")
+    reps = max((e["measured"] for e in res.values()), default=0)
+    if str(reps) != meta.get("reps", str(reps)):
+        reps = "%s (of %s planned)" % (reps, meta["reps"])
     out.append("")
     out.append("Values: median over %s repetition(s), (min–max) when more than one. "
                "Run delay: time the vCPU thread was runnable but not running on L1, "
@@ -195,6 +209,17 @@ def table(res, scenarios, configs, meta, xcost=None):
                    "a separate lab boot of the same run; table below).")
     if meta.get("pvsched_pending"):
         out.append("² pvsched pending: %s." % meta["pvsched_pending"])
+    pvrows = [(scen, res[(scen, "pvsched")]["pv"]) for scen in scenarios
+              if (scen, "pvsched") in res and res[(scen, "pvsched")].get("pv")
+              and res[(scen, "pvsched")]["pv"]["boosted"].values]
+    if pvrows:
+        out += ["", "pvsched's own counters during the pvsched measurements (per-vCPU "
+                "counters of pvsched.ko, deltas over each run, per second of wall time):", "",
+                "| Scenario | boosted % of time | throttled % of time | boosts/s | throttles/s |",
+                "|---|---|---|---|---|"]
+        for scen, pv in pvrows:
+            out.append("| %s | %s | %s | %s | %s |" % (scen, pv["boosted"].fmt(1),
+                       pv["throttled"].fmt(1), pv["boosts"].fmt(), pv["throttles"].fmt(1)))
     return "\n".join(out)
 
 
