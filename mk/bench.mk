@@ -89,7 +89,7 @@ bench: deps bench-build
 	$(call bench_run,latency,$(BENCH_REPS),$(BENCH_DUR))
 
 demo-bench: deps bench-build
-	$(call bench_exit_cost,5)
+	$(call bench_exit_cost,2)
 	$(call bench_run,demo,$(DEMO_REPS),$(DEMO_DUR))
 
 check-bench-smoke:
