@@ -64,9 +64,8 @@ install: install-udev
 install-udev:
 	install -D -m 0644 $(TOP)/udev/60-pvsched.rules $(DESTDIR)$(UDEVDIR)/60-pvsched.rules
 
-# Until the benchmark lands, the demo is the lab smoke test.
-demo: deps all
-	@$(TOP)/tests/lab/run smoke
+# The short latency benchmark (mk/bench.mk): table on stdout, chart path.
+demo: demo-bench
 
 help:
 	@sed -n '3,16p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
