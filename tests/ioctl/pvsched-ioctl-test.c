@@ -30,21 +30,9 @@
 #include <linux/capability.h>
 #include <linux/sched.h>
 
-/* struct sched_attr of sched_setattr(2) (linux/sched/types.h clashes with glibc) */
-struct sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
-
 #include <linux/pvsched.h>
+
+#include "ioctl-util.h"
 
 #define DEV "/dev/pvsched"
 #define PARAMS "/sys/module/pvsched/parameters/"
@@ -130,21 +118,6 @@ static int write_param(const char *name, const char *val)
 		ret = -errno;
 	close(fd);
 	return ret;
-}
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n, len = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len < (ssize_t)size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-	close(fd);
-	return 0;
 }
 
 static char *read_param(const char *name)

@@ -37,18 +37,7 @@
 
 #include <linux/pvsched.h>
 
-struct sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
+#include "ioctl-util.h"
 
 static volatile pid_t tids[1024];
 
@@ -134,21 +123,6 @@ static int vmm(int argc, char **argv)
 	fflush(stdout);
 	for (;;)
 		pause();
-}
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n, len = 0;
-
-	if (fd < 0)
-		return -1;
-	while (len < (ssize_t)size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = 0;
-	close(fd);
-	return 0;
 }
 
 static long pinned(void)

@@ -591,10 +591,7 @@ int do_attach(int argc, char **argv)
 		{ "params", required_argument, NULL, 'P' },
 		{ "keep-qmp", no_argument, NULL, 'k' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_LONG_OPTS,
 	};
 	struct attach a = { .shm_fd = -1, .dev_fd = -1, .pidfd = -1 };
 	struct pvsched_info info;
@@ -605,15 +602,10 @@ int do_attach(int argc, char **argv)
 	int c, ret = EXIT_FAIL;
 
 	a.qmp.fd = -1;
-	if (argc > 0 && is_help(argv[0])) {
-		attach_help();
+	if (getopt_begin(&argc, &argv, attach_help))
 		return EXIT_OK;
-	}
-	optind = 0;
-	opterr = 0;
-	argc++;
-	argv--;
-	while ((c = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+	while ((c = getopt_cmd(argc, argv, "+jph", opts, &json,
+				&pretty)) != -1) {
 		switch (c) {
 		case 'q':
 			a.qmp_path = optarg;
@@ -633,12 +625,6 @@ int do_attach(int argc, char **argv)
 			break;
 		case 'f':
 			break; /* the default */
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
-			break;
 		case 'h':
 			attach_help();
 			return EXIT_OK;

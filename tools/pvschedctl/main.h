@@ -24,6 +24,8 @@ enum {
 	EXIT_VERSION = 4, /* ABI major version mismatch */
 };
 
+struct option;
+
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
@@ -40,6 +42,27 @@ int cmd_select(const char *object, const struct cmd *cmds, int argc,
 bool is_help(const char *arg);
 /* arg is an unambiguous prefix of (or equal to) word. */
 bool is_prefix(const char *arg, const char *word);
+
+/*
+ * The long options every command takes; ends its struct option table:
+ *	static const struct option opts[] = { ..., COMMON_LONG_OPTS };
+ */
+#define COMMON_LONG_OPTS				\
+	{ "json", no_argument, NULL, 'j' },		\
+	{ "pretty", no_argument, NULL, 'p' },		\
+	{ "help", no_argument, NULL, 'h' },		\
+	{ NULL, 0, NULL, 0 }
+/*
+ * Readies getopt_long for a command's arguments, of which argv[0] is the
+ * first. If that is "help", "-h" or "--help" and help is not NULL, calls
+ * help and returns true: the command then returns EXIT_OK. Otherwise resets
+ * getopt, silences its messages and steps argc/argv back by one
+ * (getopt_long wants argv[0] to be the program name).
+ */
+bool getopt_begin(int *argc, char ***argv, void (*help)(void));
+/* getopt_long that sets *json for -j and *pretty for -p itself. */
+int getopt_cmd(int argc, char **argv, const char *optstring,
+	       const struct option *opts, bool *json, bool *pretty);
 
 /* Usage error: message on stderr, exit status EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -401,10 +401,7 @@ int do_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_LONG_OPTS,
 	};
 	double interval = 0;
 	bool json = is_json(), pretty = false;
@@ -419,12 +416,9 @@ int do_status(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	optind = 0;
-	opterr = 0;
-	/* getopt_long wants argv[0] to be the program name */
-	argc++;
-	argv--;
-	while ((c = getopt_long(argc, argv, "+w::jph", opts, NULL)) != -1) {
+	getopt_begin(&argc, &argv, NULL);
+	while ((c = getopt_cmd(argc, argv, "+w::jph", opts, &json,
+				&pretty)) != -1) {
 		switch (c) {
 		case 'w':
 			interval = 1;
@@ -439,12 +433,6 @@ int do_status(int argc, char **argv)
 					return usage_error("status: bad --watch interval '%s'",
 							   optarg);
 			}
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
 			break;
 		case 'h':
 			status_help();

@@ -144,10 +144,7 @@ int do_trace(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_LONG_OPTS,
 	};
 	struct tracefs_instance *inst = NULL;
 	bool kvm = false, json = is_json(), pretty = false;
@@ -157,15 +154,10 @@ int do_trace(int argc, char **argv)
 	size_t len = 0;
 	int c, i, fd = -1, ret = EXIT_FAIL, nkvm = 0;
 
-	if (argc > 0 && is_help(argv[0])) {
-		trace_help();
+	if (getopt_begin(&argc, &argv, trace_help))
 		return EXIT_OK;
-	}
-	optind = 0;
-	opterr = 0;
-	argc++;
-	argv--;
-	while ((c = getopt_long(argc, argv, "+jph", opts, NULL)) != -1) {
+	while ((c = getopt_cmd(argc, argv, "+jph", opts, &json,
+				&pretty)) != -1) {
 		switch (c) {
 		case 'k':
 			kvm = true;
@@ -179,12 +171,6 @@ int do_trace(int argc, char **argv)
 						   optarg);
 			break;
 		}
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
-			break;
 		case 'h':
 			trace_help();
 			return EXIT_OK;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,35 @@ int cmd_select(const char *object, const struct cmd *cmds, int argc,
 	return usage_error("unknown %s '%s'; try \"pvschedctl %s%shelp\"",
 			   object ? "command" : "object", argv[0],
 			   object ? object : "", object ? " " : "");
+}
+
+bool getopt_begin(int *argc, char ***argv, void (*help)(void))
+{
+	if (help && *argc > 0 && is_help((*argv)[0])) {
+		help();
+		return true;
+	}
+	optind = 0;
+	opterr = 0;
+	(*argc)++;
+	(*argv)--;
+	return false;
+}
+
+int getopt_cmd(int argc, char **argv, const char *optstring,
+	       const struct option *opts, bool *json, bool *pretty)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		if (c == 'j')
+			*json = true;
+		else if (c == 'p')
+			*pretty = true;
+		else
+			break;
+	}
+	return c;
 }
 
 int usage_error(const char *fmt, ...)
