@@ -591,7 +591,7 @@ int do_attach(int argc, char **argv)
 		{ "params", required_argument, NULL, 'P' },
 		{ "keep-qmp", no_argument, NULL, 'k' },
 		{ "foreground", no_argument, NULL, 'f' },
-		COMMON_LONG_OPTS,
+		{ NULL, 0, NULL, 0 },
 	};
 	struct attach a = { .shm_fd = -1, .dev_fd = -1, .pidfd = -1 };
 	struct pvsched_info info;

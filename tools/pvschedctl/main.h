@@ -44,15 +44,6 @@ bool is_help(const char *arg);
 bool is_prefix(const char *arg, const char *word);
 
 /*
- * The long options every command takes; ends its struct option table:
- *	static const struct option opts[] = { ..., COMMON_LONG_OPTS };
- */
-#define COMMON_LONG_OPTS				\
-	{ "json", no_argument, NULL, 'j' },		\
-	{ "pretty", no_argument, NULL, 'p' },		\
-	{ "help", no_argument, NULL, 'h' },		\
-	{ NULL, 0, NULL, 0 }
-/*
  * Readies getopt_long for a command's arguments, of which argv[0] is the
  * first. If that is "help", "-h" or "--help" and help is not NULL, calls
  * help and returns true: the command then returns EXIT_OK. Otherwise resets
@@ -60,7 +51,13 @@ bool is_prefix(const char *arg, const char *word);
  * (getopt_long wants argv[0] to be the program name).
  */
 bool getopt_begin(int *argc, char ***argv, void (*help)(void));
-/* getopt_long that sets *json for -j and *pretty for -p itself. */
+/*
+ * getopt_long over the command's own long options opts (ended by an
+ * all-zero entry, at most CMD_MAX_OPTS of them) plus the ones every command
+ * takes (--json, --pretty, --help); sets *json for -j and *pretty for -p
+ * itself and returns the first other option.
+ */
+#define CMD_MAX_OPTS 16
 int getopt_cmd(int argc, char **argv, const char *optstring,
 	       const struct option *opts, bool *json, bool *pretty);
 

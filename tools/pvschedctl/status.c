@@ -401,7 +401,7 @@ int do_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
-		COMMON_LONG_OPTS,
+		{ NULL, 0, NULL, 0 },
 	};
 	double interval = 0;
 	bool json = is_json(), pretty = false;

@@ -144,7 +144,7 @@ int do_trace(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "duration", required_argument, NULL, 'd' },
-		COMMON_LONG_OPTS,
+		{ NULL, 0, NULL, 0 },
 	};
 	struct tracefs_instance *inst = NULL;
 	bool kvm = false, json = is_json(), pretty = false;

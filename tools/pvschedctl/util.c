@@ -81,9 +81,23 @@ bool getopt_begin(int *argc, char ***argv, void (*help)(void))
 int getopt_cmd(int argc, char **argv, const char *optstring,
 	       const struct option *opts, bool *json, bool *pretty)
 {
+	static const struct option common[3] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct option all[CMD_MAX_OPTS + 4];
+	size_t n = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+	while (opts[n].name && n < CMD_MAX_OPTS) {
+		all[n] = opts[n];
+		n++;
+	}
+	memcpy(&all[n], common, sizeof(common));
+	memset(&all[n + 3], 0, sizeof(all[0]));
+
+	while ((c = getopt_long(argc, argv, optstring, all, NULL)) != -1) {
 		if (c == 'j')
 			*json = true;
 		else if (c == 'p')
