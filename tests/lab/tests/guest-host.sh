@@ -9,7 +9,7 @@
 # thread at a real-time policy while it runs and back to its base policy
 # after; killing one QEMU leaves the other VM's session alone.
 # Skipped until pvsched.ko and "pvschedctl attach" exist (engine, ctl, cli).
-# lab-timeout: 1500
+# lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../l2/guest-lib.sh
