@@ -97,9 +97,11 @@ echo "throttle max_boost_us=$MAX_BOOST_US throttle_us=$THROTTLE_US expected_ppm=
 # the throttle runs on the module's timers and the host tick's exits.
 assert_ge "throttled: throttles in ${WINDOW_S}s" "$THROTTLES" \
 	$((WINDOW_S * 1000000 / (MAX_BOOST_US + THROTTLE_US) / 3))
-# The guest makes no exit of its own: only interrupts (the host tick) exit
-# it, a few hundred per second at most.
-[[ $EXITS_PS -lt 1000 ]] || lab_fail "throttled: $EXITS_PS exits/s, the guest was meant to make none"
+# The guest makes no exit of its own: only interrupts exit it, the host
+# tick (HZ: 250 on Debian's kernel, 1000 on the debug kernel) and the
+# throttle's own kicks; a guest exiting by itself (PIO at ~35 us an exit)
+# could make over 20,000 a second.
+[[ $EXITS_PS -lt 2000 ]] || lab_fail "throttled: $EXITS_PS exits/s, the guest was meant to make none"
 lab_log "ok: $EXITS_PS exits/s while throttled on time (host timer exits only)"
 assert_ge "throttled: trace pvsched_throttle" "$(trace_count throttled pvsched_throttle)" 3
 assert_ge "throttled: trace pvsched_unthrottle" "$(trace_count throttled pvsched_unthrottle)" 3
