@@ -17,9 +17,9 @@
 # l1-stage2.sh does not export them to the test: read them here.
 # shellcheck source=/dev/null
 . "$LAB_OUT/lab.env"
-# 20 rounds each (the acceptance); CI runs 5 of each (.ci/run): every
-# minute of a busy 2-vCPU L2 under nested TCG risks the lab's own hangs
-# (tests/lab/README.md), and a CI failure from the emulator stops everything.
+# 20 rounds each (the acceptance).  Not run in CI (.ci/run): every minute
+# of a busy 2-vCPU L2 under nested TCG risks the lab's own crashes
+# (tests/lab/README.md).
 UNBIND_ROUNDS=${LAB_GUEST_UNBIND_ROUNDS:-20}
 CPU_ROUNDS=${LAB_GUEST_CPU_ROUNDS:-20}
 DEV=0000:00:10.0
