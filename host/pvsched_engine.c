@@ -81,7 +81,14 @@
 #define CREATE_TRACE_POINTS
 #include "pvsched_trace.h"
 
-DEFINE_STATIC_KEY_FALSE(pvsched_engine_active);
+/*
+ * Registered vCPUs: probes bail out early while it is 0.  A counter, not a
+ * static key: flipping a static key patches kernel text on every CPU at
+ * each first register / last unregister, and live patching under the
+ * lab's emulated CPU has left a CPU looping on a stale int3 at the patched
+ * site (tests/lab/README.md); one load per VM exit costs nothing here.
+ */
+static atomic_t nr_active = ATOMIC_INIT(0);
 
 /* Registered tasks: writers under tasks_mutex, readers under RCU. */
 static DEFINE_MUTEX(tasks_mutex);
@@ -365,7 +372,7 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev)
 	struct pvsched_vcpu *v;
 	unsigned long flags;
 
-	if (!static_branch_unlikely(&pvsched_engine_active))
+	if (likely(!atomic_read(&nr_active)))
 		return;
 	rcu_read_lock();
 	v = lookup_rcu(current);
@@ -449,7 +456,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	hash_add_rcu(tasks, &e->hnode, (unsigned long)v->task);
 	nr_tasks++;
 	mutex_unlock(&tasks_mutex);
-	static_branch_inc(&pvsched_engine_active);
+	atomic_inc(&nr_active);
 	return 0;
 }
 
@@ -464,7 +471,7 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	hash_del_rcu(&e->hnode);
 	nr_tasks--;
 	mutex_unlock(&tasks_mutex);
-	static_branch_dec(&pvsched_engine_active);
+	atomic_dec(&nr_active);
 	/* No probe still sees @v after this (probes are RCU readers). */
 	synchronize_rcu();
 

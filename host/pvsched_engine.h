@@ -12,7 +12,6 @@
 #include <linux/spinlock.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
-#include <linux/jump_label.h>
 #include <uapi/linux/sched/types.h>
 #include "pvsched_policy.h"
 
@@ -43,8 +42,6 @@ struct pvsched_engine_vcpu {
 	u64 apply_direct, apply_deferred, apply_errors;
 };
 
-/* Enabled while at least one vCPU is registered: probes bail out early. */
-DECLARE_STATIC_KEY_FALSE(pvsched_engine_active);
 
 /* Attach layer -> engine: an event of the current task (a vCPU thread?). */
 void pvsched_engine_current_event(enum pvsched_policy_event ev);
