@@ -42,7 +42,6 @@ struct pvsched_engine_vcpu {
 	u64 apply_direct, apply_deferred, apply_errors;
 };
 
-
 /* Attach layer -> engine: an event of the current task (a vCPU thread?). */
 void pvsched_engine_current_event(enum pvsched_policy_event ev);
 

@@ -81,12 +81,14 @@ bool getopt_begin(int *argc, char ***argv, void (*help)(void))
 int getopt_cmd(int argc, char **argv, const char *optstring,
 	       const struct option *opts, bool *json, bool *pretty)
 {
-	static const struct option common[3] = {
+#define NR_COMMON 3
+	static const struct option common[NR_COMMON] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct option all[CMD_MAX_OPTS + 4];
+	/* the command's options, the common ones, the all-zero end */
+	struct option all[CMD_MAX_OPTS + NR_COMMON + 1];
 	size_t n = 0;
 	int c;
 
@@ -95,7 +97,8 @@ int getopt_cmd(int argc, char **argv, const char *optstring,
 		n++;
 	}
 	memcpy(&all[n], common, sizeof(common));
-	memset(&all[n + 3], 0, sizeof(all[0]));
+	memset(&all[n + NR_COMMON], 0, sizeof(all[0]));
+#undef NR_COMMON
 
 	while ((c = getopt_long(argc, argv, optstring, all, NULL)) != -1) {
 		if (c == 'j')
