@@ -522,6 +522,14 @@ static void print_detached(const struct attach *a, const char *reason)
 	fflush(stdout);
 }
 
+/* SHUTDOWN's reason; "guest-reset" is also what a guest triple fault gives. */
+static const char *shutdown_why(const struct qmp *q)
+{
+	if (!q->shutdown_seen)
+		return "";
+	return q->shutdown_reason[0] ? q->shutdown_reason : "no reason given";
+}
+
 /* Waits for QEMU's exit or a signal, logging the guest's negotiation. */
 static const char *attach_loop(struct attach *a)
 {
@@ -563,9 +571,16 @@ static const char *attach_loop(struct attach *a)
 			if (!pfd[i].revents)
 				continue;
 			if (pfd[i].fd == a->pidfd) {
+				/* a SHUTDOWN event still queued says why */
+				if (a->qmp.fd >= 0)
+					(void)qmp_pump(&a->qmp);
 				snprintf(reason, sizeof(reason),
-					 "QEMU (pid %d) exited",
-					 (int)a->st.qemu_pid);
+					 "QEMU (pid %d) exited%s%s%s",
+					 (int)a->st.qemu_pid,
+					 a->qmp.shutdown_seen ?
+						 " after SHUTDOWN (" : "",
+					 shutdown_why(&a->qmp),
+					 a->qmp.shutdown_seen ? ")" : "");
 				return reason;
 			}
 			if (qmp_pump(&a->qmp) < 0) {
@@ -575,7 +590,8 @@ static const char *attach_loop(struct attach *a)
 			}
 			if (a->qmp.shutdown_seen) {
 				snprintf(reason, sizeof(reason),
-					 "QEMU reported SHUTDOWN");
+					 "QEMU reported SHUTDOWN (%s)",
+					 shutdown_why(&a->qmp));
 				return reason;
 			}
 		}

@@ -331,8 +331,13 @@ static void qmp_event(struct qmp *q, const struct jval *msg)
 {
 	const char *ev = jval_str(jval_get(msg, "event"), "");
 
-	if (!strcmp(ev, "SHUTDOWN"))
-		q->shutdown_seen = true;
+	const char *why;
+
+	if (strcmp(ev, "SHUTDOWN"))
+		return;
+	q->shutdown_seen = true;
+	why = jval_str(jval_get(jval_get(msg, "data"), "reason"), "");
+	snprintf(q->shutdown_reason, sizeof(q->shutdown_reason), "%s", why);
 }
 
 /* Next non-event message, waiting up to QMP_TIMEOUT_MS. */

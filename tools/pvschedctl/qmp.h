@@ -37,6 +37,8 @@ struct qmp {
 	char *buf;
 	size_t len, cap;
 	bool shutdown_seen; /* a SHUTDOWN event arrived */
+	/* its data.reason, e.g. "guest-reset" (a triple fault), "guest-panic" */
+	char shutdown_reason[32];
 };
 
 /*
@@ -53,8 +55,8 @@ struct jval *qmp_cmd(struct qmp *q, const char *cmd, const char *args,
 		     char *err, size_t errlen);
 /*
  * Reads what is available without blocking (after poll said readable);
- * events are consumed (SHUTDOWN sets shutdown_seen).  Returns 0, or
- * -EPIPE at EOF.
+ * events are consumed (SHUTDOWN sets shutdown_seen and shutdown_reason).
+ * Returns 0, or -EPIPE at EOF.
  */
 int qmp_pump(struct qmp *q);
 
