@@ -89,6 +89,8 @@ guest_save_logs() {
 	local d
 	for d in /run/lab/l2/*/; do
 		[[ -e $d/console.log ]] && cp "$d/console.log" "$LAB_OUT/l2-$(basename "$d")-console.log"
+		[[ -s $d/qemu.log ]] && cp "$d/qemu.log" "$LAB_OUT/l2-$(basename "$d")-qemu.log"
+		[[ -e $d/exit-status ]] && cp "$d/exit-status" "$LAB_OUT/l2-$(basename "$d")-exit-status"
 	done
 	[[ -d $GUEST_REGIONS ]] && for d in "$GUEST_REGIONS"/*; do
 		[[ -f $d ]] && python3 "$GUEST_PY" brief "$d" >"$LAB_OUT/region-$(basename "$d").txt" 2>&1
