@@ -37,7 +37,7 @@ check-debug:
 	-@DEBUG_LAB_TESTS="$(DEBUG_LAB_TESTS)" $(TOP)/scripts/check-debug
 
 ifeq ($(PVSCHED_DEBUG_KERNEL),1)
-CHECK_SUITES += check-debug
+CHECK_SUITES_LAST += check-debug
 endif
 
 # The hostile-guest VMM for the hostile-* lab tests (tests/hostile/).
