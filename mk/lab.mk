@@ -6,7 +6,9 @@
 #   make lab               run every tests/lab/tests/*.sh
 #   make lab-one T=smoke   run one test (T may list several: T="smoke l2-boot")
 #   make check-lab         the lab suite for "make check": results go to
-#                          build/results/lab.log; failures never stop make
+#                          build/results/lab.log (and harness.log: checks of
+#                          the harness that boot nothing, selftest/
+#                          harness-check); failures never stop make
 #
 # Variables (environment or command line): LAB_KVER (default: the installed
 # kernel whose /lib/modules/<ver>/build is $(KDIR), i.e. the kernel the
@@ -39,6 +41,7 @@ lab-one: modules
 	$(LAB_HOME_)/run $(T)
 
 check-lab:
+	-@$(LAB_HOME_)/selftest/harness-check
 	@$(MAKE) --no-print-directory modules || \
 		echo "check-lab: module build failed; the lab tests will record failures"
 	-@$(LAB_HOME_)/run-all
