@@ -415,6 +415,21 @@ static void follow_guest(struct pvsched_policy *p,
 	u32 reason;
 
 	guest_target(p, lim, count, &t, &reason);
+	/*
+	 * Idle hold: a guest CPU in its idle task is on its way to HLT, where
+	 * it gives its CPU back by itself.  Demoting it there only queues it
+	 * behind host tasks (a running task whose priority drops is preempted
+	 * at once) and a pending interrupt then waits for the host's next
+	 * turn; keeping the boost costs the host nothing, and the budget
+	 * still runs, so a guest that spins in "idle" meets the throttle.
+	 */
+	if (p->state == PVSCHED_STATE_BOOSTED &&
+	    (p->snap.flags & PVSCHED_GUEST_IDLE) &&
+	    !(lim->flags & PVSCHED_PARAMS_NO_IDLE_HOLD) &&
+	    pvsched_attr_cmp(&t, &p->cur) < 0) {
+		p->cnt.idle_holds++;
+		return;
+	}
 	set_target(p, &t, reason, now, d);
 }
 
@@ -522,6 +537,22 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	case PVSCHED_POL_WAKEUP:
 		p->cnt.wakeups++;
 		resume_clock(p, now);
+		break;
+	case PVSCHED_POL_KICK:
+		/*
+		 * The vCPU thread is runnable but preempted (the caller checked
+		 * KVM's vcpu->preempted) and an interrupt is now pending: left
+		 * alone it waits for the host scheduler's next turn (a fair
+		 * vCPU behind CPU hogs: a slice of each, milliseconds) before it
+		 * can even inject.  A halted vCPU is not kicked here: its HALT
+		 * boost already makes the wake-up run at once.
+		 */
+		p->cnt.kicks++;
+		if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
+			break;
+		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
+		if (d->trace & PVSCHED_TR_BOOST)
+			p->cnt.kick_boosts++;
 		break;
 	default: /* TIMER: the transitions above did the work */
 		break;

@@ -23,7 +23,13 @@
  *   INJECT   boost to the VM's intr attribute (reason INTR); status gets
  *            PVSCHED_VCPU_STATUS_INTR_INJECTED until the next VMEXIT.
  *   WAKEUP   the halt ended: the continuous-boost clock runs again.
+ *   KICK     an interrupt became pending while the vCPU thread was
+ *            preempted (runnable, not running): boost to the VM's intr
+ *            attribute (reason INTR) unless PVSCHED_PARAMS_NO_KICK_BOOST.
  *   TIMER    the deadline armed by a previous decision expired.
+ *   Idle hold: at VMEXIT, if the guest says PVSCHED_GUEST_IDLE (its idle
+ *   task runs: it is on its way to HLT), a boost in force is not lowered
+ *   (unless PVSCHED_PARAMS_NO_IDLE_HOLD); a stronger request still raises.
  *   Throttle: boosted (and running) for max_boost_ns in a row -> back to
  *   base for throttle_ns, boost requests ignored meanwhile; then the last
  *   guest request is evaluated again.  "In a row" tolerates short gaps:
@@ -113,6 +119,7 @@ struct pvsched_policy_limits {
 	struct pvsched_attr intr; /* VM: interrupt/HLT boost */
 	u64 max_boost_ns; /* VM: continuous boost before throttling */
 	u64 throttle_ns; /* VM: throttle window */
+	u32 flags; /* VM: PVSCHED_PARAMS_NO_* (mechanisms turned off) */
 };
 
 /* A consistent copy of the guest area's request (raw, untrusted). */
@@ -129,12 +136,16 @@ enum pvsched_policy_event {
 	PVSCHED_POL_HALT,
 	PVSCHED_POL_INJECT,
 	PVSCHED_POL_WAKEUP,
+	PVSCHED_POL_KICK,
 	PVSCHED_POL_TIMER,
 	PVSCHED_POL_NR
 };
 
 struct pvsched_policy_counters {
 	u64 exits, entries, halts, injections, wakeups;
+	u64 kicks; /* KICK events: interrupts pending while preempted */
+	u64 kick_boosts; /* KICKs that started or raised a boost */
+	u64 idle_holds; /* VMEXITs where the idle hint kept a boost */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
 	u64 unboosts; /* returns to base because the request ended */
 	u64 throttles;

@@ -314,6 +314,7 @@ static void t_publish(void)
 #define INJ PVSCHED_POL_INJECT
 #define WAKE PVSCHED_POL_WAKEUP
 #define TIMER PVSCHED_POL_TIMER
+#define KICK PVSCHED_POL_KICK
 #define END { .ev = -1 }
 
 #define G_KEEP 0xffffffffu /* step does not change the guest area */
@@ -347,6 +348,7 @@ struct step {
 #define S_HALT PVSCHED_VCPU_STATUS_HALTED
 #define S_INJ PVSCHED_VCPU_STATUS_INTR_INJECTED
 #define CS PVSCHED_CS_HARDIRQ
+#define GI PVSCHED_GUEST_IDLE
 #define A_BASE { NORMAL, 0, 0 }
 #define A_RR8 { RR, 0, 8 }
 
@@ -428,6 +430,53 @@ static const struct scenario scenarios[] = {
 	  { { EXIT_, 1, 0, DEADLINE, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
 	    { EXIT_, 2, 0, 9, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
 	    { EXIT_, 3, CS, DEADLINE, 0, 10, SB, A_RR8, 1, B, 23, 0 },
+	    END } },
+	{ "kick boosts a preempted vCPU until its next exit",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { KICK, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 25, S_EXIT },
+	    { KICK, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 25, S_EXIT },
+	    { INJ, 7, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 25, S_EXIT | S_INJ },
+	    { EXIT_, 8, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 25, S_EXIT },
+	    { EXIT_, 9, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "kick never lowers a stronger boost",
+	  { { EXIT_, 1, 0, FIFO, 0, 20, SB, { FIFO, 0, 20 }, 1, B, 21, 0 },
+	    { KICK, 2, G_KEEP, 0, 0, 0, SB, { FIFO, 0, 20 }, 0, 0, 21, 0 },
+	    END } },
+	{ "kick while throttled does nothing",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    END } },
+	{ "idle hold keeps a halt boost until the halt",
+	  { { HALT, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 0, S_HALT },
+	    { WAKE, 10, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 30, S_HALT },
+	    { EXIT_, 11, CS | GI, NORMAL, 0, 0, SB, A_RR8, 0, B, 30, 0 },
+	    { EXIT_, 12, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
+	    { EXIT_, 13, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
+	    { HALT, 14, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
+	    { WAKE, 20, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 36, 0 },
+	    { EXIT_, 21, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "idle hold after an RT task, raises still raise",
+	  { { EXIT_, 1, 0, RR, 0, 8, SB, A_RR8, 1, B, 21, 0 },
+	    { EXIT_, 2, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 21, 0 },
+	    { EXIT_, 3, GI, FIFO, 0, 30, SB, { FIFO, 0, 30 }, 1, B, 21, 0 },
+	    { EXIT_, 4, GI, NORMAL, 5, 0, SB, { FIFO, 0, 30 }, 0, 0, 21, 0 },
+	    { EXIT_, 5, 0, NORMAL, 5, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "idle hint alone boosts nothing",
+	  { { EXIT_, 1, GI, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
+	    { EXIT_, 2, GI, NORMAL, -5, 0, SB, { NORMAL, -5, 0 }, 1, B, 22,
+	      0 },
+	    END } },
+	{ "a guest spinning in idle meets the throttle",
+	  { { INJ, 0, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { EXIT_, 5, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 20, 0 },
+	    { EXIT_, 19, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 20, 0 },
+	    { EXIT_, 20, GI, NORMAL, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { EXIT_, 30, GI, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
 	    END } },
 	{ "rt request capped",
 	  { { EXIT_, 1, 0, FIFO, 0, 99, SB, { FIFO, 0, 50 }, 1, B, 21, 0 },
@@ -759,6 +808,55 @@ static void t_bases(void)
 	UT_EQ(p.state, SB);
 }
 
+/* The mechanisms can be turned off per VM, and count what they do. */
+static void t_mechanism_flags(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* defaults: a kick boosts, counted */
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, KICK, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQ(d.reason, PVSCHED_REASON_INTR);
+	UT_CHECK(d.apply);
+	UT_EQU(p.cnt.kicks, 1);
+	UT_EQU(p.cnt.kick_boosts, 1);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 1);
+	/* idle hold counted once per exit that kept the boost */
+	guest_set(&ga, GI, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.idle_holds, 2);
+
+	/* NO_IDLE_HOLD: the idle hint is ignored, the 0.1 policy */
+	l.flags = PVSCHED_PARAMS_NO_IDLE_HOLD;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(d.apply && d.to_base);
+	UT_EQU(p.cnt.idle_holds, 2);
+
+	/* NO_KICK_BOOST: kicks are counted, nothing is boosted */
+	l.flags = PVSCHED_PARAMS_NO_KICK_BOOST;
+	pvsched_policy_event(&p, &l, KICK, &ga, 5 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_EQU(d.trace, 0);
+	UT_EQU(p.cnt.kicks, 2);
+	UT_EQU(p.cnt.kick_boosts, 1);
+
+	/* a kick boost is capped like any boost */
+	l = def_limits();
+	l.max_policy = NORMAL;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, KICK, &ga, 1 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, -10, 0));
+}
+
 static void t_unknown_event(void)
 {
 	struct pvsched_policy_limits l = def_limits();
@@ -789,6 +887,7 @@ int main(void)
 	ut_run("hostile-clock", t_hostile_clock);
 	ut_run("torn-events", t_torn_events);
 	ut_run("bases-and-caps", t_bases);
+	ut_run("mechanism-flags", t_mechanism_flags);
 	ut_run("unknown-event", t_unknown_event);
 	return ut_failed_groups ? 1 : 0;
 }

@@ -64,6 +64,23 @@
  *     SCHED_NORMAL, nice 0.
  * An all-zero guest area (SCHED_NORMAL, nice 0, no flags) asks for nothing.
  *
+ * When a boost ends (the session's mechanisms, struct pvsched_params.flags):
+ *   - at a VM exit the guest's request above decides again: a critical
+ *     section or RT task keeps the vCPU boosted, a fair task returns it to
+ *     its base.  With PVSCHED_GUEST_IDLE set (idle hold, the default) a
+ *     boost in force is kept instead, until the guest runs a task again or
+ *     the vCPU halts.
+ *   - HLT boosts the vCPU while it sleeps, so the wake-up that ends the halt
+ *     runs at once; an interrupt injection boosts it until the next exit.
+ *   - kick boost (the default): an interrupt that becomes pending for a vCPU
+ *     whose thread is runnable but preempted (KVM's kvm_vcpu_kick() on a
+ *     vCPU with vcpu->preempted set: the LAPIC timer, an IPI, an irqfd)
+ *     boosts the thread to the interrupt boost at once, from the waker's
+ *     context through the engine's worker, so the interrupt does not wait
+ *     for the host scheduler's next turn.
+ * Every boost counts against max_boost_ns; none can keep a vCPU boosted past
+ * the throttle.
+ *
  * /dev/pvsched
  * ============
  *
@@ -113,8 +130,12 @@
  *   rt_prio above max_rt_prio, a nice below min_nice, max_boost_ns above
  *   max_boost_cap_ns, throttle_ns below min_throttle_ns) and malformed values
  *   with -EINVAL (unknown boost policy, rt_prio outside [1, 99] for an RT
- *   policy, nice outside [-20, 19], max_boost_ns or throttle_ns zero, nonzero
- *   flags or reserved fields).  If the admin lowers a cap later, the lower
+ *   policy, nice outside [-20, 19], max_boost_ns or throttle_ns zero, flags
+ *   outside PVSCHED_PARAMS_FLAGS_ALL, nonzero reserved fields).  flags turn
+ *   off the boost mechanisms of module version 0.2 (all on when zero, so a
+ *   VMM written for 0.1 gets them): PVSCHED_PARAMS_NO_KICK_BOOST,
+ *   PVSCHED_PARAMS_NO_IDLE_HOLD; both set is the 0.1 policy.  A 0.1 module
+ *   refuses any flag with -EINVAL.  If the admin lowers a cap later, the lower
  *   cap wins at run time.  Zeroes in GET_PARAMS never occur: the module's
  *   defaults are reported until SET_PARAMS.
  *
@@ -139,7 +160,7 @@
 
 #define PVSCHED_MAGIC 0x48435650u /* "PVCH" read as little-endian bytes */
 #define PVSCHED_ABI_MAJOR 1
-#define PVSCHED_ABI_MINOR 0
+#define PVSCHED_ABI_MINOR 1 /* 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE */
 
 #define PVSCHED_CACHELINE 64
 #define PVSCHED_SLOT_SIZE 64
@@ -152,8 +173,10 @@
 #define PVSCHED_F_CRIT_SECTION (1ULL << 0) /* guest area flags honoured */
 #define PVSCHED_F_TASK_PRIO (1ULL << 1) /* 1:1 policy/nice/rt_prio */
 #define PVSCHED_F_HOST_AREA (1ULL << 2) /* host area published */
-#define PVSCHED_F_ALL \
-	(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO | PVSCHED_F_HOST_AREA)
+#define PVSCHED_F_IDLE_HINT (1ULL << 3) /* PVSCHED_GUEST_IDLE honoured (1.1) */
+#define PVSCHED_F_ALL                                                  \
+	(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO | PVSCHED_F_HOST_AREA | \
+	 PVSCHED_F_IDLE_HINT)
 
 /* guest_state in the region header */
 #define PVSCHED_GUEST_NONE 0 /* no guest driver (yet) */
@@ -185,6 +208,16 @@ struct pvsched_region_header {
 #define PVSCHED_CS_ALL                                           \
 	(PVSCHED_CS_HARDIRQ | PVSCHED_CS_SOFTIRQ | PVSCHED_CS_NMI | \
 	 PVSCHED_CS_PREEMPT_DISABLED)
+/*
+ * slot.guest.flags, PVSCHED_F_IDLE_HINT (ABI 1.1): the guest CPU runs its
+ * idle task, i.e. it has no work left and is about to halt.  Not a request:
+ * the host keeps an interrupt, HLT or task boost that is in force instead of
+ * dropping it at the next VM exit (see "How the host interprets the guest
+ * area"), because a vCPU on its way to HLT gives its CPU back by itself and
+ * demoting it there only queues it behind host tasks.  Bounded like any boost
+ * by max_boost_ns/throttle_ns.
+ */
+#define PVSCHED_GUEST_IDLE (1u << 8)
 
 /* slot.host.vcpu_status: low nibble a state, top nibble INTR_INJECTED. */
 #define PVSCHED_VCPU_STATUS_VMENTERED 1
@@ -241,6 +274,7 @@ struct pvsched_vcpu_slot {
 #define PVSCHED_EV_HALT (1u << 2)
 #define PVSCHED_EV_INJECT (1u << 3)
 #define PVSCHED_EV_WAKEUP (1u << 4)
+#define PVSCHED_EV_KICK (1u << 5) /* kvm_vcpu_kick (kick boost) */
 
 struct pvsched_info {
 	__u32 version_major; /* module version */
@@ -294,9 +328,15 @@ struct pvsched_params {
 	__u64 max_boost_ns; /* continuous boost before throttling */
 	__u64 throttle_ns; /* length of a throttle window */
 	__u32 debug; /* 0 quiet, 1 log decisions (ratelimited) */
-	__u32 flags; /* zero */
+	__u32 flags; /* PVSCHED_PARAMS_NO_* */
 	__u64 reserved[2]; /* zero */
 };
+
+/* pvsched_params.flags: boost mechanisms turned off (module 0.2) */
+#define PVSCHED_PARAMS_NO_KICK_BOOST (1u << 0) /* no boost on a kick */
+#define PVSCHED_PARAMS_NO_IDLE_HOLD (1u << 1) /* PVSCHED_GUEST_IDLE ignored */
+#define PVSCHED_PARAMS_FLAGS_ALL \
+	(PVSCHED_PARAMS_NO_KICK_BOOST | PVSCHED_PARAMS_NO_IDLE_HOLD)
 
 /* pvsched_vcpu_stats.state */
 #define PVSCHED_STATE_IDLE 0 /* registered, not boosted */
@@ -337,7 +377,11 @@ struct pvsched_vcpu_stats {
 	__u64 apply_direct; /* changes applied in the vCPU thread */
 	__u64 apply_deferred; /* changes applied by the worker */
 	__u64 apply_errors; /* sched_setattr failures */
-	__u64 reserved[4];
+	/* module 0.2 (zero from 0.1) */
+	__u64 kicks; /* interrupts made pending while preempted */
+	__u64 kick_boosts; /* of those, boosts they started or raised */
+	__u64 idle_holds; /* VM exits where PVSCHED_GUEST_IDLE kept a boost */
+	__u64 reserved[1];
 };
 
 struct pvsched_vm_name {
