@@ -25,7 +25,7 @@
 #include "pvsched_engine.h"
 
 #define PVSCHED_VERSION_MAJOR 0
-#define PVSCHED_VERSION_MINOR 1
+#define PVSCHED_VERSION_MINOR 2
 #define PVSCHED_VERSION_PATCH 0
 
 /* Admin caps: module parameters, owned by pvsched_caps.c. */

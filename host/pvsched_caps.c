@@ -276,7 +276,8 @@ int pvsched_params_check(const struct pvsched_params *p)
 	struct pvsched_caps caps;
 	int ret;
 
-	if (p->flags || p->reserved[0] || p->reserved[1] || p->debug > 1)
+	if ((p->flags & ~PVSCHED_PARAMS_FLAGS_ALL) || p->reserved[0] ||
+	    p->reserved[1] || p->debug > 1)
 		return -EINVAL;
 	if (!p->max_boost_ns || !p->throttle_ns)
 		return -EINVAL;

@@ -21,7 +21,7 @@
  * vms: one line per session, each followed by one line per vCPU
  * (ascending vcpu_id):
  *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n>
- *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n>
+ *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n> kicks=<n> kick_boosts=<n> idle_holds=<n>
  *   <name> has spaces and backslashes escaped as \040 and \134 (seq_escape);
  *   <policy> is normal, fifo, rr, batch, idle (deadline/unknown never
  *   applied); <pid> and <tid> are in the init pid namespace; counters are
@@ -408,6 +408,7 @@ static long ioc_set_params(struct pvsched_vm *vm, void __user *uarg,
 	WRITE_ONCE(vm->params.max_boost_ns, p.max_boost_ns);
 	WRITE_ONCE(vm->params.throttle_ns, p.throttle_ns);
 	WRITE_ONCE(vm->params.debug, p.debug);
+	WRITE_ONCE(vm->params.flags, p.flags);
 	mutex_unlock(&vm->lock);
 	return 0;
 }
@@ -689,8 +690,10 @@ static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
 	seq_printf(m, " torn_reads=%llu guest_clamped=%llu guest_refused=%llu guest_invalid=%llu",
 		   st->torn_reads, st->guest_clamped, st->guest_refused,
 		   st->guest_invalid);
-	seq_printf(m, " apply_direct=%llu apply_deferred=%llu apply_errors=%llu\n",
+	seq_printf(m, " apply_direct=%llu apply_deferred=%llu apply_errors=%llu",
 		   st->apply_direct, st->apply_deferred, st->apply_errors);
+	seq_printf(m, " kicks=%llu kick_boosts=%llu idle_holds=%llu\n",
+		   st->kicks, st->kick_boosts, st->idle_holds);
 }
 
 static void *vms_start(struct seq_file *m, loff_t *pos)

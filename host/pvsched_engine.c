@@ -49,6 +49,9 @@
  *   torn_reads    guest-area snapshots given up (seq odd or moving)
  *   guest_clamped / guest_refused / guest_invalid  per VM exit seen
  *   apply_direct / apply_deferred / apply_errors   attribute changes
+ *   kicks / kick_boosts  interrupts made pending while the thread was
+ *                 preempted, and the boosts they started (kick boost)
+ *   idle_holds    VM exits where the guest's idle hint kept a boost
  *
  * Where priorities change
  * =======================
@@ -60,7 +63,10 @@
  * kvm_exit on VMX too, the hrtimer in hard IRQ) the change is handed to
  * the "pvsched" kthread_worker at SCHED_FIFO 99, above any boost (the
  * admin cap max_rt_prio is at most 98), so it preempts a boosted vCPU
- * thread on its CPU at once.  Fair-to-fair nice changes use set_user_nice().
+ * thread on its CPU at once; so is every kick boost (the kvm_vcpu_kick
+ * probe runs in the waker, often the LAPIC timer's hrtimer in hard IRQ).
+ * The worker calls the kernel outside the vCPU's lock (apply_work_fn()).
+ * Fair-to-fair nice changes use set_user_nice().
  */
 #define pr_fmt(fmt) "pvsched: " fmt
 
@@ -154,6 +160,7 @@ static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
 	l->intr.nice = READ_ONCE(pp->intr_nice);
 	l->max_boost_ns = READ_ONCE(pp->max_boost_ns);
 	l->throttle_ns = READ_ONCE(pp->throttle_ns);
+	l->flags = READ_ONCE(pp->flags);
 }
 
 static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
@@ -235,45 +242,54 @@ static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
 	account_apply(e, &want, set_attr(e, &want, &e->applied), deferred);
 }
 
+/*
+ * The worker applies to another task, so it calls sched_setattr_nocheck()
+ * outside e->lock: on a task blocked on a PI futex the call walks the PI
+ * chain, which takes sleeping-lock internals and re-enables interrupts (an
+ * "inconsistent lock state" under a raw lock held with IRQs off, and a
+ * hard lockup if the vCPU's hrtimer then fires on this CPU).  Under the
+ * lock it takes a snapshot of the decision and marks the vCPU busy, so no
+ * direct apply in the vCPU thread runs meanwhile (they queue this work
+ * instead); back under the lock it records the result and runs again if
+ * the decision moved on while it was out.  The same unlocked call covers
+ * kernels before 6.1.50, where sched_setattr_nocheck() may sleep.
+ */
 static void apply_work_fn(struct kthread_work *work)
 {
 	struct pvsched_engine_vcpu *e =
 		container_of(work, struct pvsched_engine_vcpu, work);
 	struct pvsched_attr want, cur;
 	unsigned long flags;
-	bool stopping;
 	int ret;
 
-	if (PVSCHED_SETATTR_ATOMIC_OK) {
+	for (;;) {
 		raw_spin_lock_irqsave(&e->lock, flags);
-		if (!e->stopping)
-			apply_locked(e, true);
+		want = e->pol.cur;
+		cur = e->applied;
+		if (e->stopping || pvsched_attr_eq(&want, &cur)) {
+			raw_spin_unlock_irqrestore(&e->lock, flags);
+			return;
+		}
+		e->remote_busy = true;
 		raw_spin_unlock_irqrestore(&e->lock, flags);
-		return;
+
+		ret = set_attr(e, &want, &cur);
+
+		raw_spin_lock_irqsave(&e->lock, flags);
+		e->remote_busy = false;
+		account_apply(e, &want, ret, true);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		if (ret)
+			return;
+		cond_resched();
 	}
-	/*
-	 * Before 6.1.50 sched_setattr_nocheck() may sleep: call it unlocked.
-	 * Only this worker applies on those kernels, so applies stay
-	 * serialised; a decision made meanwhile queues the work again.
-	 */
-	raw_spin_lock_irqsave(&e->lock, flags);
-	want = e->pol.cur;
-	cur = e->applied;
-	stopping = e->stopping;
-	raw_spin_unlock_irqrestore(&e->lock, flags);
-	if (stopping || pvsched_attr_eq(&want, &cur))
-		return;
-	ret = set_attr(e, &want, &cur);
-	raw_spin_lock_irqsave(&e->lock, flags);
-	account_apply(e, &want, ret, true);
-	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
 /* Safe to call sched_setattr_nocheck() on @e->task from here? */
 static bool can_apply_direct(struct pvsched_engine_vcpu *e)
 {
 	return PVSCHED_SETATTR_ATOMIC_OK && current == e->task && in_task() &&
-	       !e->stopping;
+	       !e->stopping && !e->remote_busy;
 }
 
 static void trace_decision(struct pvsched_vcpu *v,
@@ -317,6 +333,9 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 
 	lockdep_assert_held(&e->lock);
 	pvsched_policy_event(&e->pol, lim, ev, &v->slot->guest, now, &d);
+	if (ev == PVSCHED_POL_KICK)
+		trace_pvsched_kick(v->vm->id, v->vcpu_id, v->tid,
+				   d.trace & PVSCHED_TR_BOOST);
 	if (d.publish)
 		pvsched_host_publish(&v->slot->host, &e->pol);
 	if (d.trace)
@@ -384,6 +403,33 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev)
 		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 	}
 	rcu_read_unlock();
+}
+
+/*
+ * An interrupt became pending for the vCPU whose thread is @task, and KVM
+ * saw that thread preempted (runnable, not running).  Called by the
+ * kvm_vcpu_kick probe in the waker's context: the LAPIC timer's hrtimer
+ * (hard IRQ), another vCPU sending an IPI, an irqfd.  Never applies here
+ * (another task, maybe hard IRQ): the worker does, at SCHED_FIFO 99.
+ * The caller holds rcu_read_lock(); @task is only compared, never
+ * dereferenced, unless it is registered.
+ */
+void pvsched_engine_kick(struct task_struct *task)
+{
+	struct pvsched_policy_limits lim;
+	struct pvsched_vcpu *v;
+	unsigned long flags;
+
+	if (likely(!atomic_read(&nr_active)) || !task)
+		return;
+	v = lookup_rcu(task);
+	if (!v)
+		return;
+	get_limits(v, &lim);
+	raw_spin_lock_irqsave(&v->engine.lock, flags);
+	if (!v->engine.stopping)
+		event_locked(v, PVSCHED_POL_KICK, &lim, false);
+	raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 }
 
 bool pvsched_task_registered(struct task_struct *task)
@@ -531,6 +577,9 @@ void pvsched_vcpu_get_stats(struct pvsched_vcpu *v,
 	s->apply_direct = e->apply_direct;
 	s->apply_deferred = e->apply_deferred;
 	s->apply_errors = e->apply_errors;
+	s->kicks = c->kicks;
+	s->kick_boosts = c->kick_boosts;
+	s->idle_holds = c->idle_holds;
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 

@@ -36,6 +36,7 @@ struct pvsched_engine_vcpu {
 	struct pvsched_attr applied; /* what the thread has now */
 	bool touched; /* something was applied: restore at stop */
 	bool stopping; /* set by stop: timer and worker do nothing */
+	bool remote_busy; /* the worker applies unlocked: no direct apply */
 	u64 event_ns; /* time of the decision awaiting the worker */
 	struct hrtimer timer; /* throttle / unthrottle deadline */
 	struct kthread_work work; /* deferred apply */
@@ -44,5 +45,10 @@ struct pvsched_engine_vcpu {
 
 /* Attach layer -> engine: an event of the current task (a vCPU thread?). */
 void pvsched_engine_current_event(enum pvsched_policy_event ev);
+/*
+ * Attach layer -> engine: an interrupt became pending for the vCPU thread
+ * @task, which KVM saw preempted.  Any context but NMI; rcu_read_lock held.
+ */
+void pvsched_engine_kick(struct task_struct *task);
 
 #endif /* _PVSCHED_ENGINE_H */

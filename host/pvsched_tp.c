@@ -30,6 +30,7 @@
 #include <linux/seq_file.h>
 #include <linux/debugfs.h>
 #include <linux/utsname.h>
+#include <linux/kvm_host.h>
 #include "pvsched.h"
 #include "pvsched_tp.h"
 
@@ -46,8 +47,6 @@
 #define PVSCHED_TP_KNOWN 0
 #define PVSCHED_KVM_ENTRY_FORCE_EXIT 0
 #endif
-
-struct kvm_vcpu;
 
 /* --- probes: prototypes of arch/x86/kvm/trace.h, include/trace/events/kvm.h */
 
@@ -86,6 +85,27 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * kvm_vcpu_kick(vcpu): an interrupt (or request) is now pending for @vcpu;
+ * runs in the waker (hard IRQ for the LAPIC timer, another vCPU thread for
+ * an IPI, an irqfd's wakeup).  Only a vCPU whose thread KVM saw preempted
+ * while runnable (kvm_sched_out sets vcpu->preempted, kvm_sched_in clears
+ * it) goes to the engine: one running in guest mode exits and injects by
+ * itself, and a halted one is boosted already (HALT).
+ */
+static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu =
+		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+
+	if (!vcpu || in_nmi() || !READ_ONCE(vcpu->preempted))
+		return 0;
+	rcu_read_lock();
+	pvsched_engine_kick(pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID));
+	rcu_read_unlock();
+	return 0;
+}
+
 /* --- the table ------------------------------------------------------------- */
 
 struct tp_entry {
@@ -108,11 +128,27 @@ static const char *const paravirt_names[] = {
 	"paravirt_vcpu_inject_intr",
 };
 
-#define HALT_SYMBOL "kvm_vcpu_halt"
+/*
+ * Function-entry probes.  They must be ftrace-based (CONFIG_KPROBES_ON_FTRACE,
+ * a probe at the function's fentry site): an int3 kprobe runs its handler
+ * from the breakpoint exception, where the engine must not take its locks
+ * or start timers.  One that the kernel could only place as int3 is
+ * removed again, and the event reported missing.
+ */
+struct kp_entry {
+	const char *symbol;
+	kprobe_pre_handler_t handler;
+	u32 ev; /* PVSCHED_EV_* */
+	struct kprobe kp;
+	bool attached; /* under tp_mutex */
+};
+
+static struct kp_entry kps[] = {
+	{ "kvm_vcpu_halt", halt_pre_handler, PVSCHED_EV_HALT },
+	{ "kvm_vcpu_kick", kick_pre_handler, PVSCHED_EV_KICK },
+};
 
 static DEFINE_MUTEX(tp_mutex);
-static struct kprobe halt_kp;
-static bool halt_attached; /* under tp_mutex */
 static bool paravirt_seen;
 static u32 cur_family; /* PVSCHED_TP_*, READ_ONCE outside tp_mutex */
 static u32 cur_events; /* PVSCHED_EV_* */
@@ -150,8 +186,9 @@ static void update_family(void)
 	for (i = 0; i < ARRAY_SIZE(stock); i++)
 		if (stock[i].tp)
 			ev |= stock[i].ev;
-	if (halt_attached)
-		ev |= PVSCHED_EV_HALT;
+	for (i = 0; i < ARRAY_SIZE(kps); i++)
+		if (kps[i].attached)
+			ev |= kps[i].ev;
 	WRITE_ONCE(cur_events, ev);
 	WRITE_ONCE(cur_family,
 		   (ev & (PVSCHED_EV_VMENTER | PVSCHED_EV_VMEXIT)) ==
@@ -172,9 +209,10 @@ static void log_attached(void)
 		if (stock[i].tp)
 			len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
 					 len ? " " : "", stock[i].name);
-	if (halt_attached)
-		len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
-				 len ? " " : "", HALT_SYMBOL);
+	for (i = 0; i < ARRAY_SIZE(kps); i++)
+		if (kps[i].attached)
+			len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
+					 len ? " " : "", kps[i].symbol);
 	pr_info("attached tracepoint family %s (%s)\n",
 		pvsched_tp_family_name(cur_family), buf);
 }
@@ -204,32 +242,47 @@ static bool attach_one(struct tracepoint *tp, struct module *mod)
 	return false;
 }
 
-static void attach_halt(void)
+static void attach_kprobes(void)
 {
+	struct kp_entry *k;
+	unsigned int i;
 	int ret;
 
 	lockdep_assert_held(&tp_mutex);
-	if (halt_attached)
-		return;
-	memset(&halt_kp, 0, sizeof(halt_kp));
-	halt_kp.symbol_name = HALT_SYMBOL;
-	halt_kp.pre_handler = halt_pre_handler;
-	ret = register_kprobe(&halt_kp);
-	if (ret) {
-		pr_warn("cannot kprobe %s: %d (no HALT events)\n", HALT_SYMBOL,
-			ret);
-		return;
+	for (i = 0; i < ARRAY_SIZE(kps); i++) {
+		k = &kps[i];
+		if (k->attached)
+			continue;
+		memset(&k->kp, 0, sizeof(k->kp));
+		k->kp.symbol_name = k->symbol;
+		k->kp.pre_handler = k->handler;
+		ret = register_kprobe(&k->kp);
+		if (ret) {
+			pr_warn("cannot kprobe %s: %d (event missing)\n",
+				k->symbol, ret);
+			continue;
+		}
+		if (!(k->kp.flags & KPROBE_FLAG_FTRACE)) {
+			unregister_kprobe(&k->kp);
+			pr_warn("kprobe on %s is not ftrace-based (CONFIG_KPROBES_ON_FTRACE): event missing\n",
+				k->symbol);
+			continue;
+		}
+		k->attached = true;
 	}
-	halt_attached = true;
 }
 
-static void detach_halt(void)
+static void detach_kprobes(void)
 {
+	unsigned int i;
+
 	lockdep_assert_held(&tp_mutex);
-	if (!halt_attached)
-		return;
-	unregister_kprobe(&halt_kp);
-	halt_attached = false;
+	for (i = 0; i < ARRAY_SIZE(kps); i++) {
+		if (!kps[i].attached)
+			continue;
+		unregister_kprobe(&kps[i].kp);
+		kps[i].attached = false;
+	}
 }
 
 /* Detach what belongs to @mod (NULL: everything).  tp_mutex held. */
@@ -270,7 +323,7 @@ static int tp_module_notify(struct notifier_block *nb, unsigned long val,
 			any |= attach_one(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]),
 					  mod);
 		if (is_kvm(mod))
-			attach_halt();
+			attach_kprobes();
 		if (any || is_kvm(mod)) {
 			update_family();
 			if (paravirt_seen)
@@ -280,7 +333,7 @@ static int tp_module_notify(struct notifier_block *nb, unsigned long val,
 	} else if (val == MODULE_STATE_GOING) {
 		any = detach_mod(mod, false);
 		if (is_kvm(mod)) {
-			detach_halt();
+			detach_kprobes();
 			any = true;
 		}
 		if (any) {
@@ -314,8 +367,9 @@ static int tracepoints_show(struct seq_file *m, void *unused)
 	for (i = 0; i < ARRAY_SIZE(stock); i++)
 		seq_printf(m, "%s %s\n", stock[i].name,
 			   stock[i].tp ? "attached" : "missing");
-	seq_printf(m, "%s %s\n", HALT_SYMBOL,
-		   halt_attached ? "attached" : "missing");
+	for (i = 0; i < ARRAY_SIZE(kps); i++)
+		seq_printf(m, "%s %s\n", kps[i].symbol,
+			   kps[i].attached ? "attached" : "missing");
 	mutex_unlock(&tp_mutex);
 	return 0;
 }
@@ -338,7 +392,7 @@ int pvsched_tp_init(struct dentry *debugfs_dir)
 	mutex_lock(&tp_mutex);
 	for_each_kernel_tracepoint(builtin_tp, &any);
 	if (any) {
-		attach_halt();
+		attach_kprobes();
 		update_family();
 		log_attached();
 	}
@@ -348,7 +402,7 @@ int pvsched_tp_init(struct dentry *debugfs_dir)
 	if (ret) {
 		mutex_lock(&tp_mutex);
 		detach_mod(NULL, true);
-		detach_halt();
+		detach_kprobes();
 		update_family();
 		mutex_unlock(&tp_mutex);
 		tracepoint_synchronize_unregister();
@@ -373,7 +427,7 @@ void pvsched_tp_exit(void)
 	}
 	mutex_lock(&tp_mutex);
 	detach_mod(NULL, true); /* built-in ones */
-	detach_halt();
+	detach_kprobes();
 	update_family();
 	mutex_unlock(&tp_mutex);
 	/* No probe of ours runs after this. */

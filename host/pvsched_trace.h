@@ -7,6 +7,9 @@
  *   pvsched_apply: an attribute change made effective, direct (in the vCPU
  *     thread at the event) or deferred (by the pvsched worker), with the
  *     delay from the decision to the change and sched_setattr's result.
+ *   pvsched_kick: an interrupt became pending for a registered vCPU whose
+ *     thread was preempted (kvm_vcpu_kick with vcpu->preempted), and
+ *     whether that boosted it (kick boost).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM pvsched
@@ -106,6 +109,26 @@ TRACE_EVENT(pvsched_apply,
 		  __entry->deferred ? "deferred" : "direct",
 		  (unsigned long long)__entry->delay_ns, __entry->policy,
 		  __entry->prio, __entry->nice, __entry->ret)
+);
+
+TRACE_EVENT(pvsched_kick,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, bool boosted),
+	TP_ARGS(vm_id, vcpu_id, tid, boosted),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(pid_t, tid)
+		__field(bool, boosted)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->tid = tid;
+		__entry->boosted = boosted;
+	),
+	TP_printk("vm=%u vcpu=%u tid=%d preempted boosted=%d",
+		  __entry->vm_id, __entry->vcpu_id, __entry->tid,
+		  __entry->boosted)
 );
 
 #endif /* _PVSCHED_TRACE_H */
