@@ -90,6 +90,7 @@ static DEFINE_PER_CPU(struct pvg_counters, pvg_counters);
 /* Written by start/stop (under the core's mutex), read by the callbacks. */
 static struct pvsched_guest_region *pvg_region;
 static u32 pvg_families; /* families started */
+static bool pvg_idle_hint; /* PVSCHED_F_IDLE_HINT negotiated */
 static int pvg_cpuhp_state = -1;
 static unsigned long pvg_skip_warned;
 #ifdef CONFIG_X86
@@ -330,6 +331,23 @@ static void pvg_publish_running(struct pvg_cpu *c,
 	pvg_publish(c, g, policy, nice, rt_prio, prio);
 }
 
+/*
+ * PVSCHED_GUEST_IDLE (PVSCHED_F_IDLE_HINT) says this CPU runs its idle task.
+ * It lives in the flags word beside the critical-section bits, through the
+ * same per-CPU shadow; the caller has interrupts off.
+ */
+static void pvg_set_idle(struct pvg_cpu *c, struct pvsched_guest_area *g,
+			 bool idle)
+{
+	if (idle == !!(c->flags & PVSCHED_GUEST_IDLE))
+		return;
+	if (idle)
+		this_cpu_or(pvg_cpu.flags, PVSCHED_GUEST_IDLE);
+	else
+		this_cpu_and(pvg_cpu.flags, ~PVSCHED_GUEST_IDLE);
+	pvg_flags_store(c, g);
+}
+
 static void probe_sched_switch(void *data, bool preempt,
 			       struct task_struct *prev,
 			       struct task_struct *next,
@@ -337,11 +355,21 @@ static void probe_sched_switch(void *data, bool preempt,
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
 	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	bool idle = pvg_idle_hint && is_idle_task(next);
 
 	if (!g)
 		return;
 	this_cpu_inc(pvg_counters.switches);
+	/*
+	 * Into idle the hint goes first, out of idle last: a host that reads
+	 * the slot in between never sees "no request, not idle", which
+	 * would end a boost the guest still needs until it halts.
+	 */
+	if (idle)
+		pvg_set_idle(c, g, true);
 	pvg_publish_running(c, g, next);
+	if (!idle)
+		pvg_set_idle(c, g, false);
 }
 
 /*
@@ -577,6 +605,8 @@ int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
 
 	pvg_region = r;
 	pvg_families = families & pvg_available;
+	pvg_idle_hint = (r->features & PVSCHED_F_IDLE_HINT) &&
+			(pvg_families & PVG_FAM_SCHED);
 	pvg_skip_warned = 0;
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvsched_guest:online",
 				pvg_cpu_online, pvg_cpu_offline);

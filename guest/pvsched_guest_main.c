@@ -61,7 +61,7 @@ static u64 pvg_supported(u32 families)
 	u64 f = PVSCHED_F_HOST_AREA; /* shown in debugfs */
 
 	if (families & PVG_FAM_SCHED)
-		f |= PVSCHED_F_TASK_PRIO;
+		f |= PVSCHED_F_TASK_PRIO | PVSCHED_F_IDLE_HINT;
 	if (families & PVG_FAM_CS)
 		f |= PVSCHED_F_CRIT_SECTION;
 	return f;
