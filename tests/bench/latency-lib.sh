@@ -17,6 +17,8 @@
 #   configuration  vanilla    nothing
 #                  rt         only the vCPU threads at SCHED_RR 8 (chrt)
 #                  pvsched    pvsched.ko + pvschedctl attach + guest driver
+#                  pvsched-0.1  the same with the 0.2 mechanisms off
+#                             (kick_boost=0,idle_hold=0): the 0.1 policy
 # and every repetition.  Each measurement appends one line of key=value
 # pairs to $LAB_OUT/bench/raw.txt; tests/bench/latency-report.py turns them
 # into the table and the chart on the build machine.
@@ -29,12 +31,19 @@
 #   LAB_BENCH_PVSCHED    "auto" (run pvsched if its pieces are built),
 #                        "off" (record it as pending), "require" (fail if
 #                        a piece is missing)
+#   LAB_BENCH_TRACE      seconds (0: none): after the measurements, one more
+#                        run per scenario and configuration under ftrace
+#                        (sched_switch/sched_wakeup of the vCPU thread,
+#                        kvm_vcpu_kick, kvm_inj_virq, pvsched:*), analysed
+#                        by tests/bench/wakeup-trace.py into
+#                        $LAB_OUT/bench/trace/; not counted in raw.txt
 
 B_DUR=${LAB_BENCH_DUR:-10}
 B_REPS=${LAB_BENCH_REPS:-3}
 B_SCENARIOS=${LAB_BENCH_SCENARIOS:-idle busy contended}
 B_CONFIGS=${LAB_BENCH_CONFIGS:-vanilla rt pvsched}
 B_PVSCHED=${LAB_BENCH_PVSCHED:-auto}
+B_TRACE=${LAB_BENCH_TRACE:-0}
 B_VM=bench
 B_VCPU_CPU=1
 B_EMU_CPU=0
@@ -157,30 +166,48 @@ vms = [v for v in d.get("vms", []) if v.get("name") == sys.argv[1]]
 print(vms[0]["guest"]["state"] if vms and vms[0].get("guest") else "none")' "$B_VM" 2>/dev/null
 }
 
-# bench_pvsched_counters: "boosted_ns throttled_ns boosts throttles" summed
-# over our VM's vCPUs (pvschedctl -j status), or "NA NA NA NA".
+# The pvsched counters bench_pvsched_counters reports, in its order.
+B_PV_KEYS="boosted_ns throttled_ns boosts throttles kicks kick_boosts idle_holds"
+
+# bench_pvsched_counters: the B_PV_KEYS counters summed over our VM's vCPUs
+# (pvschedctl -j status), NA where missing.
 bench_pvsched_counters() {
 	"$PVSCHEDCTL" -j status 2>/dev/null | python3 -c '
 import json, sys
+keys = sys.argv[2].split()
 try:
     d = json.load(sys.stdin)
     vm = [v for v in d["vms"] if v.get("name") == sys.argv[1]][0]
     c = vm["vcpus"]
-    print(sum(x["boosted_ns"] for x in c), sum(x["throttled_ns"] for x in c),
-          sum(x[k] for x in c for k in ("boosts_cs", "boosts_task", "boosts_halt", "boosts_intr")),
-          sum(x["throttles"] for x in c))
 except Exception:
-    print("NA NA NA NA")' "$B_VM" 2>/dev/null || true
+    print(" ".join("NA" for _ in keys))
+    sys.exit(0)
+def total(k):
+    if k == "boosts":
+        ks = ("boosts_cs", "boosts_task", "boosts_halt", "boosts_intr")
+    else:
+        ks = (k,)
+    try:
+        return str(sum(x[j] for x in c for j in ks))
+    except Exception:
+        return "NA"
+print(" ".join(total(k) for k in keys))' "$B_VM" "$B_PV_KEYS" 2>/dev/null || true
 }
 
-# The pvsched configuration: host module, pvschedctl attach (default
-# parameters: boost SCHED_RR 8, the seed's setting), then the guest driver;
-# on only once the guest has negotiated (guest state "active").
+# bench_is_pvsched CONFIG: a configuration that loads pvsched.
+bench_is_pvsched() {
+	[[ $1 == pvsched || $1 == pvsched-* ]]
+}
+
+# The pvsched configurations: host module, pvschedctl attach (default
+# parameters: boost SCHED_RR 8, the seed's setting; ARGS... extra attach
+# arguments), then the guest driver; on only once the guest has negotiated
+# (guest state "active").
 bench_pvsched_on() {
 	local i state=
 	lab_load_pvsched
 	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir "$B_VM")/qmp-pvsched.sock" --shm "$B_SHM" \
-		--name "$B_VM" >"$B_OUT/attach.log" 2>&1 &
+		--name "$B_VM" "$@" >"$B_OUT/attach.log" 2>&1 &
 	B_ATTACH_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		grep -q '^attached vm' "$B_OUT/attach.log" && break
@@ -222,6 +249,8 @@ bench_config_on() {
 		done
 		;;
 	pvsched) bench_pvsched_on ;;
+	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0 ;;
+	*) lab_fail "unknown configuration '$1'" ;;
 	esac
 }
 
@@ -234,7 +263,7 @@ bench_config_off() {
 			chrt -o -p 0 "$t" || lab_fail "chrt -o -p 0 $t"
 		done
 		;;
-	pvsched) bench_pvsched_off ;;
+	pvsched | pvsched-*) bench_pvsched_off ;;
 	esac
 	for t in $B_TIDS; do
 		lab_assert_eq "$(bench_policy "$t")" "OTHER 0" "vCPU thread $t policy after $1"
@@ -244,7 +273,7 @@ bench_config_off() {
 # bench_measure REP SCENARIO CONFIG: one measurement, one line in raw.txt.
 bench_measure() {
 	local rep=$1 scen=$2 conf=$3 tag hog_pid='' host_pid rd0 rd1 t0 t1 line g h bogo='' rc=0 expect gcmd
-	local pv0='' pv1=
+	local pv0='' pv1='' trace=${4:-0} tr_pid=''
 	tag=$B_WORK/$rep-$scen-$conf
 	gcmd="$B_L2_CYCLICTEST $B_CYCLICTEST_ARGS -D $B_DUR"
 	bench_pin
@@ -266,7 +295,8 @@ bench_measure() {
 		;;
 	esac
 	[[ -n $hog_pid ]] && sleep 1
-	[[ $conf == pvsched ]] && read -r pv0 <<<"$(bench_pvsched_counters)"
+	bench_is_pvsched "$conf" && pv0=$(bench_pvsched_counters)
+	[[ $trace -gt 0 ]] && { bench_trace_start; tr_pid=1; }
 	# shellcheck disable=SC2086 # tid list
 	rd0=$(bench_rundelay $B_TIDS)
 	t0=$(date +%s%N)
@@ -277,7 +307,8 @@ bench_measure() {
 	t1=$(date +%s%N)
 	# shellcheck disable=SC2086 # tid list
 	rd1=$(bench_rundelay $B_TIDS)
-	[[ $conf == pvsched ]] && read -r pv1 <<<"$(bench_pvsched_counters)"
+	[[ -n $tr_pid ]] && bench_trace_stop "$tag.trace"
+	bench_is_pvsched "$conf" && pv1=$(bench_pvsched_counters)
 	wait "$host_pid" || bench_log "host cyclictest exited with $?"
 	if [[ -n $hog_pid ]]; then
 		# (stress-ng's iomix may report EINTR from fallocate as it stops.)
@@ -289,20 +320,28 @@ bench_measure() {
 	expect=$((B_DUR * 1000))
 	line="rep=$rep scenario=$scen config=$conf dur=$B_DUR expect_cycles=$expect"
 	line+=" elapsed_ns=$((t1 - t0)) rundelay_ns=$((rd1 - rd0))"
+	line+=" t_start=$((t0 / 1000000000)) t_end=$((t1 / 1000000000))"
 	line+=" ${g:-guest_avg=NA guest_max=NA guest_cycles=NA}"
 	line+=" ${h:-host_avg=NA host_max=NA host_cycles=NA}"
 	line+=" hog_bogo=${bogo:-NA} guest_rc=$rc"
-	if [[ $conf == pvsched ]]; then
+	if bench_is_pvsched "$conf"; then
 		# pvsched's own view of the run: boosted and throttled time, number
-		# of boosts and throttles (deltas of its per-vCPU counters).
-		line+=$(awk -v a="$pv0" -v b="$pv1" 'BEGIN {
-			n = split(a, x); split(b, y); split("boosted_ns throttled_ns boosts throttles", k)
-			for (i = 1; i <= 4; i++)
-				if (n == 4 && x[i] != "NA" && y[i] != "NA")
+		# of boosts, throttles, kicks... (deltas of its per-vCPU counters).
+		line+=$(awk -v a="$pv0" -v b="$pv1" -v keys="$B_PV_KEYS" 'BEGIN {
+			n = split(a, x); split(b, y); nk = split(keys, k)
+			for (i = 1; i <= nk; i++)
+				if (n == nk && x[i] != "NA" && y[i] != "NA")
 					printf " pv_%s=%.0f", k[i], y[i] - x[i]
 				else
 					printf " pv_%s=NA", k[i]
 		}')
+	fi
+	if [[ $trace -gt 0 ]]; then
+		# a traced run: its figures go with the trace, not into the table
+		echo "$line" >"$B_OUT/trace/$scen-$conf.line"
+		bench_trace_analyse "$tag.trace" "$scen" "$conf"
+		cp "$tag".* "$B_OUT/logs/" 2>/dev/null || true
+		return
 	fi
 	echo "$line" >>"$B_RAW"
 	bench_log "$line"
@@ -311,13 +350,69 @@ bench_measure() {
 		cat "$tag.guest"
 	fi
 	[[ -n $h ]] || { bench_log "host cyclictest output:"; cat "$tag.host"; }
-	if [[ $conf == pvsched ]]; then
+	if bench_is_pvsched "$conf"; then
 		"$PVSCHEDCTL" -j status >"$tag.pvsched.json" 2>&1 || true
 	fi
 	cp "$tag".* "$B_OUT/logs/" 2>/dev/null || true
 }
 
+# --- the wake-up trace (LAB_BENCH_TRACE) -------------------------------------
+
+B_TRACEFS=/sys/kernel/tracing
+B_TRACE_INST=$B_TRACEFS/instances/pvsched-bench
+
+# bench_trace_start: an ftrace instance with the events of one vCPU thread's
+# wake-ups (one vCPU in this benchmark): its switches and wake-ups, every
+# kvm_vcpu_kick (a kprobe event), its interrupt injections and pvsched's own
+# events.  Plain tracefs writes: no recorder threads compete with the vCPU
+# while it runs; the buffer is read once the run is over.
+bench_trace_start() {
+	local t=$B_TIDS
+	bench_trace_clear
+	echo 'p:pvsched_bench/kick kvm_vcpu_kick vcpu=%di:x64' >>"$B_TRACEFS/kprobe_events" ||
+		lab_fail "cannot add the kvm_vcpu_kick kprobe event"
+	mkdir "$B_TRACE_INST" || lab_fail "cannot create $B_TRACE_INST"
+	echo 65536 >"$B_TRACE_INST/buffer_size_kb"
+	echo "prev_pid == $t || next_pid == $t" >"$B_TRACE_INST/events/sched/sched_switch/filter"
+	echo "pid == $t" >"$B_TRACE_INST/events/sched/sched_wakeup/filter"
+	echo "common_pid == $t" >"$B_TRACE_INST/events/kvm/kvm_inj_virq/filter"
+	echo 1 >"$B_TRACE_INST/events/sched/sched_switch/enable"
+	echo 1 >"$B_TRACE_INST/events/sched/sched_wakeup/enable"
+	echo 1 >"$B_TRACE_INST/events/kvm/kvm_inj_virq/enable"
+	echo 1 >"$B_TRACE_INST/events/pvsched_bench/kick/enable"
+	if [[ -d $B_TRACE_INST/events/pvsched ]]; then
+		echo 1 >"$B_TRACE_INST/events/pvsched/enable"
+	fi
+	echo 1 >"$B_TRACE_INST/tracing_on"
+}
+
+# bench_trace_stop FILE: stop, save the buffer to FILE, remove the instance.
+bench_trace_stop() {
+	echo 0 >"$B_TRACE_INST/tracing_on"
+	cat "$B_TRACE_INST/trace" >"$1"
+	grep -a -c . "$1" | xargs -I{} printf 'bench: trace %s: {} lines\n' "$1"
+	bench_trace_clear
+}
+
+bench_trace_clear() {
+	[[ -d $B_TRACE_INST ]] && rmdir "$B_TRACE_INST"
+	if grep -q pvsched_bench "$B_TRACEFS/kprobe_events" 2>/dev/null; then
+		echo '-:pvsched_bench/kick' >>"$B_TRACEFS/kprobe_events"
+	fi
+	return 0
+}
+
+# bench_trace_analyse FILE SCENARIO CONFIG: the wake-up breakdown.
+bench_trace_analyse() {
+	python3 "$PVSCHED_SRC/tests/bench/wakeup-trace.py" --tid "$B_TIDS" \
+		--scenario "$2" --config "$3" --json "$B_OUT/trace/$2-$3.json" "$1" \
+		>"$B_OUT/trace/$2-$3.txt" 2>&1 ||
+		bench_log "wake-up trace analysis of $2/$3 failed: $(tail -n 3 "$B_OUT/trace/$2-$3.txt")"
+	cat "$B_OUT/trace/$2-$3.txt"
+}
+
 bench_cleanup() {
+	bench_trace_clear 2>/dev/null
 	[[ -n $B_ATTACH_PID ]] && kill -TERM "$B_ATTACH_PID" 2>/dev/null
 	lab_l2_stop "$B_VM"
 }
@@ -364,7 +459,7 @@ bench_main() {
 
 	for ((rep = 1; rep <= B_REPS; rep++)); do
 		for conf in $B_CONFIGS; do
-			if [[ $conf == pvsched && -n $B_PVSCHED_PENDING ]]; then
+			if bench_is_pvsched "$conf" && [[ -n $B_PVSCHED_PENDING ]]; then
 				for scen in $B_SCENARIOS; do
 					echo "rep=$rep scenario=$scen config=$conf pending=1" >>"$B_RAW"
 				done
@@ -379,6 +474,22 @@ bench_main() {
 			bench_config_off "$conf"
 		done
 	done
+	if [[ $B_TRACE -gt 0 ]]; then
+		# one traced run per cell, after the measured ones
+		mkdir -p "$B_OUT/trace"
+		for conf in $B_CONFIGS; do
+			bench_is_pvsched "$conf" && [[ -n $B_PVSCHED_PENDING ]] && continue
+			bench_log "trace: configuration $conf"
+			bench_config_on "$conf"
+			for scen in $B_SCENARIOS; do
+				B_DUR_SAVED=$B_DUR
+				B_DUR=$B_TRACE
+				bench_measure 0 "$scen" "$conf" "$B_TRACE"
+				B_DUR=$B_DUR_SAVED
+			done
+			bench_config_off "$conf"
+		done
+	fi
 	for t in $B_TIDS; do
 		cat "/proc/$(lab_l2_pid "$B_VM")/task/$t/sched" >"$B_OUT/vcpu-$t-sched.txt" 2>/dev/null || true
 	done
