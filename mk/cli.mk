@@ -5,7 +5,10 @@
 #   make check-cli    build pvschedctl and run its userspace tests (no
 #                     module needed): help at every level vs. the man page,
 #                     JSON output, exit codes, prefixes, caps and status
-#                     against fake sysfs/debugfs trees, install.
+#                     against fake sysfs/debugfs trees, install; and
+#                     tests/qmp-test (ASan/UBSan): the QMP client against
+#                     hostile QMP peers (truncated \u escapes, overlong
+#                     lines, NaN, out-of-range thread ids, deep nesting).
 #                     Results: build/results/cli.log
 #
 # Lab tests using pvschedctl: tests/lab/tests/cli-{attach,status}.sh (their
@@ -26,6 +29,18 @@ check-cli:
 			$(TOP)/tools/pvschedctl/pvschedctl $(BUILD)/cli >>$(RESULTS)/cli.log; \
 	else \
 		echo "FAIL cli-build (see build/cli-build.log)" >>$(RESULTS)/cli.log; \
+	fi
+	@# its own PASS/FAIL lines; a crash (sanitizer report) adds one FAIL
+	@if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl qmp-test \
+			>$(BUILD)/cli-qmp-test-build.log 2>&1; then \
+		rc=0; $(TOP)/tools/pvschedctl/tests/qmp-test >$(BUILD)/cli-qmp-test.out \
+			2>$(BUILD)/cli-qmp-test.log || rc=$$?; \
+		cat $(BUILD)/cli-qmp-test.out >>$(RESULTS)/cli.log; \
+		if [ $$rc != 0 ] && ! grep -q '^FAIL' $(BUILD)/cli-qmp-test.out; then \
+			echo "FAIL qmp-test (exit $$rc, see build/cli-qmp-test.log)" >>$(RESULTS)/cli.log; \
+		fi; \
+	else \
+		echo "FAIL qmp-test-build (see build/cli-qmp-test-build.log)" >>$(RESULTS)/cli.log; \
 	fi
 
 # The lab runs pvschedctl inside L1 (read-only tree): build it first.

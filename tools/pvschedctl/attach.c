@@ -36,11 +36,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-struct vcpu_info {
-	uint32_t index; /* QMP cpu-index = guest CPU id = slot */
-	uint32_t tid; /* QMP thread-id */
-};
-
 struct attach {
 	const char *qmp_path;
 	const char *shm_path;
@@ -54,7 +49,7 @@ struct attach {
 	int shm_fd, dev_fd, pidfd;
 	void *map;
 	size_t map_len;
-	struct vcpu_info *vcpus;
+	struct qmp_vcpu *vcpus; /* cpu-index = guest CPU id = slot */
 	int nr_vcpus;
 	struct attach_state st;
 	bool state_written;
@@ -250,71 +245,31 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 
 /* --- steps --------------------------------------------------------------- */
 
-static int cmp_vcpu(const void *x, const void *y)
-{
-	const struct vcpu_info *a = x, *b = y;
-
-	return (a->index > b->index) - (a->index < b->index);
-}
-
 static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
 		       size_t namelen)
 {
 	char err[512];
-	struct jval *r;
-	int i;
+	json_object *r;
 
-	r = qmp_cmd(&a->qmp, "query-cpus-fast", NULL, err, sizeof(err));
-	if (!r || r->type != J_ARR || r->n == 0) {
-		print_err("attach: %s",
-			  r ? "QMP query-cpus-fast: no vCPUs" : err);
-		jval_free(r);
+	/* range checked and sorted by cpu-index, each index once */
+	if (qmp_query_vcpus(&a->qmp, &a->vcpus, &a->nr_vcpus, err,
+			    sizeof(err)) < 0) {
+		print_err("attach: %s", err);
 		return -1;
-	}
-	a->vcpus = calloc(r->n, sizeof(*a->vcpus));
-	if (!a->vcpus) {
-		jval_free(r);
-		return -1;
-	}
-	for (i = 0; i < r->n; i++) {
-		int64_t idx = jval_int(jval_get(r->items[i], "cpu-index"), -1);
-		int64_t tid = jval_int(jval_get(r->items[i], "thread-id"), -1);
-
-		if (idx < 0 || idx >= PVSCHED_MAX_VCPU_ID || tid <= 0) {
-			print_err(
-				"attach: QMP query-cpus-fast: bad entry %d (cpu-index %lld, thread-id %lld)",
-				i, (long long)idx, (long long)tid);
-			jval_free(r);
-			return -1;
-		}
-		a->vcpus[i].index = idx;
-		a->vcpus[i].tid = tid;
-	}
-	a->nr_vcpus = r->n;
-	jval_free(r);
-	qsort(a->vcpus, a->nr_vcpus, sizeof(*a->vcpus), cmp_vcpu);
-	for (i = 1; i < a->nr_vcpus; i++) {
-		if (a->vcpus[i].index == a->vcpus[i - 1].index) {
-			print_err(
-				"attach: QMP query-cpus-fast: cpu-index %u twice",
-				a->vcpus[i].index);
-			return -1;
-		}
 	}
 
 	*prelaunch = false;
 	r = qmp_cmd(&a->qmp, "query-status", NULL, err, sizeof(err));
 	if (r) {
-		*prelaunch = !strcmp(jval_str(jval_get(r, "status"), ""),
+		*prelaunch = !strcmp(qmp_get_str(r, "status", ""),
 				     "prelaunch");
-		jval_free(r);
+		json_object_put(r);
 	}
 	name[0] = '\0';
 	r = qmp_cmd(&a->qmp, "query-name", NULL, err, sizeof(err));
 	if (r) {
-		snprintf(name, namelen, "%s",
-			 jval_str(jval_get(r, "name"), ""));
-		jval_free(r);
+		snprintf(name, namelen, "%s", qmp_get_str(r, "name", ""));
+		json_object_put(r);
 	}
 	return 0;
 }
@@ -525,9 +480,10 @@ static void print_detached(const struct attach *a, const char *reason)
 /* SHUTDOWN's reason; "guest-reset" is also what a guest triple fault gives. */
 static const char *shutdown_why(const struct qmp *q)
 {
-	if (!q->shutdown_seen)
+	if (!q->rd.shutdown_seen)
 		return "";
-	return q->shutdown_reason[0] ? q->shutdown_reason : "no reason given";
+	return q->rd.shutdown_reason[0] ? q->rd.shutdown_reason :
+					  "no reason given";
 }
 
 /* Waits for QEMU's exit or a signal, logging the guest's negotiation. */
@@ -577,18 +533,24 @@ static const char *attach_loop(struct attach *a)
 				snprintf(reason, sizeof(reason),
 					 "QEMU (pid %d) exited%s%s%s",
 					 (int)a->st.qemu_pid,
-					 a->qmp.shutdown_seen ?
+					 a->qmp.rd.shutdown_seen ?
 						 " after SHUTDOWN (" : "",
 					 shutdown_why(&a->qmp),
-					 a->qmp.shutdown_seen ? ")" : "");
+					 a->qmp.rd.shutdown_seen ? ")" : "");
 				return reason;
 			}
-			if (qmp_pump(&a->qmp) < 0) {
+			r = qmp_pump(&a->qmp);
+			if (r == -EPIPE) {
 				snprintf(reason, sizeof(reason),
 					 "QEMU closed the QMP socket");
 				return reason;
 			}
-			if (a->qmp.shutdown_seen) {
+			if (r < 0) {
+				snprintf(reason, sizeof(reason), "QMP: %.100s",
+					 a->qmp.rd.err);
+				return reason;
+			}
+			if (a->qmp.rd.shutdown_seen) {
 				snprintf(reason, sizeof(reason),
 					 "QEMU reported SHUTDOWN (%s)",
 					 shutdown_why(&a->qmp));
@@ -734,13 +696,13 @@ int do_attach(int argc, char **argv)
 	if (a.st.qemu_pid > 0)
 		a.pidfd = syscall(SYS_pidfd_open, a.st.qemu_pid, 0);
 	if (prelaunch) {
-		struct jval *r =
+		json_object *r =
 			qmp_cmd(&a.qmp, "cont", NULL, err, sizeof(err));
 
 		if (!r)
 			print_err("attach: cannot resume the VM: %s", err);
 		resumed = r != NULL;
-		jval_free(r);
+		json_object_put(r);
 	}
 	print_attached(&a, resumed);
 	/* QEMU serves one QMP client at a time: let others in */

@@ -2,9 +2,16 @@
 /*
  * QMP client: one JSON object per line each way.  Replies are matched by
  * order (one command in flight); asynchronous events are consumed.
+ *
+ * The reader (qmp_reader_*) turns bytes into messages without a socket;
+ * tests/qmp-test.c and fuzz/qmp-fuzz.c drive it on buffers.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,351 +19,454 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/pvsched.h>
+
 #include "qmp.h"
 
 #define QMP_TIMEOUT_MS 10000
 
-/* --- JSON parser --------------------------------------------------------- */
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static const char *skip_ws(const char *s)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return s;
-}
+	va_list ap;
 
-static struct jval *jnew(enum jtype t)
-{
-	struct jval *v = calloc(1, sizeof(*v));
-
-	if (v)
-		v->type = t;
-	return v;
-}
-
-static void put_utf8(char **d, unsigned int cp)
-{
-	if (cp < 0x80) {
-		*(*d)++ = (char)cp;
-	} else if (cp < 0x800) {
-		*(*d)++ = (char)(0xc0 | (cp >> 6));
-		*(*d)++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*(*d)++ = (char)(0xe0 | (cp >> 12));
-		*(*d)++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*(*d)++ = (char)(0x80 | (cp & 0x3f));
-	}
-}
-
-static char *parse_string(const char *s, const char **end)
-{
-	char *out, *d;
-	size_t len = 0;
-
-	/* s points after the opening quote; escapes never grow the text */
-	while (s[len] && s[len] != '"')
-		len += (s[len] == '\\' && s[len + 1]) ? 2 : 1;
-	if (s[len] != '"')
-		return NULL;
-	out = d = malloc(len + 1);
-	if (!out)
-		return NULL;
-	while (*s != '"') {
-		if (*s != '\\') {
-			*d++ = *s++;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 'b':
-			*d++ = '\b';
-			break;
-		case 'f':
-			*d++ = '\f';
-			break;
-		case 'n':
-			*d++ = '\n';
-			break;
-		case 'r':
-			*d++ = '\r';
-			break;
-		case 't':
-			*d++ = '\t';
-			break;
-		case 'u': {
-			unsigned int cp;
-
-			if (sscanf(s + 1, "%4x", &cp) != 1) {
-				free(out);
-				return NULL;
-			}
-			put_utf8(&d, cp);
-			s += 4;
-			break;
-		}
-		default:
-			*d++ = *s;
-			break;
-		}
-		s++;
-	}
-	*d = '\0';
-	*end = s + 1;
-	return out;
-}
-
-static struct jval *parse_value(const char *s, const char **end, int depth);
-
-static bool jappend(struct jval *v, char *key, struct jval *item)
-{
-	struct jval **items = realloc(v->items, (v->n + 1) * sizeof(*items));
-	char **keys;
-
-	if (!items)
-		return false;
-	v->items = items;
-	if (v->type == J_OBJ) {
-		keys = realloc(v->keys, (v->n + 1) * sizeof(*keys));
-		if (!keys)
-			return false;
-		v->keys = keys;
-		v->keys[v->n] = key;
-	}
-	v->items[v->n++] = item;
-	return true;
-}
-
-static struct jval *parse_container(const char *s, const char **end, int depth,
-				    bool obj)
-{
-	struct jval *v = jnew(obj ? J_OBJ : J_ARR);
-	char close = obj ? '}' : ']';
-
-	if (!v)
-		return NULL;
-	s = skip_ws(s);
-	if (*s == close) {
-		*end = s + 1;
-		return v;
-	}
-	for (;;) {
-		struct jval *item;
-		char *key = NULL;
-
-		s = skip_ws(s);
-		if (obj) {
-			if (*s != '"')
-				goto fail;
-			key = parse_string(s + 1, &s);
-			if (!key)
-				goto fail;
-			s = skip_ws(s);
-			if (*s++ != ':') {
-				free(key);
-				goto fail;
-			}
-		}
-		item = parse_value(s, &s, depth + 1);
-		if (!item || !jappend(v, key, item)) {
-			free(key);
-			jval_free(item);
-			goto fail;
-		}
-		s = skip_ws(s);
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s == close) {
-			*end = s + 1;
-			return v;
-		}
-		goto fail;
-	}
-fail:
-	jval_free(v);
-	return NULL;
-}
-
-static struct jval *parse_value(const char *s, const char **end, int depth)
-{
-	struct jval *v;
-	char *e;
-
-	if (depth > 64)
-		return NULL;
-	s = skip_ws(s);
-	switch (*s) {
-	case '{':
-		return parse_container(s + 1, end, depth, true);
-	case '[':
-		return parse_container(s + 1, end, depth, false);
-	case '"':
-		v = jnew(J_STR);
-		if (!v)
-			return NULL;
-		v->str = parse_string(s + 1, end);
-		if (!v->str) {
-			free(v);
-			v = NULL;
-		}
-		return v;
-	}
-	if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
-		v = jnew(J_BOOL);
-		if (v)
-			v->b = *s == 't';
-		*end = s + (*s == 't' ? 4 : 5);
-		return v;
-	}
-	if (!strncmp(s, "null", 4)) {
-		*end = s + 4;
-		return jnew(J_NULL);
-	}
-	v = jnew(J_NUM);
-	if (!v)
-		return NULL;
-	v->num = strtod(s, &e);
-	if (e == s) {
-		free(v);
-		return NULL;
-	}
-	*end = e;
-	return v;
-}
-
-struct jval *json_parse(const char *s, const char **end)
-{
-	const char *e;
-
-	return parse_value(s, end ? end : &e, 0);
-}
-
-void jval_free(struct jval *v)
-{
-	int i;
-
-	if (!v)
+	if (!errlen)
 		return;
-	for (i = 0; i < v->n; i++) {
-		jval_free(v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Text from the peer, made safe to print: printable ASCII only. */
+static void copy_printable(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	if (!len)
+		return;
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] <= 0x7e) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* --- the reader ----------------------------------------------------------- */
+
+/* JSON's whitespace (RFC 8259), no more. */
+static bool json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int qmp_reader_init(struct qmp_reader *r, size_t max_line)
+{
+	memset(r, 0, sizeof(*r));
+	r->max_line = max_line ? max_line : QMP_MAX_LINE;
+	r->buf = malloc(r->max_line + 1);
+	r->tok = json_tokener_new_ex(QMP_MAX_DEPTH);
+	if (!r->buf || !r->tok) {
+		qmp_reader_free(r);
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		return -ENOMEM;
 	}
-	free(v->items);
-	free(v->keys);
-	free(v->str);
-	free(v);
-}
-
-const struct jval *jval_get(const struct jval *obj, const char *key)
-{
-	int i;
-
-	if (!obj || obj->type != J_OBJ)
-		return NULL;
-	for (i = 0; i < obj->n; i++)
-		if (!strcmp(obj->keys[i], key))
-			return obj->items[i];
-	return NULL;
-}
-
-int64_t jval_int(const struct jval *v, int64_t def)
-{
-	return v && v->type == J_NUM ? (int64_t)v->num : def;
-}
-
-const char *jval_str(const struct jval *v, const char *def)
-{
-	return v && v->type == J_STR ? v->str : def;
-}
-
-/* --- QMP ----------------------------------------------------------------- */
-
-/* Reads until a full line is buffered; 0, -EPIPE at EOF, -ETIMEDOUT. */
-static int qmp_fill(struct qmp *q, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-	ssize_t n;
-	int r;
-
-	if (q->cap - q->len < 4096) {
-		char *nb = realloc(q->buf, q->cap * 2 + 8192);
-
-		if (!nb)
-			return -ENOMEM;
-		q->buf = nb;
-		q->cap = q->cap * 2 + 8192;
-	}
-	if (timeout_ms >= 0) {
-		r = poll(&pfd, 1, timeout_ms);
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-	}
-	n = recv(q->fd, q->buf + q->len, q->cap - q->len - 1,
-		 timeout_ms < 0 ? MSG_DONTWAIT : 0);
-	if (n < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
-	if (n == 0)
-		return -EPIPE;
-	q->len += n;
-	q->buf[q->len] = '\0';
+	/* no comments, single quotes, trailing commas; UTF-8 checked */
+	json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT |
+					       JSON_TOKENER_VALIDATE_UTF8);
 	return 0;
 }
 
-/* Takes one complete message from the buffer, or returns NULL. */
-static struct jval *qmp_take(struct qmp *q, bool *bad)
+void qmp_reader_free(struct qmp_reader *r)
 {
-	char *nl = q->buf ? memchr(q->buf, '\n', q->len) : NULL;
-	struct jval *msg;
-	size_t used;
-
-	*bad = false;
-	if (!nl)
-		return NULL;
-	*nl = '\0';
-	msg = json_parse(q->buf, NULL);
-	if (!msg)
-		*bad = true;
-	used = nl + 1 - q->buf;
-	memmove(q->buf, nl + 1, q->len - used);
-	q->len -= used;
-	q->buf[q->len] = '\0';
-	return msg;
+	free(r->buf);
+	r->buf = NULL;
+	if (r->tok)
+		json_tokener_free(r->tok);
+	r->tok = NULL;
+	r->off = r->len = 0;
+	r->discard = false;
 }
 
-static void qmp_event(struct qmp *q, const struct jval *msg)
+size_t qmp_reader_room(struct qmp_reader *r, char **at)
 {
-	const char *ev = jval_str(jval_get(msg, "event"), "");
+	if (!r->buf) {
+		*at = NULL;
+		return 0;
+	}
+	if (r->off) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	*at = r->buf + r->len;
+	return r->max_line + 1 - r->len;
+}
 
-	const char *why;
+void qmp_reader_commit(struct qmp_reader *r, size_t n)
+{
+	r->len += n;
+}
 
-	if (strcmp(ev, "SHUTDOWN"))
+size_t qmp_reader_feed(struct qmp_reader *r, const void *data, size_t n)
+{
+	char *at;
+	size_t room = qmp_reader_room(r, &at);
+
+	if (n > room)
+		n = room;
+	if (n) {
+		memcpy(at, data, n);
+		qmp_reader_commit(r, n);
+	}
+	return n;
+}
+
+static int reader_fail(struct qmp_reader *r, int e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int reader_fail(struct qmp_reader *r, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+/*
+ * NaN and Infinity (json-c takes them even in strict mode) and numbers
+ * like 1e999 (strtod's HUGE_VAL): refused anywhere in a message.  Integers
+ * beyond 64 bits are clamped by json-c; the values used are range checked
+ * where they are used.  Recursion is bounded by the tokener's depth.
+ */
+static bool numbers_finite(json_object *v)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v));
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!numbers_finite(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (!numbers_finite(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* One line: 1 and *msg, 0 for a blank line, or an error. */
+static int parse_line(struct qmp_reader *r, const char *line, size_t n,
+		      json_object **msg)
+{
+	enum json_tokener_error jerr;
+	json_object *obj;
+	size_t i, end;
+
+	for (i = 0; i < n && json_ws(line[i]); i++)
+		;
+	if (i == n)
+		return 0;
+	if (memchr(line, '\0', n))
+		return reader_fail(r, -EPROTO, "NUL byte in a message");
+	json_tokener_reset(r->tok);
+	obj = json_tokener_parse_ex(r->tok, line, (int)n);
+	if (!obj) {
+		jerr = json_tokener_get_error(r->tok);
+		if (jerr == json_tokener_continue)
+			return reader_fail(r, -EPROTO,
+					   "incomplete JSON message");
+		if (jerr == json_tokener_error_depth)
+			return reader_fail(
+				r, -EPROTO,
+				"JSON nested more than %d levels deep",
+				QMP_MAX_DEPTH);
+		return reader_fail(r, -EPROTO, "invalid JSON: %s at byte %zu",
+				   json_tokener_error_desc(jerr),
+				   json_tokener_get_parse_end(r->tok));
+	}
+	for (end = json_tokener_get_parse_end(r->tok); end < n; end++) {
+		if (!json_ws(line[end])) {
+			json_object_put(obj);
+			return reader_fail(
+				r, -EPROTO,
+				"invalid JSON: data after the message at byte %zu",
+				end);
+		}
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return reader_fail(r, -EPROTO, "message is not a JSON object");
+	}
+	if (!numbers_finite(obj)) {
+		json_object_put(obj);
+		return reader_fail(
+			r, -EPROTO,
+			"number out of range (NaN, Infinity or beyond a double)");
+	}
+	*msg = obj;
+	return 1;
+}
+
+static void reader_event(struct qmp_reader *r, json_object *msg)
+{
+	json_object *data;
+
+	if (strcmp(qmp_get_str(msg, "event", ""), "SHUTDOWN"))
 		return;
-	q->shutdown_seen = true;
-	why = jval_str(jval_get(jval_get(msg, "data"), "reason"), "");
-	snprintf(q->shutdown_reason, sizeof(q->shutdown_reason), "%s", why);
+	r->shutdown_seen = true;
+	if (!json_object_object_get_ex(msg, "data", &data))
+		data = NULL;
+	copy_printable(r->shutdown_reason, sizeof(r->shutdown_reason),
+		       qmp_get_str(data, "reason", ""));
 }
 
-/* Next non-event message, waiting up to QMP_TIMEOUT_MS. */
-static struct jval *qmp_read(struct qmp *q, int *err)
+int qmp_reader_next(struct qmp_reader *r, json_object **msg)
 {
+	*msg = NULL;
+	if (!r->buf)
+		return reader_fail(r, -EBADF, "reader not open");
 	for (;;) {
-		struct jval *msg;
-		bool bad;
+		char *line = r->buf + r->off;
+		char *nl = memchr(line, '\n', r->len - r->off);
+		int ret;
 
-		while ((msg = qmp_take(q, &bad))) {
-			if (!jval_get(msg, "event"))
-				return msg;
-			qmp_event(q, msg);
-			jval_free(msg);
+		if (r->discard) {
+			/* the rest of an overlong line */
+			if (!nl) {
+				r->off = r->len = 0;
+				return 0;
+			}
+			r->off = nl + 1 - r->buf;
+			r->discard = false;
+			continue;
 		}
-		if (bad) {
-			*err = -EPROTO;
+		if (!nl) {
+			if (r->len - r->off <= r->max_line)
+				return 0;
+			r->off = r->len = 0;
+			r->discard = true;
+			return reader_fail(r, -EMSGSIZE,
+					   "message line longer than %zu bytes",
+					   r->max_line);
+		}
+		r->off = nl + 1 - r->buf;
+		ret = parse_line(r, line, nl - line, msg);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			continue;
+		if (!json_object_object_get_ex(*msg, "event", NULL))
+			return 1;
+		reader_event(r, *msg);
+		json_object_put(*msg);
+		*msg = NULL;
+	}
+}
+
+/* --- what pvschedctl takes out of messages -------------------------------- */
+
+const char *qmp_get_str(json_object *obj, const char *key, const char *def)
+{
+	json_object *v;
+
+	if (!obj || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return def;
+	return json_object_get_string(v);
+}
+
+int qmp_check_greeting(json_object *msg, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(msg, "QMP", &v) ||
+	    !json_object_is_type(v, json_type_object)) {
+		set_err(err, errlen, "not a QMP greeting");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+json_object *qmp_reply_return(json_object *msg, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(msg, "error", &v)) {
+		char desc[256];
+
+		copy_printable(desc, sizeof(desc),
+			       qmp_get_str(v, "desc", "error"));
+		set_err(err, errlen, "%s", desc);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(msg, "return", &v)) {
+		set_err(err, errlen, "reply without return");
+		return NULL;
+	}
+	return json_object_get(v);
+}
+
+/* An integer member in [lo, hi]: 0, or -EPROTO with err. */
+static int get_int(json_object *obj, int i, const char *key, int64_t lo,
+		   int64_t hi, int64_t *out, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v)) {
+		set_err(err, errlen, "QMP query-cpus-fast: entry %d without %s",
+			i, key);
+		return -EPROTO;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		set_err(err, errlen,
+			"QMP query-cpus-fast: entry %d: %s is not an integer",
+			i, key);
+		return -EPROTO;
+	}
+	/* json-c clamps beyond 64 bits: the clamped value is out of range */
+	*out = json_object_get_int64(v);
+	if (*out < lo || *out > hi) {
+		set_err(err, errlen,
+			"QMP query-cpus-fast: entry %d: %s %s out of range %" PRId64
+			"..%" PRId64,
+			i, key, json_object_to_json_string(v), lo, hi);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int cmp_vcpu(const void *x, const void *y)
+{
+	const struct qmp_vcpu *a = x, *b = y;
+
+	return (a->index > b->index) - (a->index < b->index);
+}
+
+int qmp_parse_vcpus(json_object *ret, struct qmp_vcpu **vcpus, int *nr,
+		    char *err, size_t errlen)
+{
+	struct qmp_vcpu *v;
+	size_t i, n;
+
+	*vcpus = NULL;
+	*nr = 0;
+	if (!json_object_is_type(ret, json_type_array)) {
+		set_err(err, errlen, "QMP query-cpus-fast: not an array");
+		return -EPROTO;
+	}
+	n = json_object_array_length(ret);
+	if (n == 0) {
+		set_err(err, errlen, "QMP query-cpus-fast: no vCPUs");
+		return -EPROTO;
+	}
+	if (n > PVSCHED_MAX_VCPU_ID) {
+		set_err(err, errlen,
+			"QMP query-cpus-fast: %zu vCPUs, more than %d", n,
+			PVSCHED_MAX_VCPU_ID);
+		return -EPROTO;
+	}
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		set_err(err, errlen, "QMP query-cpus-fast: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(ret, i);
+		int64_t idx, tid;
+
+		if (!json_object_is_type(e, json_type_object)) {
+			set_err(err, errlen,
+				"QMP query-cpus-fast: entry %zu is not an object",
+				i);
+			goto fail;
+		}
+		if (get_int(e, i, "cpu-index", 0, PVSCHED_MAX_VCPU_ID - 1, &idx,
+			    err, errlen) ||
+		    get_int(e, i, "thread-id", 1, INT_MAX /* pid_t */, &tid,
+			    err, errlen))
+			goto fail;
+		v[i].index = idx;
+		v[i].tid = tid;
+	}
+	qsort(v, n, sizeof(*v), cmp_vcpu);
+	for (i = 1; i < n; i++) {
+		if (v[i].index == v[i - 1].index) {
+			set_err(err, errlen,
+				"QMP query-cpus-fast: cpu-index %u twice",
+				v[i].index);
+			goto fail;
+		}
+	}
+	*vcpus = v;
+	*nr = n;
+	return 0;
+fail:
+	free(v);
+	return -EPROTO;
+}
+
+/* --- the client ----------------------------------------------------------- */
+
+/*
+ * Reads into the reader: timeout_ms < 0 takes what is there without
+ * waiting.  0, -EPIPE at EOF, -ETIMEDOUT, -errno; message in rd.err.
+ */
+static int qmp_fill(struct qmp *q, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+	char *at;
+	size_t room = qmp_reader_room(&q->rd, &at);
+	ssize_t n;
+	int r;
+
+	if (!room)
+		return reader_fail(&q->rd, -ENOBUFS, "reader full");
+	if (timeout_ms >= 0) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0)
+			return reader_fail(&q->rd, -errno, "poll: %s",
+					   strerror(errno));
+		if (r == 0)
+			return reader_fail(&q->rd, -ETIMEDOUT, "%s",
+					   strerror(ETIMEDOUT));
+	}
+	n = recv(q->fd, at, room, timeout_ms < 0 ? MSG_DONTWAIT : 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return reader_fail(&q->rd, -errno, "%s", strerror(errno));
+	}
+	if (n == 0)
+		return reader_fail(&q->rd, -EPIPE, "connection closed");
+	qmp_reader_commit(&q->rd, n);
+	return 0;
+}
+
+/* Next non-event message, waiting up to QMP_TIMEOUT_MS; message in rd.err. */
+static json_object *qmp_read(struct qmp *q, int *err)
+{
+	json_object *msg;
+
+	for (;;) {
+		*err = qmp_reader_next(&q->rd, &msg);
+		if (*err > 0)
+			return msg;
+		if (*err < 0)
 			return NULL;
-		}
 		*err = qmp_fill(q, QMP_TIMEOUT_MS);
 		if (*err)
 			return NULL;
@@ -368,43 +478,57 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	struct jval *msg, *ret;
+	json_object *msg, *ret;
 	int e;
 
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: path too long", path);
+		set_err(err, errlen, "%s: path too long", path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, path);
+	if (qmp_reader_init(&q->rd, 0) < 0) {
+		set_err(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
 	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (q->fd < 0 ||
 	    connect(q->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		e = errno;
-		snprintf(err, errlen, "connect %s: %s", path, strerror(e));
+		set_err(err, errlen, "connect %s: %s", path, strerror(e));
 		qmp_close(q);
 		return -e;
 	}
 	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 		q->peer_pid = cred.pid;
 	msg = qmp_read(q, &e);
-	if (!msg || !jval_get(msg, "QMP")) {
-		snprintf(
-			err, errlen,
-			"%s: no QMP greeting (%s; is another client connected?)",
-			path, msg ? "unexpected message" : strerror(-e));
-		jval_free(msg);
+	if (!msg) {
+		if (e == -EPROTO || e == -EMSGSIZE)
+			set_err(err, errlen, "%s: bad QMP greeting: %s", path,
+				q->rd.err);
+		else
+			set_err(err, errlen,
+				"%s: no QMP greeting (%s; is another client connected?)",
+				path, q->rd.err);
 		qmp_close(q);
-		return msg ? -EPROTO : e;
+		return e;
 	}
-	jval_free(msg);
+	if (qmp_check_greeting(msg, NULL, 0) < 0) {
+		set_err(err, errlen,
+			"%s: no QMP greeting (unexpected message; is another client connected?)",
+			path);
+		json_object_put(msg);
+		qmp_close(q);
+		return -EPROTO;
+	}
+	json_object_put(msg);
 	ret = qmp_cmd(q, "qmp_capabilities", NULL, err, errlen);
 	if (!ret) {
 		qmp_close(q);
 		return -EPROTO;
 	}
-	jval_free(ret);
+	json_object_put(ret);
 	return 0;
 }
 
@@ -413,63 +537,86 @@ void qmp_close(struct qmp *q)
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
-	free(q->buf);
-	q->buf = NULL;
-	q->len = q->cap = 0;
+	qmp_reader_free(&q->rd);
 }
 
-struct jval *qmp_cmd(struct qmp *q, const char *cmd, const char *args,
+static int send_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		s += w;
+		n -= w;
+	}
+	return 0;
+}
+
+json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args,
 		     char *err, size_t errlen)
 {
-	struct jval *msg, *ret = NULL;
-	const struct jval *e;
-	char req[1024];
-	int n, r;
+	json_object *req, *msg, *ret;
+	const char *text;
+	char reason[256];
+	int r;
 
-	n = snprintf(req, sizeof(req), "{\"execute\":\"%s\"%s%s}\n", cmd,
-		     args ? ",\"arguments\":" : "", args ? args : "");
-	if (n < 0 || (size_t)n >= sizeof(req) ||
-	    send(q->fd, req, n, MSG_NOSIGNAL) != n) {
-		snprintf(err, errlen, "QMP %s: send: %s", cmd, strerror(errno));
+	req = json_object_new_object();
+	if (!req ||
+	    json_object_object_add(req, "execute",
+				   json_object_new_string(cmd)) ||
+	    (args &&
+	     json_object_object_add(req, "arguments", json_object_get(args)))) {
+		json_object_put(req);
+		set_err(err, errlen, "QMP %s: out of memory", cmd);
+		return NULL;
+	}
+	text = json_object_to_json_string_ext(
+		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = text ? send_all(q->fd, text, strlen(text)) : -ENOMEM;
+	if (!r)
+		r = send_all(q->fd, "\n", 1);
+	json_object_put(req);
+	if (r) {
+		set_err(err, errlen, "QMP %s: send: %s", cmd, strerror(-r));
 		return NULL;
 	}
 	msg = qmp_read(q, &r);
 	if (!msg) {
-		snprintf(err, errlen, "QMP %s: %s", cmd,
-			 r == -EPIPE ? "connection closed" : strerror(-r));
+		set_err(err, errlen, "QMP %s: %s", cmd, q->rd.err);
 		return NULL;
 	}
-	e = jval_get(msg, "error");
-	if (e) {
-		snprintf(err, errlen, "QMP %s: %s", cmd,
-			 jval_str(jval_get(e, "desc"), "error"));
-		jval_free(msg);
-		return NULL;
-	}
-	/* detach "return" from the message */
-	for (n = 0; n < msg->n; n++) {
-		if (!strcmp(msg->keys[n], "return")) {
-			ret = msg->items[n];
-			msg->items[n] = jnew(J_NULL);
-			break;
-		}
-	}
-	jval_free(msg);
+	ret = qmp_reply_return(msg, reason, sizeof(reason));
+	json_object_put(msg);
 	if (!ret)
-		snprintf(err, errlen, "QMP %s: reply without return", cmd);
+		set_err(err, errlen, "QMP %s: %s", cmd, reason);
 	return ret;
+}
+
+int qmp_query_vcpus(struct qmp *q, struct qmp_vcpu **vcpus, int *nr, char *err,
+		    size_t errlen)
+{
+	json_object *ret = qmp_cmd(q, "query-cpus-fast", NULL, err, errlen);
+	int r;
+
+	*vcpus = NULL;
+	*nr = 0;
+	if (!ret)
+		return -EPROTO;
+	r = qmp_parse_vcpus(ret, vcpus, nr, err, errlen);
+	json_object_put(ret);
+	return r;
 }
 
 int qmp_pump(struct qmp *q)
 {
-	struct jval *msg;
-	bool bad;
-	int r = qmp_fill(q, -1);
+	json_object *msg;
+	int r = qmp_fill(q, -1), m;
 
-	while ((msg = qmp_take(q, &bad))) {
-		if (jval_get(msg, "event"))
-			qmp_event(q, msg);
-		jval_free(msg);
-	}
-	return r;
+	/* no command is in flight: replies are dropped, events consumed */
+	while ((m = qmp_reader_next(&q->rd, &msg)) > 0)
+		json_object_put(msg);
+	return m < 0 ? m : r;
 }

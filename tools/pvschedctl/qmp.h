@@ -1,7 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A minimal QMP client (QEMU Machine Protocol over a unix socket) and the
- * small JSON parser it needs.
+ * A minimal QMP client (QEMU Machine Protocol over a unix socket).
+ *
+ * JSON is parsed by json-c.  json-c rather than jansson: its streaming
+ * tokener (json_tokener_parse_ex) takes a length and a nesting limit,
+ * which fits a reader that splits the socket's bytes into lines itself,
+ * and libjson-c5 is already part of much of Debian's base system.
+ *
+ * Whatever speaks on the socket is not trusted (QEMU runs the guest, and
+ * attach runs as root): a line is at most QMP_MAX_LINE bytes, a message
+ * at most QMP_MAX_DEPTH levels deep, NaN, Infinity and numbers beyond a
+ * double's range are refused, and the values attach uses are range
+ * checked.  Each of these is an error with a message, never a crash.
  */
 #ifndef PVSCHEDCTL_QMP_H
 #define PVSCHEDCTL_QMP_H
@@ -11,34 +21,83 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+#include <json.h>
 
-struct jval {
-	enum jtype type;
-	bool b;
-	double num;
-	char *str;
-	int n; /* array items / object members */
-	char **keys; /* objects */
-	struct jval **items;
+/* One message line, without its newline (QEMU's replies are < 4 KiB). */
+#define QMP_MAX_LINE (64 * 1024)
+/* Nesting of one message (the greeting is 4 levels deep). */
+#define QMP_MAX_DEPTH 16
+
+/*
+ * The reader: bytes in (from the socket or a test buffer), messages out.
+ * No socket in here, so that tests and the fuzzer can drive it.
+ */
+struct qmp_reader {
+	char *buf; /* max_line + 1 bytes */
+	size_t max_line;
+	size_t off, len; /* unconsumed bytes: buf[off..len) */
+	bool discard; /* dropping the rest of an overlong line */
+	struct json_tokener *tok;
+	bool shutdown_seen; /* a SHUTDOWN event arrived */
+	/* its data.reason, e.g. "guest-reset" (a triple fault), "guest-panic" */
+	char shutdown_reason[32];
+	char err[160]; /* what the last error was */
 };
 
-/* Parses one JSON value; NULL on a syntax error. */
-struct jval *json_parse(const char *s, const char **end);
-void jval_free(struct jval *v);
-/* Member of an object, or NULL. */
-const struct jval *jval_get(const struct jval *obj, const char *key);
-int64_t jval_int(const struct jval *v, int64_t def);
-const char *jval_str(const struct jval *v, const char *def);
+/* max_line 0: QMP_MAX_LINE.  0 or -ENOMEM. */
+int qmp_reader_init(struct qmp_reader *r, size_t max_line);
+/* Frees the buffers; keeps shutdown_seen, shutdown_reason and err. */
+void qmp_reader_free(struct qmp_reader *r);
+/*
+ * Where the next bytes go and how many fit (recv() into it, then
+ * qmp_reader_commit()).  Never 0 once qmp_reader_next() returned 0.
+ */
+size_t qmp_reader_room(struct qmp_reader *r, char **at);
+void qmp_reader_commit(struct qmp_reader *r, size_t n);
+/* Copies in what fits of data; returns how many bytes it took. */
+size_t qmp_reader_feed(struct qmp_reader *r, const void *data, size_t n);
+/*
+ * Takes the next message that is not an event from the buffered lines:
+ * 1 and *msg (a JSON object; the caller puts it), 0 when no complete line
+ * is buffered, or a negative errno with r->err saying what was wrong:
+ * -EMSGSIZE a line longer than max_line (the rest of it is skipped),
+ * -EPROTO not JSON, not an object, too deep, NaN or Infinity, -ENOMEM.
+ * The bad line is consumed: the next call goes on with the next line.
+ * Events are consumed here: SHUTDOWN sets shutdown_seen and its reason.
+ */
+int qmp_reader_next(struct qmp_reader *r, json_object **msg);
+
+/* --- what pvschedctl takes out of messages ------------------------------ */
+
+/* The greeting {"QMP": {...}}: 0, or -EPROTO with err. */
+int qmp_check_greeting(json_object *msg, char *err, size_t errlen);
+/*
+ * A reply: its "return" value (a new reference), or NULL with err holding
+ * the "error" reply's desc or what was wrong.
+ */
+json_object *qmp_reply_return(json_object *msg, char *err, size_t errlen);
+/* A string member of an object, or def. */
+const char *qmp_get_str(json_object *obj, const char *key, const char *def);
+
+struct qmp_vcpu {
+	uint32_t index; /* cpu-index: guest CPU id, < PVSCHED_MAX_VCPU_ID */
+	uint32_t tid; /* thread-id: a pid_t > 0 */
+};
+
+/*
+ * query-cpus-fast's return value: *vcpus (caller frees), sorted by index,
+ * and *nr > 0; or -EPROTO/-ENOMEM with err.  Every entry needs integer
+ * cpu-index and thread-id in range; a cpu-index twice is an error.
+ */
+int qmp_parse_vcpus(json_object *ret, struct qmp_vcpu **vcpus, int *nr,
+		    char *err, size_t errlen);
+
+/* --- the client ----------------------------------------------------------- */
 
 struct qmp {
 	int fd;
 	pid_t peer_pid; /* QEMU, from SO_PEERCRED; 0 if unknown */
-	char *buf;
-	size_t len, cap;
-	bool shutdown_seen; /* a SHUTDOWN event arrived */
-	/* its data.reason, e.g. "guest-reset" (a triple fault), "guest-panic" */
-	char shutdown_reason[32];
+	struct qmp_reader rd;
 };
 
 /*
@@ -48,15 +107,19 @@ struct qmp {
 int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen);
 void qmp_close(struct qmp *q);
 /*
- * Runs cmd (arguments: a JSON object text or NULL); returns the "return"
- * value (caller frees), NULL with err set on error.
+ * Runs cmd (args: an object, or NULL); returns the "return" value (the
+ * caller puts it), NULL with err set on error.
  */
-struct jval *qmp_cmd(struct qmp *q, const char *cmd, const char *args,
+json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args,
 		     char *err, size_t errlen);
+/* query-cpus-fast, through qmp_parse_vcpus(). */
+int qmp_query_vcpus(struct qmp *q, struct qmp_vcpu **vcpus, int *nr, char *err,
+		    size_t errlen);
 /*
  * Reads what is available without blocking (after poll said readable);
- * events are consumed (SHUTDOWN sets shutdown_seen and shutdown_reason).
- * Returns 0, or -EPIPE at EOF.
+ * events are consumed (SHUTDOWN sets rd.shutdown_seen and
+ * rd.shutdown_reason).  Returns 0, -EPIPE at EOF, or the reader's error
+ * (message in rd.err).
  */
 int qmp_pump(struct qmp *q);
 
