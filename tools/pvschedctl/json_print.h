@@ -7,6 +7,9 @@
  * go to the JSON writer and the format is ignored; in plain mode only the
  * format is used.  PRINT_FP prints only in plain mode, PRINT_JSON only in
  * JSON mode, PRINT_ANY in both.
+ *
+ * JSON mode builds the document with json-c between new_json_obj() and
+ * delete_json_obj(), which prints it on one line (-j) or indented (-p).
  */
 #ifndef PVSCHEDCTL_JSON_PRINT_H
 #define PVSCHEDCTL_JSON_PRINT_H
@@ -50,22 +53,5 @@ void print_hex(enum output_type t, const char *key, const char *fmt,
 /* Plain text only: printf-style. */
 void print_fp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_nl(void);
-
-/* The JSON writer itself (also used for state files and trace lines). */
-struct jsonw;
-struct jsonw *jsonw_new(FILE *f, bool pretty);
-void jsonw_destroy(struct jsonw **jw);
-void jsonw_start_object(struct jsonw *jw);
-void jsonw_end_object(struct jsonw *jw);
-void jsonw_start_array(struct jsonw *jw);
-void jsonw_end_array(struct jsonw *jw);
-void jsonw_name(struct jsonw *jw, const char *name);
-void jsonw_string(struct jsonw *jw, const char *value);
-void jsonw_uint(struct jsonw *jw, uint64_t value);
-void jsonw_int(struct jsonw *jw, int64_t value);
-void jsonw_bool(struct jsonw *jw, bool value);
-void jsonw_null(struct jsonw *jw);
-/* Writes s as a JSON string literal (quotes and escapes) to f. */
-void json_escape_string(FILE *f, const char *s);
 
 #endif

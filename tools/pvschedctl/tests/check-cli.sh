@@ -166,6 +166,15 @@ import json,sys; d=json.load(open(sys.argv[1]))
 assert d["max_rt_prio"] == 49 and d["min_nice"] == -10 and d["max_policy"] == "fifo", d
 assert len(d) == 11' "$work/out"
 result cli-caps-show-values $?
+# -j: one line, no spaces (scripts and the lab grep '"key":value')
+grep -qxF '{"max_policy":"fifo","max_rt_prio":49,"min_nice":-10,"max_vcpus_per_vm":256,"max_vms":64,"max_boost_cap_us":1000000,"min_throttle_us":1000,"default_boost_policy":"rr","default_boost_prio":8,"default_max_boost_us":20000,"default_throttle_us":10000}' "$work/out" &&
+	[[ $(wc -l <"$work/out") == 1 ]]
+result cli-caps-show-json-compact $?
+# -p: one member a line, "key": value
+t cli-caps-show-pretty 0 "${fakeenv[@]}" "$ctl" -p caps show
+isjson "$work/out" && [[ $(wc -l <"$work/out") == 13 ]] &&
+	grep -qx ' *"max_rt_prio": 49,' "$work/out"
+result cli-caps-show-pretty-json $?
 t cli-caps-show-plain 0 "${fakeenv[@]}" "$ctl" caps
 grep -q '^max_boost_cap_us *1000000 us$' "$work/out"
 result cli-caps-show-plain-units $?
