@@ -63,7 +63,8 @@ static void attach_help(void)
 	       "       pvschedctl attach help\n"
 	       "\n"
 	       "KEY := { cs_policy | cs_prio | cs_nice | intr_policy | intr_prio |\n"
-	       "         intr_nice | max_boost_us | throttle_us | debug }\n"
+	       "         intr_nice | max_boost_us | throttle_us | debug |\n"
+	       "         kick_boost | idle_hold }\n"
 	       "\n"
 	       "Attaches a stock QEMU VM started with\n"
 	       "  -object memory-backend-file,id=pvsched,share=on,mem-path=PATH,size=SIZE\n"
@@ -88,12 +89,15 @@ enum {
 	P_MAX_BOOST,
 	P_THROTTLE,
 	P_DEBUG,
+	P_KICK_BOOST,
+	P_IDLE_HOLD,
 	P_NR
 };
 
 static const char *const param_keys[P_NR] = {
 	"cs_policy", "cs_prio",	     "cs_nice",	    "intr_policy", "intr_prio",
-	"intr_nice", "max_boost_us", "throttle_us", "debug",
+	"intr_nice", "max_boost_us", "throttle_us", "debug", "kick_boost",
+	"idle_hold",
 };
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -162,6 +166,8 @@ static int parse_params(struct attach *a, const char *arg)
 				goto range;
 			break;
 		case P_DEBUG:
+		case P_KICK_BOOST:
+		case P_IDLE_HOLD:
 			if (parse_long(val, 0, 1, &v))
 				goto range;
 			break;
@@ -194,6 +200,15 @@ static int parse_params(struct attach *a, const char *arg)
 			break;
 		case P_DEBUG:
 			p->debug = v;
+			break;
+		case P_KICK_BOOST:
+			/* 1 (the module's default) clears the "off" flag */
+			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_KICK_BOOST :
+				       p->flags | PVSCHED_PARAMS_NO_KICK_BOOST;
+			break;
+		case P_IDLE_HOLD:
+			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD :
+				       p->flags | PVSCHED_PARAMS_NO_IDLE_HOLD;
 			break;
 		}
 		continue;
@@ -241,6 +256,12 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 		cur->throttle_ns = p->throttle_ns;
 	if (s & (1u << P_DEBUG))
 		cur->debug = p->debug;
+	if (s & (1u << P_KICK_BOOST))
+		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_KICK_BOOST) |
+			     (p->flags & PVSCHED_PARAMS_NO_KICK_BOOST);
+	if (s & (1u << P_IDLE_HOLD))
+		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD) |
+			     (p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD);
 }
 
 /* --- steps --------------------------------------------------------------- */

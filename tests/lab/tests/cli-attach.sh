@@ -95,7 +95,7 @@ vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]
 g = vm["guest"]
 print("guest:", g)
 assert g["live"] and g["state"] == "active" and g["abi_major"] == 1, g
-assert g["accepted"] == g["offered"] & 7 and g["accepted"] != 0, g
+assert g["accepted"] == g["offered"] & 15 and g["accepted"] != 0, g
 assert g["ignored"] == 0 and g["generation"] >= 1, g
 PY
 	for ((i = 0; i < 30; i++)); do
