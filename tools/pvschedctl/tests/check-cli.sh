@@ -218,7 +218,7 @@ g = vm["guest"]
 assert g["live"] is True and g["state"] == "active" and g["generation"] == 1, g
 assert g["offered"] == 7 and g["accepted"] == 3 and g["refused"] == 4 and g["ignored"] == 8, g
 assert g["accepted_names"] == ["crit_section", "task_prio"], g
-assert g["ignored_names"] == ["bit3"], g
+assert g["ignored_names"] == ["idle_hint"], g
 PY
 result cli-status-json-content $?
 t cli-status-pretty 0 "${fakeenv[@]}" "$ctl" -p status
@@ -226,7 +226,7 @@ isjson "$work/out" && [[ $(wc -l <"$work/out") -gt 50 ]]
 result cli-status-pretty-json $?
 t cli-status-plain 0 "${fakeenv[@]}" "$ctl" status
 grep -q '^  vcpu 3 tid=1243 state=boosted' "$work/out" &&
-	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored bit3' "$work/out" &&
+	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored idle_hint' "$work/out" &&
 	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out"
 result cli-status-plain-content $?
 kill "$fakeattach" 2>/dev/null
