@@ -22,9 +22,11 @@ attach_begin() {
 # Boosts for critical sections and interrupts at FIFO 5, so a FIFO 20 seen
 # on a vCPU thread can only come from a guest task's request.
 ATTACH_PARAMS=cs_policy=fifo,cs_prio=5,intr_policy=fifo,intr_prio=5
+# vCPUs per guest
+ATTACH_SMP=${ATTACH_SMP:-2}
 attach_pids=()
 
-# attach_vms NAME...: start one L2 guest per NAME (2 vCPUs, a 1 MiB region
+# attach_vms NAME...: start one L2 guest per NAME (ATTACH_SMP vCPUs, a 1 MiB region
 # file on ivshmem-plain), attach each as VM "vm-NAME", load the guest
 # driver and check both sides: the driver ACTIVE with every offered
 # feature it knows accepted, and "pvschedctl -j status" showing the VM
@@ -36,7 +38,7 @@ attach_vms() {
 		shm=$(guest_region_file "$vm")
 		: >"$shm"
 		truncate -s 1M "$shm"
-		lab_l2_start --smp 2 "$vm" \
+		lab_l2_start --smp "$ATTACH_SMP" "$vm" \
 			-object "memory-backend-file,id=pvsched,share=on,mem-path=$shm,size=1M" \
 			-device ivshmem-plain,memdev=pvsched,addr=0x10
 	done
@@ -62,7 +64,7 @@ attach_vms() {
 	"$PVSCHEDCTL" status
 	"$PVSCHEDCTL" -j status >"$LAB_OUT/status-attached.json" || lab_fail "status -j failed"
 	for vm in "$@"; do
-		python3 - "$LAB_OUT/status-attached.json" "vm-$vm" <<'PY' || lab_fail "pvschedctl status: vm-$vm not active with the accepted features"
+		python3 - "$LAB_OUT/status-attached.json" "vm-$vm" "$ATTACH_SMP" <<'PY' || lab_fail "pvschedctl status: vm-$vm not active with the accepted features"
 import json, sys
 d = json.load(open(sys.argv[1]))
 vm = [v for v in d["vms"] if v.get("name") == sys.argv[2]][0]
@@ -72,7 +74,7 @@ acc = g["accepted"] if isinstance(g["accepted"], int) else int(g["accepted"], 0)
 off = g["offered"] if isinstance(g["offered"], int) else int(g["offered"], 0)
 assert g["state"] == "active", g
 assert acc == off & 15 and acc != 0, g
-assert len(vm["vcpus"]) == 2, vm["vcpus"]
+assert len(vm["vcpus"]) == int(sys.argv[3]), vm["vcpus"]
 PY
 	done
 }

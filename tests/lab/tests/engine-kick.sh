@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The boost mechanisms of pvsched 0.2 on a real vCPU (issue 10):
+#  - idle hold: an idle guest (guest driver bound, PVSCHED_GUEST_IDLE
+#    negotiated) has VM exits where the hint kept a boost (idle_holds);
+#  - kick boost: a guest running a busy loop on its one vCPU, whose thread
+#    shares its L1 CPU with two CPU hogs, is preempted by them; the guest's
+#    timer interrupts then become pending while its thread waits, and
+#    pvsched boosts it from the kvm_vcpu_kick probe: pvsched:pvsched_kick
+#    with boosted=1, a pvsched_boost with reason intr for the thread, and
+#    kick_boosts counted;
+#  - kick_boost=0 (PVSCHED_PARAMS_NO_KICK_BOOST) in a new session for the
+#    same VM: kicks are still seen and counted, none boosts.
+# lab-timeout: 420
+# shellcheck source=../lib.sh
+. "$PVSCHED_SRC/tests/lab/lib.sh"
+# shellcheck source=../l2/attach-lib.sh
+. "$PVSCHED_SRC/tests/lab/l2/attach-lib.sh"
+
+tr=/sys/kernel/tracing
+hogs=()
+
+cleanup() {
+	local p
+	for p in "${hogs[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	echo 0 >"$tr/events/pvsched/enable" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# trace_window SECONDS OUT: pvsched_kick and pvsched_boost events for SECONDS.
+trace_window() {
+	: >"$tr/trace"
+	echo 1 >"$tr/events/pvsched/pvsched_kick/enable" || lab_fail "no pvsched_kick trace event"
+	echo 1 >"$tr/events/pvsched/pvsched_boost/enable" || lab_fail "no pvsched_boost trace event"
+	sleep "$1"
+	echo 0 >"$tr/events/pvsched/enable"
+	grep -a -E "pvsched_(kick|boost):" "$tr/trace" >"$2" || true
+}
+
+attach_begin
+ATTACH_SMP=1
+attach_vms a
+tid=$(lab_l2_vcpu_tids a | awk '$1 == 0 { print $2 }')
+[[ -n $tid ]] || lab_fail "no vCPU 0 thread id for a"
+taskset -p -c 1 "$tid" >/dev/null || lab_fail "taskset vCPU thread $tid"
+lab_l2_pin_emulator a 0
+
+# --- idle hold: an idle guest halts from its idle task ------------------------
+h0=$(vm_counter a idle_holds)
+sleep 3
+h1=$(vm_counter a idle_holds)
+lab_log "idle guest, 3 s: idle_holds $h0 -> $h1"
+((h1 > h0)) || lab_fail "no VM exit kept a boost on the guest's idle hint (idle_holds $h0 -> $h1)"
+
+# --- kick boost: busy guest vCPU preempted by two hogs ------------------------
+lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 &"
+for i in 1 2; do
+	taskset -c 1 sh -c 'while :; do :; done' &
+	hogs+=($!)
+done
+sleep 1
+k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks)
+trace_window 4 "$LAB_OUT/trace-kick.txt"
+k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks)
+boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-kick.txt" || true)
+intr=$(grep -c -E "pvsched_boost: .* tid=$tid reason=intr " "$LAB_OUT/trace-kick.txt" || true)
+lab_log "busy guest beside 2 hogs, 4 s: kicks $n0 -> $n1, kick_boosts $k0 -> $k1; trace: pvsched_kick boosted=1 $boosted, pvsched_boost intr $intr"
+((n1 > n0)) || lab_fail "no kick to the preempted vCPU counted (kicks $n0 -> $n1)"
+((k1 > k0)) || lab_fail "no kick boost counted (kick_boosts $k0 -> $k1)"
+((boosted > 0)) || lab_fail "no pvsched_kick event with boosted=1 for tid $tid (see trace-kick.txt)"
+((intr > 0)) || lab_fail "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
+
+# --- kick_boost=0: a new session for the same VM ---------------------------------
+kill "${attach_pids[0]}"
+wait "${attach_pids[0]}" 2>/dev/null || true
+"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
+	--name vm-a --params "$ATTACH_PARAMS,kick_boost=0" >"$LAB_OUT/attach-a.log" 2>&1 &
+attach_pids=($!)
+for ((n = 0; n < 100; n++)); do
+	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && break
+	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach with kick_boost=0 exited: $(cat "$LAB_OUT/attach-a.log")"
+	sleep 0.1
+done
+grep -q '^attached vm' "$LAB_OUT/attach-a.log" || lab_fail "attach with kick_boost=0 did not attach"
+kb=$("$PVSCHEDCTL" -j status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+vm = [v for v in d["vms"] if v.get("name") == "vm-a"][0]
+print(vm.get("kick_boost"), vm.get("idle_hold"))') || lab_fail "pvschedctl -j status failed"
+lab_log "new session: kick_boost idle_hold = $kb"
+lab_assert_eq "$kb" "0 1" "pvschedctl status: kick_boost and idle_hold of the new session"
+trace_window 4 "$LAB_OUT/trace-nokick.txt"
+n2=$(vm_counter a kicks) k2=$(vm_counter a kick_boosts)
+seen=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=0" "$LAB_OUT/trace-nokick.txt" || true)
+boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-nokick.txt" || true)
+lab_log "kick_boost=0, 4 s: kicks $n2, kick_boosts $k2; trace: pvsched_kick boosted=0 $seen, boosted=1 $boosted"
+((n2 > 0)) || lab_fail "kick_boost=0: no kick counted"
+((seen > 0)) || lab_fail "kick_boost=0: no pvsched_kick event (see trace-nokick.txt)"
+lab_assert_eq "$boosted" 0 "pvsched_kick events with boosted=1 under kick_boost=0"
+lab_assert_eq "$k2" 0 "kick_boosts under kick_boost=0"
+
+cleanup
+hogs=()
+attach_finish a
+lab_unload_pvsched
+lab_check_dmesg
