@@ -14,7 +14,8 @@
  *   inject      spin without exits while the VMM sends --iters MSIs every
  *               --period-us (an interrupt storm with --period-us 0)
  *   cs          set the critical-section flag (seq protocol), spin --ms
- *               without exits, clear it (guest-driven unboost)
+ *               without exits, clear it (guest-driven unboost);
+ *               --pi-block-ms N: see "PI futex block" below
  *   cs-forever  the same, until SIGTERM/SIGINT or --ms (throttle test);
  *               (in every program SIGTERM/SIGINT end the current phase)
  *               SIGUSR1 prints GET_STATS and the host area ("at=signal"),
@@ -34,6 +35,28 @@
  * --sample-us and counts what it saw per phase ("sample" lines).  At the
  * end of each phase the VMM prints the vCPU's GET_STATS ("stats") and the
  * slot's host area ("host").  Output is one "key=value" record per line.
+ *
+ * PI futex block (--pi-block-ms N, cs and cs-forever): before the guest
+ * starts, a helper thread per vCPU takes a PI futex (FUTEX_LOCK_PI on a word
+ * in a MAP_SHARED page).  At the UC_SYNC "cs" ucall, the first exit to
+ * userspace after the guest set its flag (the exit that boosts the vCPU),
+ * the vCPU thread calls FUTEX_LOCK_PI on it and blocks; the helper, once
+ * the kernel has marked the word FUTEX_WAITERS, holds it N ms more, then
+ * FUTEX_UNLOCK_PI; the vCPU thread unlocks too and the guest goes on (the
+ * --ms spin starts after the block).  With a short max_boost the vCPU's
+ * throttle timer fires while the thread waits in the rt_mutex, and the
+ * pvsched worker changes the attributes of a task blocked on a PI futex
+ * (sched_setattr -> rt_mutex_adjust_pi, the PI chain walk): the path of
+ * issue 11 item 2.  One record per vCPU:
+ *   pi_block vcpu=0 ms=N waited_ns=... attr_before=rr/8 attr_woken=...
+ *     throttles_during=K apply_deferred_during=K apply_errors_during=0
+ *     helper_tid=... helper_prio_before=20 helper_prio_min=-9
+ *     helper_prio_after=20 helper_samples=S helper_rt_samples=R result=ok
+ * (the *_during fields, GET_STATS differences across the block, only when
+ * registered; helper_prio_* are the helper's effective priority, field 18
+ * of /proc/thread-self/stat: -1-rt_prio while PI-boosted by the vCPU
+ * thread, 20+nice otherwise).  waited_ns under half of N fails the run
+ * ("result=FAIL": the thread did not really block).
  *
  * Exit status: 0 ok, 1 failure (guest assert, KVM or ioctl error, an
  * --expect not met), 2 usage, 77 skip (no /dev/kvm, or no /dev/pvsched
@@ -58,6 +81,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <linux/kvm.h>
 
 #include "../../uapi/linux/pvsched.h"
@@ -133,6 +157,15 @@ struct vcpu {
 		bool registered;
 	} rounds[1024];
 	struct hist hist[STAGE_NR];
+	/* --pi-block-ms: the PI futex and its helper thread */
+	uint32_t *pi_word; /* in pi_page (MAP_SHARED) */
+	pthread_t pi_thread;
+	volatile pid_t pi_tid;
+	volatile int pi_locked; /* the helper owns the futex */
+	volatile int pi_helper_done; /* the helper unlocked and recorded */
+	volatile int pi_done; /* the vCPU thread's block is over */
+	int pi_prio_before, pi_prio_min, pi_prio_after;
+	uint64_t pi_samples, pi_rt_samples;
 };
 
 static struct {
@@ -158,6 +191,7 @@ static struct {
 	bool quiet;
 	long rounds;
 	bool toggle_register;
+	long pi_block_ms; /* 0: no PI futex block */
 } opt = {
 	.rounds = 1,
 	.nr_vcpus = 1,
@@ -559,6 +593,177 @@ static bool check_expect(const char *spec, bool want)
 	return ok;
 }
 
+/* ---- PI futex block (--pi-block-ms) -------------------------------------- */
+
+static uint32_t *pi_page;
+
+static long futex_pi(uint32_t *uaddr, int op)
+{
+	return syscall(SYS_futex, uaddr, op, 0, NULL, NULL, 0);
+}
+
+/*
+ * The calling thread's effective priority, field 18 of its stat: with a
+ * PI boost it is the boost (-1 - rt_prio), which sched_getattr(2) does not
+ * show.  INT32_MIN if unreadable.
+ */
+static int self_prio(void)
+{
+	char buf[512], *p;
+	int fd, n, prio = INT32_MIN;
+
+	fd = open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return prio;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return prio;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* After "pid (comm)": state is field 3, priority field 18. */
+	for (int f = 2; p && f < 18; f++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		prio = atoi(p + 1);
+	return prio;
+}
+
+static bool get_stats(struct vcpu *v, struct pvsched_vcpu_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->vcpu_id = v->idx;
+	return pv_fd >= 0 && !ioctl(pv_fd, PVSCHED_IOC_GET_STATS, s);
+}
+
+/*
+ * Helper thread of vCPU @arg: owns its PI futex from before the guest
+ * starts; once the vCPU thread waits on it (the kernel set FUTEX_WAITERS),
+ * holds it --pi-block-ms more, sampling its own effective priority (the PI
+ * boost the waiting vCPU thread lends it), then unlocks.  Gives up waiting
+ * when the vCPU thread is done (a guest that never reached "cs").
+ */
+static void *pi_helper(void *arg)
+{
+	struct vcpu *v = arg;
+	uint64_t end;
+	int prio;
+
+	v->pi_tid = gettid();
+	v->pi_prio_before = self_prio();
+	v->pi_prio_min = v->pi_prio_before;
+	if (futex_pi(v->pi_word, FUTEX_LOCK_PI))
+		die("vCPU %d helper: FUTEX_LOCK_PI: %s", v->idx, strerror(errno));
+	if ((__atomic_load_n(v->pi_word, __ATOMIC_ACQUIRE) & FUTEX_TID_MASK) != (uint32_t)v->pi_tid)
+		die("vCPU %d helper: futex word 0x%x after FUTEX_LOCK_PI, want tid %d", v->idx,
+		    *v->pi_word, v->pi_tid);
+	__atomic_store_n(&v->pi_locked, 1, __ATOMIC_RELEASE);
+	while (!(__atomic_load_n(v->pi_word, __ATOMIC_ACQUIRE) & FUTEX_WAITERS)) {
+		if (v->done)
+			goto unlock;
+		sleep_us(100);
+	}
+	end = now_ns() + opt.pi_block_ms * 1000000ull;
+	do {
+		prio = self_prio();
+		v->pi_samples++;
+		if (prio < 0)
+			v->pi_rt_samples++;
+		if (prio < v->pi_prio_min)
+			v->pi_prio_min = prio;
+		sleep_us(200);
+	} while (now_ns() < end);
+unlock:
+	if (futex_pi(v->pi_word, FUTEX_UNLOCK_PI))
+		die("vCPU %d helper: FUTEX_UNLOCK_PI: %s", v->idx, strerror(errno));
+	v->pi_prio_after = self_prio();
+	__atomic_store_n(&v->pi_helper_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Before the guest runs: every helper owns its futex. */
+static void pi_start_helpers(void)
+{
+	uint64_t give_up = now_ns() + 10000000000ull;
+
+	pi_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pi_page == MAP_FAILED)
+		die("mmap futex page: %s", strerror(errno));
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		vcpus[i].pi_word = &pi_page[i * 16]; /* a cache line each */
+		if (pthread_create(&vcpus[i].pi_thread, NULL, pi_helper, &vcpus[i]))
+			die("pthread_create (PI helper)");
+	}
+	for (int i = 0; i < opt.nr_vcpus; i++) {
+		while (!__atomic_load_n(&vcpus[i].pi_locked, __ATOMIC_ACQUIRE)) {
+			if (now_ns() > give_up)
+				die("vCPU %d: PI helper did not take its futex in 10 s", i);
+			sleep_us(100);
+		}
+		out("pi_helper vcpu=%d tid=%d word=0x%x\n", i, vcpus[i].pi_tid, *vcpus[i].pi_word);
+	}
+}
+
+/*
+ * In the vCPU thread, at the "cs" ucall (boosted by that very exit): block
+ * in FUTEX_LOCK_PI on the futex the helper holds, then unlock and let the
+ * guest go on.  Fails the vCPU unless it really waited.
+ */
+static void pi_block(struct vcpu *v)
+{
+	struct pvsched_vcpu_stats s0, s1;
+	struct vmm_sched_attr a0, a1;
+	char before[24] = "?", woken[24] = "?", during[160] = "";
+	uint64_t t0, waited, want = opt.pi_block_ms * 1000000ull / 2;
+	bool have_stats;
+	int err = 0;
+
+	if (!sched_getattr_tid(v->tid, &a0))
+		fmt_attr(before, sizeof(before), a0.sched_policy,
+			 attr_val(a0.sched_policy, a0.sched_nice, a0.sched_priority));
+	have_stats = get_stats(v, &s0);
+	t0 = now_ns();
+	if (futex_pi(v->pi_word, FUTEX_LOCK_PI))
+		err = errno;
+	waited = now_ns() - t0;
+	if (!sched_getattr_tid(v->tid, &a1))
+		fmt_attr(woken, sizeof(woken), a1.sched_policy,
+			 attr_val(a1.sched_policy, a1.sched_nice, a1.sched_priority));
+	have_stats = get_stats(v, &s1) && have_stats;
+	if (!err && futex_pi(v->pi_word, FUTEX_UNLOCK_PI))
+		err = errno;
+	/* The helper records its priority right after its unlock. */
+	for (int i = 0; i < 50000 && !__atomic_load_n(&v->pi_helper_done, __ATOMIC_ACQUIRE); i++)
+		sleep_us(100);
+	if (have_stats)
+		snprintf(during, sizeof(during),
+			 " throttles_during=%llu apply_deferred_during=%llu apply_errors_during=%llu",
+			 (unsigned long long)(s1.throttles - s0.throttles),
+			 (unsigned long long)(s1.apply_deferred - s0.apply_deferred),
+			 (unsigned long long)(s1.apply_errors - s0.apply_errors));
+	out("pi_block vcpu=%d ms=%ld waited_ns=%llu attr_before=%s attr_woken=%s%s helper_tid=%d "
+	    "helper_prio_before=%d helper_prio_min=%d helper_prio_after=%d helper_samples=%llu "
+	    "helper_rt_samples=%llu result=%s\n",
+	    v->idx, opt.pi_block_ms, (unsigned long long)waited, before, woken, during, v->pi_tid,
+	    v->pi_prio_before, v->pi_prio_min, v->pi_prio_after,
+	    (unsigned long long)v->pi_samples, (unsigned long long)v->pi_rt_samples,
+	    !err && waited >= want ? "ok" : "FAIL");
+	if (err) {
+		out("pi_block-error vcpu=%d futex: %s\n", v->idx, strerror(err));
+		fprintf(stderr, "pvsched-vmm: vCPU %d: FUTEX_LOCK_PI/UNLOCK_PI: %s\n", v->idx,
+			strerror(err));
+		v->failed = 1;
+	} else if (waited < want) {
+		fprintf(stderr,
+			"pvsched-vmm: vCPU %d did not block in FUTEX_LOCK_PI: waited %llu ns, "
+			"want >= %llu ns (half of --pi-block-ms %ld)\n",
+			v->idx, (unsigned long long)waited, (unsigned long long)want,
+			opt.pi_block_ms);
+		v->failed = 1;
+	}
+	__atomic_store_n(&v->pi_done, 1, __ATOMIC_RELEASE);
+}
+
 /* ---- KVM ---------------------------------------------------------------- */
 
 static void setup_segments(int fd, int idx)
@@ -775,6 +980,9 @@ static void handle_ucall(struct vcpu *v)
 		if (!opt.quiet)
 			out("phase vcpu=%d phase=%s t=%.6f\n", v->idx, stage_names[regs.rbx],
 			    now_ns() / 1e9);
+		/* The exit right after the guest set its flag: boosted now. */
+		if (opt.pi_block_ms && regs.rbx == STAGE_CS && !v->pi_done)
+			pi_block(v);
 		break;
 	case UC_PRINT:
 		out("guest-print vcpu=%d value=%llu\n", v->idx, (unsigned long long)regs.rbx);
@@ -874,6 +1082,22 @@ static void wait_stage(int stage)
 
 		for (int i = 0; i < opt.nr_vcpus; i++)
 			if (vcpus[i].stage != stage && !vcpus[i].done)
+				all = false;
+		if (all || all_failed_or_done())
+			return;
+		check_timeout();
+		sleep_us(200);
+	}
+}
+
+/* --pi-block-ms: wait until every vCPU thread's PI futex block is over. */
+static void wait_pi_blocks(void)
+{
+	for (;;) {
+		bool all = true;
+
+		for (int i = 0; i < opt.nr_vcpus; i++)
+			if (!vcpus[i].pi_done && !vcpus[i].done)
 				all = false;
 		if (all || all_failed_or_done())
 			return;
@@ -1038,6 +1262,8 @@ static void drive(void)
 	case PROG_PRIO:
 		main_stage = opt.prog == PROG_CS ? STAGE_CS : STAGE_PRIO;
 		wait_stage(main_stage);
+		if (opt.pi_block_ms)
+			wait_pi_blocks();
 		phase_sleep(opt.ms);
 		snapshot(stage_names[main_stage]);
 		set_go(1);
@@ -1078,6 +1304,9 @@ static void usage(FILE *f)
 		"      --irq-cs FLAGS    inject/halt: guest-area flags set in the interrupt handler (0)\n"
 		"      --irq-spin-us N   inject/halt: handler spins N us before EOI (0)\n"
 		"      --cs-flags FLAGS  cs: PVSCHED_CS_* flags to set (8 = PREEMPT_DISABLED)\n"
+		"      --pi-block-ms N   cs, cs-forever: at the exit that reports the flag, the vCPU\n"
+		"                        thread blocks in FUTEX_LOCK_PI on a futex a helper thread\n"
+		"                        holds N ms more; fails unless it waited >= N/2 ms (0: off)\n"
 		"      --policy P --nice N --rt-prio N   prio: the guest's request\n"
 		"      --exit-kind pio|cpuid             exits: kind of VM exit (pio)\n"
 		"      --rounds N        exits: rounds of --iters exits (1)\n"
@@ -1097,7 +1326,7 @@ enum {
 	O_NOREG = 256, O_MS, O_AFTER, O_ITERS, O_PERIOD, O_WAKE, O_IRQCS, O_IRQSPIN,
 	O_CSFLAGS, O_POLICY, O_NICE, O_RTPRIO, O_EXITKIND, O_CSBOOST, O_INTRBOOST,
 	O_MAXBOOST, O_THROTTLE, O_DEBUG, O_NAME, O_SAMPLE, O_EXPECT, O_EXPECTNOT,
-	O_TIMEOUT, O_INFO, O_ROUNDS, O_TOGGLE,
+	O_TIMEOUT, O_INFO, O_ROUNDS, O_TOGGLE, O_PIBLOCK,
 };
 
 int main(int argc, char **argv)
@@ -1117,6 +1346,7 @@ int main(int argc, char **argv)
 		{ "expect", 1, 0, O_EXPECT },	{ "expect-not", 1, 0, O_EXPECTNOT },
 		{ "timeout", 1, 0, O_TIMEOUT },	{ "info", 0, 0, O_INFO },
 		{ "rounds", 1, 0, O_ROUNDS },	{ "toggle-register", 0, 0, O_TOGGLE },
+		{ "pi-block-ms", 1, 0, O_PIBLOCK },
 		{ "quiet", 0, 0, 'q' },		{ "help", 0, 0, 'h' },
 		{ 0 },
 	};
@@ -1183,6 +1413,7 @@ int main(int argc, char **argv)
 		case O_INFO: info_only = true; break;
 		case O_ROUNDS: opt.rounds = atol(optarg); break;
 		case O_TOGGLE: opt.toggle_register = true; break;
+		case O_PIBLOCK: opt.pi_block_ms = atol(optarg); break;
 		default:
 			goto bad;
 		}
@@ -1223,7 +1454,9 @@ int main(int argc, char **argv)
 	if (opt.ms < 0)
 		opt.ms = 200;
 	if (opt.nr_vcpus < 1 || opt.nr_vcpus > GUEST_MAX_VCPUS || opt.iters < 1 ||
-	    opt.rounds < 1 || opt.rounds > 1024 || (opt.toggle_register && !opt.reg))
+	    opt.rounds < 1 || opt.rounds > 1024 || (opt.toggle_register && !opt.reg) ||
+	    opt.pi_block_ms < 0 || opt.pi_block_ms > 60000 ||
+	    (opt.pi_block_ms && opt.prog != PROG_CS))
 		goto bad;
 
 	signal(SIGTERM, on_signal);
@@ -1255,6 +1488,8 @@ int main(int argc, char **argv)
 	}
 
 	setup_vm();
+	if (opt.pi_block_ms)
+		pi_start_helpers();
 	pthread_barrier_init(&start_barrier, NULL, opt.nr_vcpus + 1);
 	for (int i = 0; i < opt.nr_vcpus; i++) {
 		vcpus[i].idx = i;
@@ -1280,6 +1515,8 @@ int main(int argc, char **argv)
 
 	for (int i = 0; i < opt.nr_vcpus; i++)
 		pthread_join(vcpus[i].thread, NULL);
+	for (int i = 0; opt.pi_block_ms && i < opt.nr_vcpus; i++)
+		pthread_join(vcpus[i].pi_thread, NULL);
 	if (opt.prog != PROG_EXITS) {
 		sampler_stop = 1;
 		pthread_join(sampler_thread, NULL);
