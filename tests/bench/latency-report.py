@@ -669,7 +669,9 @@ def chart_tradeoff(plt, res, scenarios, configs, title):
         ax.set_yscale("log")
         ax.set_xlabel("host hog throughput, stress-ng cpu bogo ops/s")
         ax.grid(color="#eee")
-        ax.set_xlim(left=0)
+        xs = [res[(scen, c)]["hog_bogo"].hi() for c in configs
+              if res[(scen, c)]["hog_bogo"].values]
+        ax.set_xlim(0, max(xs) * 1.1 if xs else None)
     axes[0][0].set_ylabel("guest cyclictest latency µs (log scale)")
     axes[0][0].plot([], [], marker="v", color="#555", mfc="none", ls="none",
                     label="guest max (median)")
@@ -685,7 +687,7 @@ def chart_tradeoff(plt, res, scenarios, configs, title):
 def chart_rundelay(plt, res, scenarios, configs, title):
     """vCPU run delay per scenario and configuration, median bars with the
     repetitions' min-max."""
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.5 + 0.6 * len(scenarios) * max(1, len(configs))),
+    fig, ax = plt.subplots(figsize=(max(7.5, 3.0 + 0.6 * len(scenarios) * max(1, len(configs))),
                                     4.4))
     w = 0.8 / max(1, len(configs))
     for ci, conf in enumerate(configs):
@@ -713,10 +715,10 @@ def chart_rundelay(plt, res, scenarios, configs, title):
     ax.set_xticklabels(scenarios)
     ax.set_xlim(-0.5, len(scenarios) - 0.5)
     ax.set_ylabel("vCPU run delay, ms per s of wall time")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
     ax.grid(axis="y", color="#ddd")
     ax.set_axisbelow(True)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title(title + ": vCPU run delay", fontsize=10)
     fig.text(0.01, 0.01, "bars: median; whiskers: min–max over repetitions; hatched, " +
              FLAG + ": L0 load above the threshold", fontsize=7, color="#555")
