@@ -20,8 +20,8 @@
  *
  * vms: one line per session, each followed by one line per vCPU
  * (ascending vcpu_id):
- *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n> kick_boost=<0|1> idle_hold=<0|1>
- *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n> kicks=<n> kick_boosts=<n> idle_holds=<n>
+ *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n> kick_boost=<0|1> idle_hold=<0|1> irq_hold=<0|1>
+ *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n> kicks=<n> kick_boosts=<n> idle_holds=<n> irq_holds=<n>
  *   <name> has spaces and backslashes escaped as \040 and \134 (seq_escape);
  *   <policy> is normal, fifo, rr, batch, idle (deadline/unknown never
  *   applied); <pid> and <tid> are in the init pid namespace; counters are
@@ -692,8 +692,8 @@ static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
 		   st->guest_invalid);
 	seq_printf(m, " apply_direct=%llu apply_deferred=%llu apply_errors=%llu",
 		   st->apply_direct, st->apply_deferred, st->apply_errors);
-	seq_printf(m, " kicks=%llu kick_boosts=%llu idle_holds=%llu\n",
-		   st->kicks, st->kick_boosts, st->idle_holds);
+	seq_printf(m, " kicks=%llu kick_boosts=%llu idle_holds=%llu irq_holds=%llu\n",
+		   st->kicks, st->kick_boosts, st->idle_holds, st->irq_holds);
 }
 
 static void *vms_start(struct seq_file *m, loff_t *pos)
@@ -734,10 +734,11 @@ static int vms_show(struct seq_file *m, void *v)
 		    vm->params.cs_nice);
 	print_boost(m, "intr", vm->params.intr_policy,
 		    vm->params.intr_rt_prio, vm->params.intr_nice);
-	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu kick_boost=%u idle_hold=%u\n",
+	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu kick_boost=%u idle_hold=%u irq_hold=%u\n",
 		   vm->params.max_boost_ns, vm->params.throttle_ns,
 		   !(vm->params.flags & PVSCHED_PARAMS_NO_KICK_BOOST),
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_IDLE_HOLD));
+		   !(vm->params.flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
+		   !(vm->params.flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
 	xa_for_each(&vm->vcpus, id, vcpu)
 		show_vcpu(m, vm, vcpu, st);
 	mutex_unlock(&vm->lock);

@@ -52,6 +52,7 @@
  *   kicks / kick_boosts  interrupts made pending while the thread was
  *                 preempted, and the boosts they started (kick boost)
  *   idle_holds    VM exits where the guest's idle hint kept a boost
+ *   irq_holds     VM exits where an interrupt not yet taken kept a boost
  *
  * Where priorities change
  * =======================
@@ -580,6 +581,7 @@ void pvsched_vcpu_get_stats(struct pvsched_vcpu *v,
 	s->kicks = c->kicks;
 	s->kick_boosts = c->kick_boosts;
 	s->idle_holds = c->idle_holds;
+	s->irq_holds = c->irq_holds;
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 

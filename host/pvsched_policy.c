@@ -224,6 +224,7 @@ bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 		if (s1 & 1)
 			continue;
 		pvsched_rmb();
+		s.seq = s1;
 		s.flags = PVSCHED_READ(ga->flags);
 		s.policy = PVSCHED_READ(ga->sched_policy);
 		s.nice = PVSCHED_READ(ga->sched_nice);
@@ -297,14 +298,25 @@ static void pause_clock(struct pvsched_policy *p, u64 now)
 	if (!p->halted) {
 		p->boost_run_ns = boost_used(p, now);
 		p->halted = true;
+		p->halt_since = now;
 	}
 }
 
+/*
+ * The end of a halt.  Time halted pays the budget back one for one, like
+ * time at base: a halted vCPU gives its CPU back, so a guest whose
+ * latency work takes a third of the CPU and halts in between is never
+ * throttled, while one that stays runnable and boosted still is.
+ */
 static void resume_clock(struct pvsched_policy *p, u64 now)
 {
 	if (p->halted) {
+		u64 idle = now - p->halt_since;
+
 		p->halted = false;
 		p->run_since = now;
+		p->boost_run_ns = p->boost_run_ns > idle ?
+					  p->boost_run_ns - idle : 0;
 	}
 }
 
@@ -407,6 +419,22 @@ static void guest_target(struct pvsched_policy *p,
 	}
 }
 
+/*
+ * An interrupt is pending or injected while boosted: hold the boost until
+ * the guest has taken it (follow_guest()).  The reference seq is the
+ * guest's current one, read here without the snapshot protocol: an odd or
+ * moving value only ends the hold sooner.
+ */
+static void irq_hold_start(struct pvsched_policy *p,
+			   const struct pvsched_guest_area *ga, u64 now)
+{
+	if (p->state != PVSCHED_STATE_BOOSTED || !ga || p->irq_hold)
+		return;
+	p->irq_hold = true;
+	p->irq_hold_seq = PVSCHED_READ(ga->seq);
+	p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
+}
+
 static void follow_guest(struct pvsched_policy *p,
 			 const struct pvsched_policy_limits *lim, bool count,
 			 u64 now, struct pvsched_decision *d)
@@ -415,6 +443,27 @@ static void follow_guest(struct pvsched_policy *p,
 	u32 reason;
 
 	guest_target(p, lim, count, &t, &reason);
+	/*
+	 * Interrupt hold: the first exit after an injection often comes before
+	 * the guest has taken the interrupt (an interrupt window, a
+	 * re-injection, a second interrupt pending behind the first), and
+	 * demoting there puts the vCPU behind host tasks with its interrupt
+	 * still unhandled.  The guest shows it took it: a CS flag (in the
+	 * handler) or a new seq (it published a wake-up or a switch).  Only a
+	 * guest whose driver writes its slot (seq nonzero) can show that.
+	 */
+	if (p->irq_hold) {
+		if ((p->snap.flags & PVSCHED_CS_ALL) ||
+		    p->snap.seq != p->irq_hold_seq || !p->snap.seq ||
+		    now >= p->irq_hold_until ||
+		    (lim->flags & PVSCHED_PARAMS_NO_IRQ_HOLD) ||
+		    p->state != PVSCHED_STATE_BOOSTED) {
+			p->irq_hold = false;
+		} else if (pvsched_attr_cmp(&t, &p->cur) < 0) {
+			p->cnt.irq_holds++;
+			return;
+		}
+	}
 	/*
 	 * Idle hold: a guest CPU in its idle task is on its way to HLT, where
 	 * it gives its CPU back by itself.  Demoting it there only queues it
@@ -484,6 +533,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	    boost_used(p, now) >= pvsched_policy_max_boost_ns(lim)) {
 		d->reason = p->reason;
 		p->state = PVSCHED_STATE_THROTTLED;
+		p->irq_hold = false;
 		p->throttle_until = add_sat(now, pvsched_policy_throttle_ns(lim));
 		/* the throttle window pays the whole budget back */
 		p->boost_run_ns = 0;
@@ -532,6 +582,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		p->cnt.injections++;
 		resume_clock(p, now);
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
+		irq_hold_start(p, ga, now);
 		p->status |= PVSCHED_VCPU_STATUS_INTR_INJECTED;
 		break;
 	case PVSCHED_POL_WAKEUP:
@@ -553,6 +604,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
 		if (d->trace & PVSCHED_TR_BOOST)
 			p->cnt.kick_boosts++;
+		irq_hold_start(p, ga, now);
 		break;
 	default: /* TIMER: the transitions above did the work */
 		break;

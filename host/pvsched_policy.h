@@ -30,6 +30,12 @@
  *   Idle hold: at VMEXIT, if the guest says PVSCHED_GUEST_IDLE (its idle
  *   task runs: it is on its way to HLT), a boost in force is not lowered
  *   (unless PVSCHED_PARAMS_NO_IDLE_HOLD); a stronger request still raises.
+ *   Interrupt hold: an INTR boost (INJECT, KICK) is not lowered at VMEXIT
+ *   until the guest shows it took the interrupt (a CS flag, or its seq
+ *   moved) or PVSCHED_IRQ_HOLD_MAX_NS passed (unless
+ *   PVSCHED_PARAMS_NO_IRQ_HOLD).
+ *   Halted time pays the boost budget back like time at base: a vCPU that
+ *   halts gives its CPU back.
  *   Throttle: boosted (and running) for max_boost_ns in a row -> back to
  *   base for throttle_ns, boost requests ignored meanwhile; then the last
  *   guest request is evaluated again.  "In a row" tolerates short gaps:
@@ -128,6 +134,7 @@ struct pvsched_guest_snap {
 	u32 policy;
 	s32 nice;
 	u32 rt_prio;
+	u32 seq; /* even: the value both reads saw */
 };
 
 enum pvsched_policy_event {
@@ -146,6 +153,7 @@ struct pvsched_policy_counters {
 	u64 kicks; /* KICK events: interrupts pending while preempted */
 	u64 kick_boosts; /* KICKs that started or raised a boost */
 	u64 idle_holds; /* VMEXITs where the idle hint kept a boost */
+	u64 irq_holds; /* VMEXITs where an untaken interrupt kept a boost */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
 	u64 unboosts; /* returns to base because the request ended */
 	u64 throttles;
@@ -169,6 +177,10 @@ struct pvsched_policy {
 	u64 boost_run_ns; /* continuous boost used before run_since */
 	u64 run_since; /* boosted and running since (valid !halted) */
 	u64 unboost_at; /* last return to base (unboost or throttle) */
+	u64 halt_since; /* halted since (valid while halted) */
+	bool irq_hold; /* an INTR boost waits for the guest to take it */
+	u32 irq_hold_seq; /* guest seq when it began */
+	u64 irq_hold_until; /* ... and when it ends at the latest */
 	u64 throttle_until;
 	struct pvsched_policy_counters cnt;
 };

@@ -18,7 +18,8 @@
 #                  rt         only the vCPU threads at SCHED_RR 8 (chrt)
 #                  pvsched    pvsched.ko + pvschedctl attach + guest driver
 #                  pvsched-0.1  the same with the 0.2 mechanisms off
-#                             (kick_boost=0,idle_hold=0): the 0.1 policy
+#                             (kick_boost=0,idle_hold=0,irq_hold=0): the
+#                             0.1 policy (boosts end at the next VM exit)
 # and every repetition.  Each measurement appends one line of key=value
 # pairs to $LAB_OUT/bench/raw.txt; tests/bench/latency-report.py turns them
 # into the table and the chart on the build machine.
@@ -167,7 +168,7 @@ print(vms[0]["guest"]["state"] if vms and vms[0].get("guest") else "none")' "$B_
 }
 
 # The pvsched counters bench_pvsched_counters reports, in its order.
-B_PV_KEYS="boosted_ns throttled_ns boosts throttles kicks kick_boosts idle_holds"
+B_PV_KEYS="boosted_ns throttled_ns boosts throttles kicks kick_boosts idle_holds irq_holds"
 
 # bench_pvsched_counters: the B_PV_KEYS counters summed over our VM's vCPUs
 # (pvschedctl -j status), NA where missing.
@@ -249,7 +250,7 @@ bench_config_on() {
 		done
 		;;
 	pvsched) bench_pvsched_on ;;
-	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0 ;;
+	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0,irq_hold=0 ;;
 	*) lab_fail "unknown configuration '$1'" ;;
 	esac
 }

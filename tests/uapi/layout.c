@@ -75,7 +75,7 @@ OFF(pvsched_vcpu_stats, exits, 40);
 OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
 OFF(pvsched_vcpu_stats, idle_holds, 208);
-OFF(pvsched_vcpu_stats, reserved, 216);
+OFF(pvsched_vcpu_stats, irq_holds, 216);
 SIZE(pvsched_vm_name, 32);
 SIZE(pvsched_vcpu_list, 16);
 OFF(pvsched_vcpu_list, ids, 8);

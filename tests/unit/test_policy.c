@@ -130,49 +130,49 @@ static void t_translate(void)
 		uint32_t res;
 	} c[] = {
 		/* asks for nothing */
-		{ { 0, NORMAL, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
+		{ { 0, NORMAL, 0, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
 		/* fair policies, nice clamps */
-		{ { 0, NORMAL, -5, 0 }, FIFO, 50, -10, { NORMAL, -5, 0 }, 0 },
-		{ { 0, NORMAL, -15, 0 }, FIFO, 50, -10, { NORMAL, -10, 0 },
+		{ { 0, NORMAL, -5, 0, 0 }, FIFO, 50, -10, { NORMAL, -5, 0 }, 0 },
+		{ { 0, NORMAL, -15, 0, 0 }, FIFO, 50, -10, { NORMAL, -10, 0 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, NORMAL, -2147483647 - 1, 0 }, FIFO, 50, -20,
+		{ { 0, NORMAL, -2147483647 - 1, 0, 0 }, FIFO, 50, -20,
 		  { NORMAL, -20, 0 }, PVSCHED_XLATE_CLAMPED },
-		{ { 0, NORMAL, 2147483647, 0 }, FIFO, 50, -20,
+		{ { 0, NORMAL, 2147483647, 0, 0 }, FIFO, 50, -20,
 		  { NORMAL, 19, 0 }, PVSCHED_XLATE_CLAMPED },
-		{ { 0, BATCH, 3, 0 }, FIFO, 50, -10, { NORMAL, 3, 0 }, 0 },
-		{ { 0, IDLE, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
+		{ { 0, BATCH, 3, 0, 0 }, FIFO, 50, -10, { NORMAL, 3, 0 }, 0 },
+		{ { 0, IDLE, 0, 0, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 }, 0 },
 		/* RT: clamp to [1, 99] then the caps */
-		{ { 0, FIFO, 0, 20 }, FIFO, 50, -10, { FIFO, 0, 20 }, 0 },
-		{ { 0, RR, 0, 20 }, FIFO, 50, -10, { RR, 0, 20 }, 0 },
-		{ { 0, FIFO, 0, 0 }, FIFO, 50, -10, { FIFO, 0, 1 },
+		{ { 0, FIFO, 0, 20, 0 }, FIFO, 50, -10, { FIFO, 0, 20 }, 0 },
+		{ { 0, RR, 0, 20, 0 }, FIFO, 50, -10, { RR, 0, 20 }, 0 },
+		{ { 0, FIFO, 0, 0, 0 }, FIFO, 50, -10, { FIFO, 0, 1 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, FIFO, 0, 0xffffffffu }, FIFO, 50, -10, { FIFO, 0, 50 },
+		{ { 0, FIFO, 0, 0xffffffffu, 0 }, FIFO, 50, -10, { FIFO, 0, 50 },
 		  PVSCHED_XLATE_CLAMPED }, /* "negative" rt_prio */
-		{ { 0, FIFO, 0, 99 }, FIFO, 98, -10, { FIFO, 0, 98 },
+		{ { 0, FIFO, 0, 99, 0 }, FIFO, 98, -10, { FIFO, 0, 98 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, FIFO, 0, 20 }, RR, 50, -10, { RR, 0, 20 },
+		{ { 0, FIFO, 0, 20, 0 }, RR, 50, -10, { RR, 0, 20 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, RR, 0, 20 }, RR, 50, -10, { RR, 0, 20 }, 0 },
-		{ { 0, FIFO, 0, 20 }, NORMAL, 50, -10, { NORMAL, -10, 0 },
+		{ { 0, RR, 0, 20, 0 }, RR, 50, -10, { RR, 0, 20 }, 0 },
+		{ { 0, FIFO, 0, 20, 0 }, NORMAL, 50, -10, { NORMAL, -10, 0 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, RR, 0, 20 }, 77, 50, -10, { NORMAL, -10, 0 },
+		{ { 0, RR, 0, 20, 0 }, 77, 50, -10, { NORMAL, -10, 0 },
 		  PVSCHED_XLATE_CLAMPED }, /* unknown max_policy: fair only */
 		/* insane caps are sanitised */
-		{ { 0, FIFO, 0, 99 }, FIFO, 0, -10, { FIFO, 0, 1 },
+		{ { 0, FIFO, 0, 99, 0 }, FIFO, 0, -10, { FIFO, 0, 1 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, FIFO, 0, 99 }, FIFO, 1000, -10, { FIFO, 0, 98 },
+		{ { 0, FIFO, 0, 99, 0 }, FIFO, 1000, -10, { FIFO, 0, 98 },
 		  PVSCHED_XLATE_CLAMPED },
-		{ { 0, NORMAL, -20, 0 }, FIFO, 50, -100, { NORMAL, -20, 0 }, 0 },
-		{ { 0, NORMAL, -20, 0 }, FIFO, 50, 100, { NORMAL, 19, 0 },
+		{ { 0, NORMAL, -20, 0, 0 }, FIFO, 50, -100, { NORMAL, -20, 0 }, 0 },
+		{ { 0, NORMAL, -20, 0, 0 }, FIFO, 50, 100, { NORMAL, 19, 0 },
 		  PVSCHED_XLATE_CLAMPED },
 		/* refused and invalid */
-		{ { 0, DEADLINE, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		{ { 0, DEADLINE, -20, 50, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 },
 		  PVSCHED_XLATE_REFUSED },
-		{ { 0, 4, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		{ { 0, 4, -20, 50, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 },
 		  PVSCHED_XLATE_INVALID },
-		{ { 0, 7, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		{ { 0, 7, -20, 50, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 },
 		  PVSCHED_XLATE_INVALID },
-		{ { 0, 0xffffffffu, -20, 50 }, FIFO, 50, -10, { NORMAL, 0, 0 },
+		{ { 0, 0xffffffffu, -20, 50, 0 }, FIFO, 50, -10, { NORMAL, 0, 0 },
 		  PVSCHED_XLATE_INVALID },
 	};
 	unsigned int i;
@@ -237,7 +237,7 @@ static void t_limits(void)
 static void t_guest_read(void)
 {
 	struct pvsched_guest_area ga = { 0 };
-	struct pvsched_guest_snap s = { 0xdead, 0, 0, 0 };
+	struct pvsched_guest_snap s = { 0xdead, 0, 0, 0, 0 };
 
 	guest_set(&ga, PVSCHED_CS_HARDIRQ, FIFO, -3, 42);
 	UT_CHECK(pvsched_guest_read(&ga, &s, 4));
@@ -417,14 +417,17 @@ static const struct scenario scenarios[] = {
 	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
 	    { ENTER, 31, 0, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, S_ENTER },
 	    END } },
-	{ "halt pauses the boost clock",
+	{ "halt pauses the boost clock and pays it back",
 	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
 	    { HALT, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
 	    { HALT, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { TIMER, 80, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, 0 },
-	    { ENTER, 100, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 115, 0 },
-	    { WAKE, 101, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 115, 0 },
-	    { TIMER, 115, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 125, 0 },
+	    { ENTER, 100, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
+	    { WAKE, 101, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
+	    { TIMER, 115, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
+	    { HALT, 117, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
+	    { WAKE, 119, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 124, 0 },
+	    { TIMER, 124, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 134, 0 },
 	    END } },
 	{ "deadline and unknown policy refused",
 	  { { EXIT_, 1, 0, DEADLINE, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
@@ -455,7 +458,7 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 12, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
 	    { EXIT_, 13, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
 	    { HALT, 14, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
-	    { WAKE, 20, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 36, 0 },
+	    { WAKE, 20, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 40, 0 },
 	    { EXIT_, 21, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
 	{ "idle hold after an RT task, raises still raise",
@@ -477,6 +480,28 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 20, GI, NORMAL, 0, 0, ST, A_BASE, 1, T, 30, 0 },
 	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
 	    { EXIT_, 30, GI, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
+	    END } },
+	{ "irq hold keeps an intr boost until the guest takes it",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { INJ, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 22, S_EXIT | S_INJ },
+	    { EXIT_, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, S_EXIT },
+	    { EXIT_, 4, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 22, S_EXIT },
+	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "irq hold ends when the guest publishes",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
+	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 22, 0 },
+	    { EXIT_, 3, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "irq hold ends after 4 ms",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
+	    { INJ, 10, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 30, 0 },
+	    { EXIT_, 13, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
+	    { EXIT_, 14, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	{ "no irq hold without a guest driver",
+	  { { INJ, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 21, 0 },
+	    { EXIT_, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
 	{ "rt request capped",
 	  { { EXIT_, 1, 0, FIFO, 0, 99, SB, { FIFO, 0, 50 }, 1, B, 21, 0 },
@@ -848,6 +873,26 @@ static void t_mechanism_flags(void)
 	UT_EQU(d.trace, 0);
 	UT_EQU(p.cnt.kicks, 2);
 	UT_EQU(p.cnt.kick_boosts, 1);
+
+	/* NO_IRQ_HOLD: an intr boost ends at the next exit again */
+	l = def_limits();
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, INJ, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.irq_holds, 1);
+	l.flags = PVSCHED_PARAMS_NO_IRQ_HOLD;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.irq_holds, 1);
+	/* a throttle drops the hold */
+	l = def_limits();
+	pvsched_policy_event(&p, &l, INJ, &ga, 4 * MS, &d);
+	UT_CHECK(p.irq_hold);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 30 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(!p.irq_hold);
 
 	/* a kick boost is capped like any boost */
 	l = def_limits();

@@ -64,7 +64,7 @@ static void attach_help(void)
 	       "\n"
 	       "KEY := { cs_policy | cs_prio | cs_nice | intr_policy | intr_prio |\n"
 	       "         intr_nice | max_boost_us | throttle_us | debug |\n"
-	       "         kick_boost | idle_hold }\n"
+	       "         kick_boost | idle_hold | irq_hold }\n"
 	       "\n"
 	       "Attaches a stock QEMU VM started with\n"
 	       "  -object memory-backend-file,id=pvsched,share=on,mem-path=PATH,size=SIZE\n"
@@ -91,13 +91,14 @@ enum {
 	P_DEBUG,
 	P_KICK_BOOST,
 	P_IDLE_HOLD,
+	P_IRQ_HOLD,
 	P_NR
 };
 
 static const char *const param_keys[P_NR] = {
 	"cs_policy", "cs_prio",	     "cs_nice",	    "intr_policy", "intr_prio",
 	"intr_nice", "max_boost_us", "throttle_us", "debug", "kick_boost",
-	"idle_hold",
+	"idle_hold", "irq_hold",
 };
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -168,6 +169,7 @@ static int parse_params(struct attach *a, const char *arg)
 		case P_DEBUG:
 		case P_KICK_BOOST:
 		case P_IDLE_HOLD:
+		case P_IRQ_HOLD:
 			if (parse_long(val, 0, 1, &v))
 				goto range;
 			break;
@@ -209,6 +211,10 @@ static int parse_params(struct attach *a, const char *arg)
 		case P_IDLE_HOLD:
 			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD :
 				       p->flags | PVSCHED_PARAMS_NO_IDLE_HOLD;
+			break;
+		case P_IRQ_HOLD:
+			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_IRQ_HOLD :
+				       p->flags | PVSCHED_PARAMS_NO_IRQ_HOLD;
 			break;
 		}
 		continue;
@@ -262,6 +268,9 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 	if (s & (1u << P_IDLE_HOLD))
 		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD) |
 			     (p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD);
+	if (s & (1u << P_IRQ_HOLD))
+		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_IRQ_HOLD) |
+			     (p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD);
 }
 
 /* --- steps --------------------------------------------------------------- */

@@ -71,7 +71,14 @@
  *     boost in force is kept instead, until the guest runs a task again or
  *     the vCPU halts.
  *   - HLT boosts the vCPU while it sleeps, so the wake-up that ends the halt
- *     runs at once; an interrupt injection boosts it until the next exit.
+ *     runs at once.
+ *   - interrupt hold (the default): an interrupt injection (or a kick boost)
+ *     boosts the vCPU until the guest has taken the interrupt, i.e. until
+ *     a VM exit finds a PVSCHED_CS_* flag set or the guest area's seq moved
+ *     since the boost (the guest woke or switched a task), at most
+ *     PVSCHED_IRQ_HOLD_MAX_NS (4 ms); an exit before that (an interrupt
+ *     window, a re-injection, a second interrupt) does not end it.  Only
+ *     for a guest whose driver has written its slot (seq nonzero).
  *   - kick boost (the default): an interrupt that becomes pending for a vCPU
  *     whose thread is runnable but preempted (KVM's kvm_vcpu_kick() on a
  *     vCPU with vcpu->preempted set: the LAPIC timer, an IPI, an irqfd)
@@ -134,7 +141,8 @@
  *   outside PVSCHED_PARAMS_FLAGS_ALL, nonzero reserved fields).  flags turn
  *   off the boost mechanisms of module version 0.2 (all on when zero, so a
  *   VMM written for 0.1 gets them): PVSCHED_PARAMS_NO_KICK_BOOST,
- *   PVSCHED_PARAMS_NO_IDLE_HOLD; both set is the 0.1 policy.  A 0.1 module
+ *   PVSCHED_PARAMS_NO_IDLE_HOLD, PVSCHED_PARAMS_NO_IRQ_HOLD; all three set
+ *   is the 0.1 policy (boosts end at the next VM exit).  A 0.1 module
  *   refuses any flag with -EINVAL.  If the admin lowers a cap later, the lower
  *   cap wins at run time.  Zeroes in GET_PARAMS never occur: the module's
  *   defaults are reported until SET_PARAMS.
@@ -335,8 +343,12 @@ struct pvsched_params {
 /* pvsched_params.flags: boost mechanisms turned off (module 0.2) */
 #define PVSCHED_PARAMS_NO_KICK_BOOST (1u << 0) /* no boost on a kick */
 #define PVSCHED_PARAMS_NO_IDLE_HOLD (1u << 1) /* PVSCHED_GUEST_IDLE ignored */
-#define PVSCHED_PARAMS_FLAGS_ALL \
-	(PVSCHED_PARAMS_NO_KICK_BOOST | PVSCHED_PARAMS_NO_IDLE_HOLD)
+#define PVSCHED_PARAMS_NO_IRQ_HOLD (1u << 2) /* intr boost ends at next exit */
+#define PVSCHED_PARAMS_FLAGS_ALL                                  \
+	(PVSCHED_PARAMS_NO_KICK_BOOST | PVSCHED_PARAMS_NO_IDLE_HOLD | \
+	 PVSCHED_PARAMS_NO_IRQ_HOLD)
+/* Longest interrupt hold: an injected interrupt not taken by then is late. */
+#define PVSCHED_IRQ_HOLD_MAX_NS 4000000ULL
 
 /* pvsched_vcpu_stats.state */
 #define PVSCHED_STATE_IDLE 0 /* registered, not boosted */
@@ -381,7 +393,7 @@ struct pvsched_vcpu_stats {
 	__u64 kicks; /* interrupts made pending while preempted */
 	__u64 kick_boosts; /* of those, boosts they started or raised */
 	__u64 idle_holds; /* VM exits where PVSCHED_GUEST_IDLE kept a boost */
-	__u64 reserved[1];
+	__u64 irq_holds; /* VM exits where an untaken interrupt kept a boost */
 };
 
 struct pvsched_vm_name {
