@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tracefs_compat.h"
+#include <tracefs.h>
 
 #include "json_print.h"
 #include "main.h"
