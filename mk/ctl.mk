@@ -18,7 +18,7 @@ CTL_PROGS := $(CTL_BUILD)/pvsched-ioctl-test $(CTL_BUILD)/pvsched-fuzz \
 	$(CTL_BUILD)/pvsched-vmm-sim
 
 $(CTL_BUILD)/pvsched-ioctl-test: $(TOP)/tests/ioctl/pvsched-ioctl-test.c \
-		$(TOP)/tests/ioctl/ioctl-util.h $(TOP)/uapi/linux/pvsched.h
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(@D)
 	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
 
@@ -28,7 +28,7 @@ $(CTL_BUILD)/pvsched-fuzz: $(TOP)/tests/fuzz/pvsched-fuzz.c \
 	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
 
 $(CTL_BUILD)/pvsched-vmm-sim: $(TOP)/tests/ioctl/pvsched-vmm-sim.c \
-		$(TOP)/tests/ioctl/ioctl-util.h $(TOP)/uapi/linux/pvsched.h
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(@D)
 	$(CC) $(CTL_CFLAGS) -o $@ $< -pthread
 
@@ -41,7 +41,7 @@ CTL_PROGS += $(CTL_BUILD)/pvsched-ioctl-test32
 endif
 
 $(CTL_BUILD)/pvsched-ioctl-test32: $(TOP)/tests/ioctl/pvsched-ioctl-test.c \
-		$(TOP)/tests/ioctl/ioctl-util.h $(TOP)/uapi/linux/pvsched.h
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(@D)
 	$(CC) -m32 $(CTL_CFLAGS) -o $@ $< -pthread
 

@@ -46,6 +46,7 @@ HOSTILE_BIN := $(BUILD)/hostile/pvsched-hostile
 hostile-tool: $(HOSTILE_BIN)
 lab-prereqs: hostile-tool
 lab lab-one check-lab: hostile-tool
-$(HOSTILE_BIN): $(TOP)/tests/hostile/pvsched-hostile.c $(TOP)/uapi/linux/pvsched.h
+$(HOSTILE_BIN): $(TOP)/tests/hostile/pvsched-hostile.c \
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<

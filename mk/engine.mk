@@ -12,7 +12,7 @@ ENGINE_BUILD := $(BUILD)/engine
 engine-tests: $(ENGINE_BUILD)/pvsched-engine-reg
 
 $(ENGINE_BUILD)/pvsched-engine-reg: $(TOP)/tests/engine/pvsched-engine-reg.c \
-		$(TOP)/uapi/linux/pvsched.h
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -I$(TOP)/uapi -o $@ $<
 

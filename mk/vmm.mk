@@ -27,7 +27,7 @@ $(VMM_DIR_)/guest.bin: $(VMM_DIR_)/guest.o
 $(VMM_DIR_)/guest-blob.o: $(VMM_DIR_)/guest-blob.S $(VMM_DIR_)/guest.bin
 	$(CC) -c -I$(VMM_DIR_) -o $@ $<
 $(VMM_BIN): $(VMM_DIR_)/pvsched-vmm.c $(VMM_DIR_)/guest.h $(VMM_DIR_)/guest-blob.o \
-		$(TOP)/uapi/linux/pvsched.h
+		$(TOP)/tests/include/pvsched-test.h $(TOP)/uapi/linux/pvsched.h
 	$(CC) $(VMM_CFLAGS) -o $@ $(VMM_DIR_)/pvsched-vmm.c $(VMM_DIR_)/guest-blob.o
 
 vmm-clean:

@@ -32,25 +32,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pvsched.h>
 
-struct sched_attr_ {
-	uint32_t size, sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime, sched_deadline, sched_period;
-	uint32_t util_min, util_max;
-};
-
-static int get_attr(pid_t tid, struct sched_attr_ *a)
-{
-	memset(a, 0, sizeof(*a));
-	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0);
-}
+#include "../include/pvsched-test.h"
 
 static void die(const char *what)
 {
@@ -75,11 +61,9 @@ static void guest_write(volatile struct pvsched_guest_area *g, uint32_t flags,
 int main(int argc, char **argv)
 {
 	struct pvsched_params params;
-	struct pvsched_vcpu_add add = { 0 };
-	struct pvsched_vcpu_stats st = { 0 };
-	struct pvsched_vcpu_del del = { 0 };
+	struct pvsched_vcpu_stats st;
 	volatile struct pvsched_vcpu_slot *slot;
-	struct sched_attr_ base, a;
+	struct sched_attr base, a;
 	unsigned long boosted = 0, total = 0;
 	struct {
 		uint32_t pol, prio;
@@ -151,17 +135,14 @@ int main(int argc, char **argv)
 		guest_write(&slot->guest, 0, pol, nice, prio, 0);
 	}
 
-	if (get_attr(tid, &base))
+	if (sched_getattr_tid(tid, &base))
 		die("sched_getattr (base)");
-	add.vcpu_id = 0;
-	add.tid = tid;
-	add.slot_addr = (uintptr_t)slot;
-	if (ioctl(fd, PVSCHED_IOC_VCPU_ADD, &add))
+	if (vcpu_add(fd, 0, tid, slot))
 		die("VCPU_ADD");
 
 	while (total < seconds * 1000) {
 		nanosleep(&ts, NULL);
-		if (get_attr(tid, &a))
+		if (sched_getattr_tid(tid, &a))
 			die("sched_getattr");
 		total++;
 		for (j = 0; j < nseen; j++)
@@ -198,8 +179,7 @@ int main(int argc, char **argv)
 	       slot->host.rt_prio, slot->host.sched_nice, slot->host.throttled,
 	       slot->host.seq);
 
-	st.vcpu_id = 0;
-	if (ioctl(fd, PVSCHED_IOC_GET_STATS, &st))
+	if (vcpu_stats(fd, 0, &st))
 		die("GET_STATS");
 #define P(f) printf("stat_" #f " %llu\n", (unsigned long long)st.f)
 	P(state);
@@ -229,10 +209,9 @@ int main(int argc, char **argv)
 	P(apply_deferred);
 	P(apply_errors);
 
-	del.vcpu_id = 0;
-	if (ioctl(fd, PVSCHED_IOC_VCPU_DEL, &del))
+	if (vcpu_del(fd, 0))
 		die("VCPU_DEL");
-	if (get_attr(tid, &a))
+	if (sched_getattr_tid(tid, &a))
 		die("sched_getattr (after)");
 	printf("after_policy %u\nafter_prio %u\nafter_nice %d\n",
 	       a.sched_policy, a.sched_priority, a.sched_nice);

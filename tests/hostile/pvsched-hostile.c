@@ -76,23 +76,11 @@
 #include <unistd.h>
 
 #include "../../uapi/linux/pvsched.h"
+#include "../include/pvsched-test.h"
 
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE 6
 #endif
-
-struct sched_attr_k {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
 
 #define MAX_VCPUS 16
 
@@ -379,16 +367,9 @@ static void setup_pvsched(void)
 		if (ioctl(pv_fd, PVSCHED_IOC_SET_PARAMS, &p))
 			die("PVSCHED_IOC_SET_PARAMS");
 	}
-	for (i = 0; i < opt.nvcpus; i++) {
-		struct pvsched_vcpu_add add = {
-			.vcpu_id = i,
-			.tid = vcpus[i].tid,
-			.slot_addr = (uintptr_t)vcpus[i].slot,
-		};
-
-		if (ioctl(pv_fd, PVSCHED_IOC_VCPU_ADD, &add))
+	for (i = 0; i < opt.nvcpus; i++)
+		if (vcpu_add(pv_fd, i, vcpus[i].tid, vcpus[i].slot))
 			die("PVSCHED_IOC_VCPU_ADD");
-	}
 }
 
 /* A well-formed guest-area update (sequence counter protocol). */
@@ -544,7 +525,7 @@ static int policy_rank(unsigned int p)
 	return p == SCHED_FIFO ? 2 : p == SCHED_RR ? 1 : 0;
 }
 
-static void violation(struct vcpu *v, const struct sched_attr_k *a,
+static void violation(struct vcpu *v, const struct sched_attr *a,
 		      const char *why)
 {
 	pthread_mutex_lock(&lock);
@@ -569,10 +550,10 @@ static void *sampler_main(void *arg)
 
 		for (i = 0; i < opt.nvcpus; i++) {
 			struct vcpu *v = &vcpus[i];
-			struct sched_attr_k a = { .size = sizeof(a) };
+			struct sched_attr a;
 			int boosted;
 
-			if (syscall(SYS_sched_getattr, v->tid, &a, sizeof(a), 0))
+			if (sched_getattr_tid(v->tid, &a))
 				continue;
 			v->samples++;
 			boosted = a.sched_policy != SCHED_OTHER || a.sched_nice < 0;
@@ -622,10 +603,10 @@ static void print_stats(void)
 	int i;
 
 	for (i = 0; i < opt.nvcpus; i++) {
-		struct pvsched_vcpu_stats st = { .vcpu_id = i };
+		struct pvsched_vcpu_stats st;
 		const char *p = "stat.vcpu";
 
-		if (ioctl(pv_fd, PVSCHED_IOC_GET_STATS, &st)) {
+		if (vcpu_stats(pv_fd, i, &st)) {
 			printf("stats_error.vcpu%d=%d\n", i, errno);
 			continue;
 		}

@@ -32,7 +32,7 @@
 
 #include <linux/pvsched.h>
 
-#include "ioctl-util.h"
+#include "../include/pvsched-test.h"
 
 #define DEV "/dev/pvsched"
 #define PARAMS "/sys/module/pvsched/parameters/"
@@ -53,12 +53,6 @@ static void check(bool ok, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-}
-
-/* ioctl returning 0 or -errno */
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
 static const char *errname(int e)
@@ -196,12 +190,6 @@ static void vthread_stop(struct vthread *t)
 	pthread_join(t->th, NULL);
 }
 
-static int get_attr(pid_t tid, struct sched_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0) ? -errno : 0;
-}
-
 static int set_attr(pid_t tid, uint32_t policy, uint32_t prio, int nice)
 {
 	struct sched_attr a = { .size = sizeof(a) };
@@ -216,7 +204,7 @@ static bool attr_is(pid_t tid, uint32_t policy, uint32_t prio, int nice)
 {
 	struct sched_attr a;
 
-	if (get_attr(tid, &a))
+	if (sched_getattr_tid(tid, &a))
 		return false;
 	if (verbose)
 		printf("# tid %d: policy %u prio %u nice %d\n", tid,
@@ -226,24 +214,6 @@ static bool attr_is(pid_t tid, uint32_t policy, uint32_t prio, int nice)
 }
 
 /* --- helpers ------------------------------------------------------------- */
-
-static int vcpu_add(int fd, uint32_t id, pid_t tid, void *slot)
-{
-	struct pvsched_vcpu_add a = {
-		.vcpu_id = id,
-		.tid = tid,
-		.slot_addr = (uintptr_t)slot,
-	};
-
-	return xioctl(fd, PVSCHED_IOC_VCPU_ADD, &a);
-}
-
-static int vcpu_del(int fd, uint32_t id)
-{
-	struct pvsched_vcpu_del d = { .vcpu_id = id };
-
-	return xioctl(fd, PVSCHED_IOC_VCPU_DEL, &d);
-}
 
 static void *map_shared(size_t len)
 {

@@ -30,14 +30,13 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <signal.h>
 
 #include <linux/pvsched.h>
 
-#include "ioctl-util.h"
+#include "../include/pvsched-test.h"
 
 static volatile pid_t tids[1024];
 
@@ -105,14 +104,10 @@ static int vmm(int argc, char **argv)
 	for (i = 0; i < nextra; i++)
 		tids[n + i] = atoi(argv[1 + i]);
 	for (i = 0; i < total; i++) {
-		struct pvsched_vcpu_add add = {
-			.vcpu_id = i,
-			.tid = tids[i],
-			.slot_addr = (uintptr_t)region + PVSCHED_REGION_HDR_SIZE +
-				     i * PVSCHED_SLOT_SIZE,
-		};
+		char *slot = region + PVSCHED_REGION_HDR_SIZE +
+			     i * PVSCHED_SLOT_SIZE;
 
-		if (ioctl(fd, PVSCHED_IOC_VCPU_ADD, &add)) {
+		if (vcpu_add(fd, i, tids[i], slot)) {
 			fprintf(stderr, "vcpu %d tid %d: ", i, tids[i]);
 			return die("VCPU_ADD");
 		}
@@ -143,13 +138,6 @@ static const char *read_vms(void)
 	return vms;
 }
 
-static int get_attr(pid_t tid, struct sched_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->size = sizeof(*a);
-	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0);
-}
-
 #define FAIL(...)                                                  \
 	do {                                                       \
 		fprintf(stderr, "kill9: cycle %d: ", c);           \
@@ -167,7 +155,7 @@ static int kill9(int cycles, pid_t bys)
 	pid_t child = 0;
 	int c = 0;
 
-	if (get_attr(bys, &base))
+	if (sched_getattr_tid(bys, &base))
 		FAIL("bystander %d: %s", bys, strerror(errno));
 	for (c = 1; c <= cycles; c++) {
 		int n = 1 + c % 4, total = n, argc = 0, pfd[2], status;
@@ -233,7 +221,8 @@ static int kill9(int cycles, pid_t bys)
 			FAIL("pinned_pages %ld after kill -9", p);
 		if (kill(bys, 0))
 			FAIL("bystander %d died", bys);
-		if (get_attr(bys, &now) || now.sched_policy != base.sched_policy ||
+		if (sched_getattr_tid(bys, &now) ||
+		    now.sched_policy != base.sched_policy ||
 		    now.sched_priority != base.sched_priority ||
 		    now.sched_nice != base.sched_nice)
 			FAIL("bystander attributes %u/%u/%d, expected %u/%u/%d",
@@ -251,9 +240,9 @@ static int kill9(int cycles, pid_t bys)
 
 static int attr(const char *tid)
 {
-	struct sched_attr a = { .size = sizeof(a) };
+	struct sched_attr a;
 
-	if (syscall(SYS_sched_getattr, atoi(tid), &a, sizeof(a), 0))
+	if (sched_getattr_tid(atoi(tid), &a))
 		return die("sched_getattr");
 	printf("%u %u %d\n", a.sched_policy, a.sched_priority, a.sched_nice);
 	return 0;

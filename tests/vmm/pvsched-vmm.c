@@ -85,6 +85,7 @@
 #include <linux/kvm.h>
 
 #include "../../uapi/linux/pvsched.h"
+#include "../include/pvsched-test.h"
 #include "guest.h"
 
 #define KSFT_SKIP 77
@@ -103,20 +104,6 @@ _Static_assert(sizeof(struct pvsched_vcpu_slot) == 64, "slot size");
 _Static_assert(GUEST_SLOT(GUEST_MAX_VCPUS) <= GUEST_PERCPU(0), "layout");
 
 extern const unsigned char guest_blob[], guest_blob_end[];
-
-/* glibc 2.36 has no sched_getattr wrapper or struct. */
-struct vmm_sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
 
 static const char *const stage_names[STAGE_NR] = {
 	[STAGE_NONE] = "start",	  [STAGE_HALT] = "halt",   [STAGE_INJECT] = "inject",
@@ -404,9 +391,7 @@ static void print_stats(struct vcpu *v, const char *at)
 
 	if (pv_fd < 0)
 		return;
-	memset(&s, 0, sizeof(s));
-	s.vcpu_id = v->idx;
-	if (ioctl(pv_fd, PVSCHED_IOC_GET_STATS, &s)) {
+	if (vcpu_stats(pv_fd, v->idx, &s)) {
 		out("stats vcpu=%d at=%s error=%d\n", v->idx, at, errno);
 		return;
 	}
@@ -463,13 +448,7 @@ static void print_host_area(struct vcpu *v, const char *at)
 
 static void register_vcpu(struct vcpu *v)
 {
-	struct pvsched_vcpu_add add;
-
-	memset(&add, 0, sizeof(add));
-	add.vcpu_id = v->idx;
-	add.tid = v->tid;
-	add.slot_addr = (uintptr_t)v->slot;
-	if (ioctl(pv_fd, PVSCHED_IOC_VCPU_ADD, &add))
+	if (vcpu_add(pv_fd, v->idx, v->tid, v->slot))
 		die("PVSCHED_IOC_VCPU_ADD vcpu %d tid %d: %s", v->idx, v->tid, strerror(errno));
 	v->registered = true;
 	if (opt.toggle_register)
@@ -479,12 +458,6 @@ static void register_vcpu(struct vcpu *v)
 }
 
 /* ---- sampler ------------------------------------------------------------ */
-
-static int sched_getattr_tid(pid_t tid, struct vmm_sched_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0);
-}
 
 static void hist_add(struct hist *h, uint32_t policy, int val)
 {
@@ -507,7 +480,7 @@ static void hist_add(struct hist *h, uint32_t policy, int val)
 
 static void *sampler(void *arg)
 {
-	struct vmm_sched_attr a;
+	struct sched_attr a;
 
 	(void)arg;
 	while (!sampler_stop) {
@@ -631,9 +604,7 @@ static int self_prio(void)
 
 static bool get_stats(struct vcpu *v, struct pvsched_vcpu_stats *s)
 {
-	memset(s, 0, sizeof(*s));
-	s->vcpu_id = v->idx;
-	return pv_fd >= 0 && !ioctl(pv_fd, PVSCHED_IOC_GET_STATS, s);
+	return pv_fd >= 0 && !vcpu_stats(pv_fd, v->idx, s);
 }
 
 /*
@@ -712,7 +683,7 @@ static void pi_start_helpers(void)
 static void pi_block(struct vcpu *v)
 {
 	struct pvsched_vcpu_stats s0, s1;
-	struct vmm_sched_attr a0, a1;
+	struct sched_attr a0, a1;
 	char before[24] = "?", woken[24] = "?", during[160] = "";
 	uint64_t t0, waited, want = opt.pi_block_ms * 1000000ull / 2;
 	bool have_stats;
@@ -924,13 +895,11 @@ static void create_vcpu(struct vcpu *v)
 
 static void toggle_registration(struct vcpu *v)
 {
-	struct pvsched_vcpu_del del = { .vcpu_id = v->idx };
-
 	if (!v->registered) {
 		register_vcpu(v);
 		return;
 	}
-	if (ioctl(pv_fd, PVSCHED_IOC_VCPU_DEL, &del))
+	if (vcpu_del(pv_fd, v->idx))
 		die("PVSCHED_IOC_VCPU_DEL: %s", strerror(errno));
 	v->registered = false;
 }
@@ -1161,10 +1130,8 @@ static void send_msi(struct vcpu *v)
 static void unregister_all(void)
 {
 	for (int i = 0; i < opt.nr_vcpus; i++) {
-		struct pvsched_vcpu_del del = { .vcpu_id = i };
-
 		print_stats(&vcpus[i], "unregister");
-		if (ioctl(pv_fd, PVSCHED_IOC_VCPU_DEL, &del))
+		if (vcpu_del(pv_fd, i))
 			out("unregister vcpu=%d error=%d (%s)\n", i, errno, strerror(errno));
 		else
 			out("unregistered vcpu=%d\n", i);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the userspace test programs share, so that each is defined once:
+ * struct sched_attr with a sched_getattr(2) wrapper, the /dev/pvsched ioctl
+ * wrappers they all need, and read_file().  Included (as
+ * "../include/pvsched-test.h") by pvsched-ioctl-test and pvsched-vmm-sim
+ * (mk/ctl.mk), pvsched-engine-reg (mk/engine.mk), pvsched-hostile
+ * (mk/debug.mk) and pvsched-vmm (mk/vmm.mk); it finds the uapi header by
+ * its own path, so the programs need no -I for it.
+ *
+ * Every function returns 0 or -errno (errno is set too): test programs
+ * compare the result with an expected error, tools print strerror(errno).
+ */
+#ifndef PVSCHED_TEST_H
+#define PVSCHED_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include "../../uapi/linux/pvsched.h"
+
+/*
+ * struct sched_attr of sched_setattr(2): glibc 2.36 has neither the struct
+ * nor the wrappers, and <linux/sched/types.h> clashes with glibc's headers.
+ */
+struct sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+	uint32_t sched_util_min;
+	uint32_t sched_util_max;
+};
+
+/* The scheduling attributes of thread tid (any pid namespace's tid). */
+static inline int sched_getattr_tid(pid_t tid, struct sched_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0) ? -errno : 0;
+}
+
+/* --- /dev/pvsched ---------------------------------------------------------- */
+
+/* ioctl(2) returning 0 or -errno */
+static inline int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* PVSCHED_IOC_VCPU_ADD with flags and padding zero. */
+static inline int vcpu_add(int fd, uint32_t vcpu_id, pid_t tid,
+			   const volatile void *slot)
+{
+	struct pvsched_vcpu_add a = {
+		.vcpu_id = vcpu_id,
+		.tid = tid,
+		.slot_addr = (uintptr_t)slot,
+	};
+
+	return xioctl(fd, PVSCHED_IOC_VCPU_ADD, &a);
+}
+
+static inline int vcpu_del(int fd, uint32_t vcpu_id)
+{
+	struct pvsched_vcpu_del d = { .vcpu_id = vcpu_id };
+
+	return xioctl(fd, PVSCHED_IOC_VCPU_DEL, &d);
+}
+
+/* PVSCHED_IOC_GET_STATS of vcpu_id into *st (zeroed first). */
+static inline int vcpu_stats(int fd, uint32_t vcpu_id,
+			     struct pvsched_vcpu_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->vcpu_id = vcpu_id;
+	return xioctl(fd, PVSCHED_IOC_GET_STATS, st);
+}
+
+/* --- files ----------------------------------------------------------------- */
+
+/* Reads at most size - 1 bytes of path into buf, NUL-terminated; 0 or -errno. */
+static inline int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < (ssize_t)size - 1 &&
+	       (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	close(fd);
+	return 0;
+}
+
+#endif
