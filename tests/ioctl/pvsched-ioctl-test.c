@@ -544,7 +544,7 @@ static void test_stats_list_name(void)
 	check(st.vcpu_id == 10 && st.tid == (uint32_t)t[0].tid &&
 		      st.state <= PVSCHED_STATE_THROTTLED &&
 		      st.base_policy == SCHED_OTHER && st.base_nice == 0 &&
-		      !st.reserved[0] && !st.reserved[3],
+		      !st.kicks && !st.irq_holds,
 	      "GET_STATS vcpu 10: tid %u state %u base %u/%d", st.tid,
 	      st.state, st.base_policy, st.base_nice);
 	st.vcpu_id = 11;
@@ -693,7 +693,8 @@ static void test_params(void)
 	BAD(max_boost_ns, 0, -EINVAL);
 	BAD(throttle_ns, 0, -EINVAL);
 	BAD(debug, 2, -EINVAL);
-	BAD(flags, 1, -EINVAL);
+	BAD(flags, PVSCHED_PARAMS_FLAGS_ALL, 0); /* every mechanism off */
+	BAD(flags, PVSCHED_PARAMS_NO_IRQ_HOLD << 1, -EINVAL);
 	BAD(reserved[0], 1, -EINVAL);
 	BAD(reserved[1], 1ull << 63, -EINVAL);
 	BAD(cs_rt_prio, 50, -EPERM);
