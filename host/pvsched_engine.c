@@ -407,15 +407,16 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev)
 }
 
 /*
- * An interrupt became pending for the vCPU whose thread is @task, and KVM
- * saw that thread preempted (runnable, not running).  Called by the
+ * An interrupt became pending for the vCPU whose thread is @task; KVM saw
+ * that thread @preempted (runnable, not running) or not.  Called by the
  * kvm_vcpu_kick probe in the waker's context: the LAPIC timer's hrtimer
- * (hard IRQ), another vCPU sending an IPI, an irqfd.  Never applies here
- * (another task, maybe hard IRQ): the worker does, at SCHED_FIFO 99.
- * The caller holds rcu_read_lock(); @task is only compared, never
- * dereferenced, unless it is registered.
+ * (hard IRQ, often on the vCPU thread's own CPU), another vCPU sending an
+ * IPI, an irqfd.  Never applies here (maybe hard IRQ): a preempted vCPU is
+ * boosted by the worker at SCHED_FIFO 99; a running one at its next VM
+ * exit, in its own thread.  The caller holds rcu_read_lock(); @task is
+ * only compared, never dereferenced, unless it is registered.
  */
-void pvsched_engine_kick(struct task_struct *task)
+void pvsched_engine_kick(struct task_struct *task, bool preempted)
 {
 	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
@@ -429,7 +430,9 @@ void pvsched_engine_kick(struct task_struct *task)
 	get_limits(v, &lim);
 	raw_spin_lock_irqsave(&v->engine.lock, flags);
 	if (!v->engine.stopping)
-		event_locked(v, PVSCHED_POL_KICK, &lim, false);
+		event_locked(v, preempted ? PVSCHED_POL_KICK :
+					    PVSCHED_POL_KICK_RUNNING,
+			     &lim, false);
 	raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 }
 

@@ -47,8 +47,9 @@ struct pvsched_engine_vcpu {
 void pvsched_engine_current_event(enum pvsched_policy_event ev);
 /*
  * Attach layer -> engine: an interrupt became pending for the vCPU thread
- * @task, which KVM saw preempted.  Any context but NMI; rcu_read_lock held.
+ * @task, which KVM saw @preempted or not.  Any context but NMI;
+ * rcu_read_lock held.
  */
-void pvsched_engine_kick(struct task_struct *task);
+void pvsched_engine_kick(struct task_struct *task, bool preempted);
 
 #endif /* _PVSCHED_ENGINE_H */

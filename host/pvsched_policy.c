@@ -558,6 +558,22 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		resume_clock(p, now);
 		p->status = PVSCHED_VCPU_STATUS_VMEXITED;
 		/*
+		 * An interrupt was made pending while the vCPU ran (often the
+		 * very cause of this exit): boost it and hold the boost until
+		 * the guest takes the interrupt.  Demoting it here would let a
+		 * host task preempt it before it re-enters and injects.
+		 */
+		if (p->kick_pending) {
+			p->kick_pending = false;
+			if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)) {
+				raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR,
+					 now, d);
+				if (d->trace & PVSCHED_TR_BOOST)
+					p->cnt.kick_boosts++;
+				irq_hold_start(p, ga, now);
+			}
+		}
+		/*
 		 * The end of any HALT/INTR boost: from here on the guest's
 		 * own request decides.  A guest asking for nothing is at base.
 		 */
@@ -605,6 +621,11 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		if (d->trace & PVSCHED_TR_BOOST)
 			p->cnt.kick_boosts++;
 		irq_hold_start(p, ga, now);
+		break;
+	case PVSCHED_POL_KICK_RUNNING:
+		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&
+		    p->state != PVSCHED_STATE_THROTTLED)
+			p->kick_pending = true;
 		break;
 	default: /* TIMER: the transitions above did the work */
 		break;

@@ -26,6 +26,9 @@
  *   KICK     an interrupt became pending while the vCPU thread was
  *            preempted (runnable, not running): boost to the VM's intr
  *            attribute (reason INTR) unless PVSCHED_PARAMS_NO_KICK_BOOST.
+ *   KICK_RUNNING  the same while the vCPU runs (in guest mode, or in the
+ *            host on its way back): the VMEXIT that follows boosts it
+ *            instead of demoting it before it could inject.
  *   TIMER    the deadline armed by a previous decision expired.
  *   Idle hold: at VMEXIT, if the guest says PVSCHED_GUEST_IDLE (its idle
  *   task runs: it is on its way to HLT), a boost in force is not lowered
@@ -144,6 +147,7 @@ enum pvsched_policy_event {
 	PVSCHED_POL_INJECT,
 	PVSCHED_POL_WAKEUP,
 	PVSCHED_POL_KICK,
+	PVSCHED_POL_KICK_RUNNING,
 	PVSCHED_POL_TIMER,
 	PVSCHED_POL_NR
 };
@@ -151,7 +155,7 @@ enum pvsched_policy_event {
 struct pvsched_policy_counters {
 	u64 exits, entries, halts, injections, wakeups;
 	u64 kicks; /* KICK events: interrupts pending while preempted */
-	u64 kick_boosts; /* KICKs that started or raised a boost */
+	u64 kick_boosts; /* kicks (either kind) that started a boost */
 	u64 idle_holds; /* VMEXITs where the idle hint kept a boost */
 	u64 irq_holds; /* VMEXITs where an untaken interrupt kept a boost */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
@@ -179,6 +183,7 @@ struct pvsched_policy {
 	u64 unboost_at; /* last return to base (unboost or throttle) */
 	u64 halt_since; /* halted since (valid while halted) */
 	bool irq_hold; /* an INTR boost waits for the guest to take it */
+	bool kick_pending; /* KICK_RUNNING seen, the next VMEXIT boosts */
 	u32 irq_hold_seq; /* guest seq when it began */
 	u64 irq_hold_until; /* ... and when it ends at the latest */
 	u64 throttle_until;

@@ -88,20 +88,21 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 /*
  * kvm_vcpu_kick(vcpu): an interrupt (or request) is now pending for @vcpu;
  * runs in the waker (hard IRQ for the LAPIC timer, another vCPU thread for
- * an IPI, an irqfd's wakeup).  Only a vCPU whose thread KVM saw preempted
- * while runnable (kvm_sched_out sets vcpu->preempted, kvm_sched_in clears
- * it) goes to the engine: one running in guest mode exits and injects by
- * itself, and a halted one is boosted already (HALT).
+ * an IPI, an irqfd's wakeup).  KVM's vcpu->preempted says whether the
+ * thread was preempted while runnable (kvm_sched_out sets it, kvm_sched_in
+ * clears it): the engine boosts such a vCPU now, and a running one at its
+ * next VM exit.
  */
 static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu =
 		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
 
-	if (!vcpu || in_nmi() || !READ_ONCE(vcpu->preempted))
+	if (!vcpu || in_nmi())
 		return 0;
 	rcu_read_lock();
-	pvsched_engine_kick(pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID));
+	pvsched_engine_kick(pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID),
+			    READ_ONCE(vcpu->preempted));
 	rcu_read_unlock();
 	return 0;
 }

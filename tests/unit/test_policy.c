@@ -315,6 +315,7 @@ static void t_publish(void)
 #define WAKE PVSCHED_POL_WAKEUP
 #define TIMER PVSCHED_POL_TIMER
 #define KICK PVSCHED_POL_KICK
+#define KICKR PVSCHED_POL_KICK_RUNNING
 #define END { .ev = -1 }
 
 #define G_KEEP 0xffffffffu /* step does not change the guest area */
@@ -480,6 +481,23 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 20, GI, NORMAL, 0, 0, ST, A_BASE, 1, T, 30, 0 },
 	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
 	    { EXIT_, 30, GI, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
+	    END } },
+	{ "kick while running boosts at the next exit and holds",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { KICKR, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { EXIT_, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 23, S_EXIT },
+	    { EXIT_, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 23, S_EXIT },
+	    { INJ, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 23, S_EXIT | S_INJ },
+	    { EXIT_, 6, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 23, S_EXIT },
+	    { EXIT_, 7, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    { EXIT_, 8, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    END } },
+	{ "kick while running and throttled does nothing",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { KICKR, 21, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { EXIT_, 22, 0, NORMAL, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { EXIT_, 30, 0, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
 	    END } },
 	{ "irq hold keeps an intr boost until the guest takes it",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
@@ -872,6 +890,20 @@ static void t_mechanism_flags(void)
 	UT_CHECK(!d.apply);
 	UT_EQU(d.trace, 0);
 	UT_EQU(p.cnt.kicks, 2);
+	UT_EQU(p.cnt.kick_boosts, 1);
+
+	/* NO_KICK_BOOST also turns off the boost at the exit after a kick */
+	l = def_limits();
+	l.flags = PVSCHED_PARAMS_NO_KICK_BOOST;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, KICKR, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.kick_boosts, 0);
+	l.flags = 0;
+	pvsched_policy_event(&p, &l, KICKR, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	UT_EQ(p.state, SB);
 	UT_EQU(p.cnt.kick_boosts, 1);
 
 	/* NO_IRQ_HOLD: an intr boost ends at the next exit again */

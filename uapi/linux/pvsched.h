@@ -84,7 +84,10 @@
  *     vCPU with vcpu->preempted set: the LAPIC timer, an IPI, an irqfd)
  *     boosts the thread to the interrupt boost at once, from the waker's
  *     context through the engine's worker, so the interrupt does not wait
- *     for the host scheduler's next turn.
+ *     for the host scheduler's next turn.  A kick to a vCPU that runs (the
+ *     timer firing while it is in guest mode) boosts it at the VM exit
+ *     that follows, in its own thread, so it is not demoted and preempted
+ *     there before it re-enters and injects.
  * Every boost counts against max_boost_ns; none can keep a vCPU boosted past
  * the throttle.
  *
@@ -391,7 +394,7 @@ struct pvsched_vcpu_stats {
 	__u64 apply_errors; /* sched_setattr failures */
 	/* module 0.2 (zero from 0.1) */
 	__u64 kicks; /* interrupts made pending while preempted */
-	__u64 kick_boosts; /* of those, boosts they started or raised */
+	__u64 kick_boosts; /* boosts started by kicks (preempted or running) */
 	__u64 idle_holds; /* VM exits where PVSCHED_GUEST_IDLE kept a boost */
 	__u64 irq_holds; /* VM exits where an untaken interrupt kept a boost */
 };
