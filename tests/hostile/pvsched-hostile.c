@@ -307,12 +307,7 @@ static void setup_region(void)
 	if (region == MAP_FAILED)
 		die("mmap region");
 	h = (struct pvsched_region_header *)region;
-	h->abi_major = PVSCHED_ABI_MAJOR;
-	h->abi_minor = PVSCHED_ABI_MINOR;
-	h->nr_slots = opt.nvcpus;
-	h->slot_size = PVSCHED_SLOT_SIZE;
-	h->slot_offset = PVSCHED_REGION_HDR_SIZE;
-	h->host_features = PVSCHED_F_ALL;
+	region_header_init(h, opt.nvcpus);
 	if (opt.bogus_header) {
 		h->abi_major = 0xdead;
 		h->abi_minor = 0xbeef;

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the userspace test programs share, so that each is defined once:
- * struct sched_attr with a sched_getattr(2) wrapper, the /dev/pvsched ioctl
- * wrappers they all need, and read_file().  Included (as
- * "../include/pvsched-test.h") by pvsched-ioctl-test and pvsched-vmm-sim
- * (mk/ctl.mk), pvsched-engine-reg (mk/engine.mk), pvsched-hostile
- * (mk/debug.mk) and pvsched-vmm (mk/vmm.mk); it finds the uapi header by
- * its own path, so the programs need no -I for it.
+ * struct sched_attr with a sched_getattr(2) wrapper, the region header a
+ * VMM writes, the /dev/pvsched ioctl wrappers they all need, and
+ * read_file().  Included (as "../include/pvsched-test.h") by
+ * pvsched-ioctl-test and pvsched-vmm-sim (mk/ctl.mk), pvsched-engine-reg
+ * (mk/engine.mk), pvsched-hostile (mk/debug.mk) and pvsched-vmm
+ * (mk/vmm.mk); it finds the uapi header by its own path, so the programs
+ * need no -I for it.
  *
- * Every function returns 0 or -errno (errno is set too): test programs
- * compare the result with an expected error, tools print strerror(errno).
+ * Every function that can fail returns 0 or -errno (errno is set too): test
+ * programs compare the result with an expected error, tools print
+ * strerror(errno).
  */
 #ifndef PVSCHED_TEST_H
 #define PVSCHED_TEST_H
@@ -51,7 +53,25 @@ static inline int sched_getattr_tid(pid_t tid, struct sched_attr *a)
 	return syscall(SYS_sched_getattr, tid, a, sizeof(*a), 0) ? -errno : 0;
 }
 
-/* --- /dev/pvsched ---------------------------------------------------------- */
+/* --- the shared-memory region --------------------------------------------- */
+
+/*
+ * The host side's fields of a region header for nr_slots slots, every
+ * feature offered (uapi "Ownership").  The caller stores the magic last.
+ * pvschedctl's write_region() (attach.c) is the product's own, not shared.
+ */
+static inline void region_header_init(struct pvsched_region_header *h,
+				      uint32_t nr_slots)
+{
+	h->abi_major = PVSCHED_ABI_MAJOR;
+	h->abi_minor = PVSCHED_ABI_MINOR;
+	h->nr_slots = nr_slots;
+	h->slot_size = PVSCHED_SLOT_SIZE;
+	h->slot_offset = PVSCHED_REGION_HDR_SIZE;
+	h->host_features = PVSCHED_F_ALL;
+}
+
+/* --- /dev/pvsched --------------------------------------------------------- */
 
 /* ioctl(2) returning 0 or -errno */
 static inline int xioctl(int fd, unsigned long cmd, void *arg)
@@ -88,7 +108,7 @@ static inline int vcpu_stats(int fd, uint32_t vcpu_id,
 	return xioctl(fd, PVSCHED_IOC_GET_STATS, st);
 }
 
-/* --- files ----------------------------------------------------------------- */
+/* --- files ---------------------------------------------------------------- */
 
 /* Reads at most size - 1 bytes of path into buf, NUL-terminated; 0 or -errno. */
 static inline int read_file(const char *path, char *buf, size_t size)

@@ -354,7 +354,7 @@ static void test_add_del(void)
 	region = map_shared(4096);
 	pinned0 = info_pinned(fd);
 
-	/* Argument validation. */
+	/* Argument validation: one field off at a time, each its own TAP line. */
 	add = (struct pvsched_vcpu_add){ .vcpu_id = 0, .tid = a.tid,
 					 .slot_addr = (uintptr_t)slot_at(region, 0) };
 	add.flags = 1;
@@ -846,13 +846,24 @@ static int drop_cap_sys_nice(void)
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
+/* Waits for child pid: a check that it exited with status 0. */
+static void check_child(pid_t pid, const char *what)
+{
+	int status;
+
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "%s (child status %d)", what,
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* In a child: exit status 0 if the expectations held, else 1. */
 static void test_unprivileged(void)
 {
 	struct vthread t;
 	void *region = map_shared(4096);
 	struct stat st;
-	int status, fd;
+	int fd;
 	pid_t pid;
 
 	memset(&st, 0, sizeof(st));
@@ -876,10 +887,7 @@ static void test_unprivileged(void)
 			_exit(0);
 		_exit(r == 0 ? 3 : 1);
 	}
-	waitpid(pid, &status, 0);
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "VCPU_ADD without CAP_SYS_NICE -> EPERM (child status %d)",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	check_child(pid, "VCPU_ADD without CAP_SYS_NICE -> EPERM");
 
 	/* nobody, with an fd opened by root (e.g. passed over a socket). */
 	pid = fork();
@@ -895,10 +903,7 @@ static void test_unprivileged(void)
 		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
 		_exit(r == -EPERM ? 0 : 1);
 	}
-	waitpid(pid, &status, 0);
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "nobody: open -> EACCES, VCPU_ADD -> EPERM (child status %d)",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	check_child(pid, "nobody: open -> EACCES, VCPU_ADD -> EPERM");
 
 	/* nobody keeping CAP_SYS_NICE may register any thread. */
 	pid = fork();
@@ -919,10 +924,7 @@ static void test_unprivileged(void)
 		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
 		_exit(r == 0 ? 0 : 1);
 	}
-	waitpid(pid, &status, 0);
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "nobody with CAP_SYS_NICE registers a root thread (child status %d)",
-	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	check_child(pid, "nobody with CAP_SYS_NICE registers a root thread");
 
 	vthread_stop(&t);
 	munmap(region, 4096);

@@ -809,12 +809,7 @@ static void setup_vm(void)
 
 	/* The pvsched region, as a VMM would publish it to a guest driver. */
 	rh = (struct pvsched_region_header *)(mem + GUEST_REGION);
-	rh->abi_major = PVSCHED_ABI_MAJOR;
-	rh->abi_minor = PVSCHED_ABI_MINOR;
-	rh->nr_slots = opt.nr_vcpus;
-	rh->slot_size = PVSCHED_SLOT_SIZE;
-	rh->slot_offset = PVSCHED_REGION_HDR_SIZE;
-	rh->host_features = PVSCHED_F_ALL;
+	region_header_init(rh, opt.nr_vcpus);
 	__atomic_store_n(&rh->magic, PVSCHED_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -1059,7 +1054,10 @@ static void wait_stage(int stage)
 	}
 }
 
-/* --pi-block-ms: wait until every vCPU thread's PI futex block is over. */
+/*
+ * --pi-block-ms: wait until every vCPU thread's PI futex block is over.
+ * (wait_stage()'s loop with another predicate; wait_done() differs more.)
+ */
 static void wait_pi_blocks(void)
 {
 	for (;;) {
