@@ -154,6 +154,7 @@ int do_trace(int argc, char **argv)
 	size_t len = 0;
 	int c, i, fd = -1, ret = EXIT_FAIL, nkvm = 0;
 
+	/* the option loop of each command (attach.c, status.c): only its cases differ */
 	if (getopt_begin(&argc, &argv, trace_help))
 		return EXIT_OK;
 	while ((c = getopt_cmd(argc, argv, "+jph", opts, &json,
