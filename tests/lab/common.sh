@@ -6,9 +6,11 @@
 # images, and scanning kernel logs for trouble.  Never loads a module here:
 # the build machine (L0) has no module loading and no hardware KVM.
 
-LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PVSCHED_SRC=$(cd "$LAB_HOME/../.." && pwd)
-LAB_BUILD=${LAB_BUILD:-$PVSCHED_SRC/build/lab}
+# Physical paths (pwd -P): L1 sees the build machine's symlinks, but resolves
+# an absolute one from the initramfs before it chroots.
+LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+PVSCHED_SRC=$(cd "$LAB_HOME/../.." && pwd -P)
+LAB_BUILD=$(realpath -m -- "${LAB_BUILD:-$PVSCHED_SRC/build/lab}")
 LAB_RESULTS=${LAB_RESULTS:-$PVSCHED_SRC/build/results/lab.log}
 
 # Modules the initramfs must load before it can mount 9p shares.
@@ -135,3 +137,75 @@ lab_scan_kernel_log() {
 lab_directive() {
 	sed -n "s/^#[[:space:]]*lab-$2:[[:space:]]*//p" "$1" | head -n1
 }
+
+# --- paths L1 must be given ---------------------------------------------
+# The checkout and LAB_BUILD go on L1's kernel command line (lab.stage2=,
+# lab.out=, parsed by init-l1) and into QEMU options (-fsdev path=...,
+# where a comma separates options).  The kernel splits its command line at
+# whitespace, treats '"' as quoting and keeps at most 2047 bytes.
+
+# The characters a lab path may hold.
+LAB_PATH_CHARS='A-Za-z0-9/._+@:=%~-'
+# x86's COMMAND_LINE_SIZE (2048) less the terminating NUL.
+LAB_CMDLINE_MAX=2047
+
+# lab_path_problem PATH: prints why PATH cannot be passed to L1 and returns
+# 0; returns 1 (printing nothing) if it can.
+lab_path_problem() {
+	local p=$1 n others
+	if [[ $p != /* ]]; then
+		echo "it is not an absolute path"
+		return 0
+	fi
+	case $p in
+	*[[:space:]]*)
+		echo "it contains whitespace (a space, tab or newline), which separates parameters on L1's kernel command line"
+		return 0
+		;;
+	esac
+	n=$(printf '%s' "$p" | LC_ALL=C tr -d '\000-\177' | wc -c)
+	if ((n > 0)); then
+		echo "it contains non-ASCII characters ($n bytes), which the lab does not pass on L1's kernel command line"
+		return 0
+	fi
+	others=$(printf '%s' "$p" | LC_ALL=C tr -d "$LAB_PATH_CHARS" | fold -w1 | LC_ALL=C sort -u | tr -d '\n')
+	if [[ -n $others ]]; then
+		echo "it contains ${others@Q}, which the lab cannot quote on L1's kernel command line and in QEMU's options (a path may hold letters, digits and / . _ + @ : = % ~ -)"
+		return 0
+	fi
+	if ((${#p} > LAB_CMDLINE_MAX / 2)); then
+		echo "it is ${#p} bytes long, too long for L1's kernel command line (at most $LAB_CMDLINE_MAX bytes in all)"
+		return 0
+	fi
+	return 1
+}
+
+# lab_l1_append OUTDIR: L1's kernel command line for a test whose out share
+# is OUTDIR.
+lab_l1_append() {
+	printf '%s' "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic mitigations=off no_timer_check" \
+		" lab.stage2=$LAB_HOME/l1-stage2.sh lab.out=$1"
+}
+
+# lab_check_paths [TEST...]: dies, naming the path and why, if the checkout
+# or LAB_BUILD cannot be passed to L1, or if a test's kernel command line
+# would be too long.  tests/lab/run calls it before anything boots.
+lab_check_paths() {
+	local what p why name append
+	for what in PVSCHED_SRC LAB_BUILD; do
+		p=${!what}
+		if why=$(lab_path_problem "$p"); then
+			[[ $what == PVSCHED_SRC ]] && what="the checkout"
+			lab_die "cannot run the lab from $what ${p@Q}: $why; use a checkout (and LAB_BUILD) path without them"
+		fi
+	done
+	for name in "$@"; do
+		name=$(basename "$name" .sh)
+		[[ -f $LAB_HOME/tests/$name.sh ]] || continue
+		append=$(lab_l1_append "$LAB_BUILD/$name/out")
+		if ((${#append} > LAB_CMDLINE_MAX)); then
+			lab_die "L1's kernel command line for $name would be ${#append} bytes, over the kernel's $LAB_CMDLINE_MAX: the checkout $PVSCHED_SRC (${#PVSCHED_SRC} bytes) or LAB_BUILD $LAB_BUILD (${#LAB_BUILD} bytes) is too long"
+		fi
+	done
+}
+

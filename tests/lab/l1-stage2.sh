@@ -12,6 +12,74 @@ set -u
 LAB_OUT=$1
 say() { echo "lab-l1: $*"; }
 
+# set -a: every variable of lab.env (the harness's and the caller's other
+# LAB_* / PVSCHED_* settings) reaches the test.  Read before the mounts
+# below, which may hide it (LAB_OUT under a checkout in /tmp).
+set -a
+# shellcheck source=/dev/null
+. "$LAB_OUT/lab.env" || { say "cannot read $LAB_OUT/lab.env"; exit 1; }
+set +a
+
+# The mounts below (devtmpfs on /dev, tmpfs on /dev/shm, /tmp and /run)
+# hide what the build machine has there: a checkout (or LAB_BUILD, or a
+# PVSCHED_KO=...) under /tmp, /run or /dev/shm would vanish.  So every
+# directory under those that lab.env names (the checkout, LAB_BUILD,
+# LAB_OUT, the directories of files such as PVSCHED_KO) is pinned by an
+# open descriptor first, and bind-mounted back at its own (physical) path
+# in the new tmpfs afterwards if a mount hid it (expose_pinned).
+pin_fds=() pin_dirs=()
+pin_dir() {
+	local d=$1 fd i
+	[[ -d $d ]] || d=$(dirname "$d")
+	[[ -d $d ]] || return 0
+	d=$(cd "$d" && pwd -P) || return 0
+	case $d in
+	/run/lock | /run/lock/* | /run/lab | /run/lab/*) return 0 ;; # L1's own
+	/tmp/?* | /run/?* | /dev/shm/?*) ;;
+	*) return 0 ;;
+	esac
+	for i in "${pin_dirs[@]}"; do
+		[[ $i != "$d" ]] || return 0
+	done
+	exec {fd}<"$d" || return 0
+	pin_fds+=("$fd") pin_dirs+=("$d")
+}
+pin_lab_dirs() {
+	local v
+	pin_dir "$LAB_OUT"
+	for v in $(compgen -e); do
+		case $v in
+		LAB_* | PVSCHED_*) [[ ${!v} == /?* ]] && pin_dir "${!v}" ;;
+		esac
+	done
+}
+# Parents first: a checkout bound back with its submounts (the out share)
+# brings its subdirectories along.
+expose_pinned() {
+	local i j d fd was now
+	for i in $(for j in "${!pin_dirs[@]}"; do echo "${#pin_dirs[j]} $j"; done | sort -n | cut -d' ' -f2); do
+		d=${pin_dirs[i]} fd=${pin_fds[i]}
+		was=$(stat -L -c %d:%i "/proc/self/fd/$fd")
+		now=$(stat -c %d:%i "$d" 2>/dev/null)
+		[[ $was != "$now" ]] || continue
+		# -c: mount(2) itself follows the descriptor's /proc link to
+		# the hidden directory (canonicalized, the path would name
+		# the new empty one).
+		if mkdir -p "$d" && mount -c --rbind "/proc/self/fd/$fd" "$d"; then
+			say "$d: hidden by L1's mounts, bind-mounted back"
+		else
+			say "cannot bind-mount $d back (hidden by L1's mounts)"
+			expose_failed+="$d "
+		fi
+	done
+	for fd in "${pin_fds[@]}"; do
+		exec {fd}<&-
+	done
+	pin_fds=() pin_dirs=()
+}
+expose_failed=
+pin_lab_dirs
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -26,15 +94,10 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=755 tmpfs /run
+expose_pinned
 mkdir -p /run/lock /run/lab
 hostname lab-l1 2>/dev/null
 
-# set -a: every variable of lab.env (the harness's and the caller's other
-# LAB_* / PVSCHED_* settings) reaches the test.
-set -a
-# shellcheck source=/dev/null
-. "$LAB_OUT/lab.env" || { say "cannot read $LAB_OUT/lab.env"; exit 1; }
-set +a
 export PVSCHED_SRC PVSCHED_KO PVSCHED_GUEST_KO PVSCHEDCTL LAB_OUT LAB_KVER \
 	LAB_TEST LAB_DIR LAB_BUILD LAB_L2_KERNEL LAB_L2_INITRD
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -54,6 +117,9 @@ harness_error() {
 	finish 1
 }
 
+if [[ -n $expose_failed ]]; then
+	harness_error "cannot bind-mount back $expose_failed(hidden by L1's tmpfs on /tmp, /run or /dev/shm)"
+fi
 if [[ "$(uname -r)" != "$LAB_KVER" ]]; then
 	harness_error "running kernel $(uname -r) but LAB_KVER=$LAB_KVER"
 fi
