@@ -209,3 +209,127 @@ lab_check_paths() {
 	done
 }
 
+# --- one lab VM at a time -----------------------------------------------
+# tests/lab/run holds a machine-wide lock (flock(1)) from a test's pre-step
+# until its L1 is gone and its post-step has run, so that lab VMs (and
+# benchmarks) of several checkouts or engineers do not share the CPUs.
+# The lock's descriptor is inherited by QEMU: if run dies, the lock stays
+# held until L1 is gone.  A side file next to the lock names the holder.
+#   LAB_PARALLEL=1      no lock (explicit opt-in to parallel lab VMs)
+#   LAB_LOCK_FILE       the lock (default /run/lock/pvsched-lab.lock, else
+#                       /var/lock, else /tmp)
+#   LAB_LOCK_TIMEOUT=N  give up after N seconds (default: wait for ever)
+
+LAB_LOCK_FD=
+LAB_LOCK_HELD=
+
+lab_lock_file() {
+	local d
+	if [[ -n ${LAB_LOCK_FILE:-} ]]; then
+		echo "$LAB_LOCK_FILE"
+		return
+	fi
+	for d in /run/lock /var/lock /tmp; do
+		if [[ -d $d && -w $d ]]; then
+			echo "$d/pvsched-lab.lock"
+			return
+		fi
+	done
+	echo /tmp/pvsched-lab.lock
+}
+
+# Creates FILE readable and writable by every user if it does not exist.
+# (Not ">>" on an existing file: fs.protected_regular refuses O_CREAT on
+# another user's file in a sticky directory such as /run/lock.)
+lab_lock_mkfile() {
+	[[ -e $1 ]] || (umask 0 && : >>"$1") 2>/dev/null || true
+}
+
+# lab_lock_set_holder FILE TEXT: the side file's content (no O_CREAT, see
+# lab_lock_mkfile).
+lab_lock_set_holder() {
+	lab_lock_mkfile "$1"
+	printf '%s\n' "$2" | dd of="$1" conv=nocreat status=none 2>/dev/null || true
+}
+
+# lab_lock_holder FILE: who holds the lock, from the side file FILE.
+lab_lock_holder() {
+	local text pid
+	text=$(head -n1 "$1" 2>/dev/null) || true
+	if [[ -z $text ]]; then
+		echo "held by a process that left no note in $1"
+		return
+	fi
+	echo "held by $text"
+	pid=$(sed -n 's/^pid \([0-9][0-9]*\),.*/\1/p' <<<"$text")
+	if [[ -n $pid && ! -d /proc/$pid ]]; then
+		echo "(pid $pid is gone; a process it started, e.g. its L1's QEMU, still holds the lock)"
+	fi
+}
+
+# lab_lock WHAT: takes the lock for WHAT (a test name, written to the side
+# file with this pid and the checkout).  If another process holds it,
+# prints once whom it waits for, then waits.  Returns 0 once held (or with
+# LAB_PARALLEL=1, or if this process or the tests/lab/run that started it
+# already holds it), 1 if LAB_LOCK_TIMEOUT ran out.
+lab_lock() {
+	local what=$1 file t0 rc why
+	[[ ${LAB_PARALLEL:-0} == 1 ]] && return 0
+	[[ -z $LAB_LOCK_FD ]] || return 0
+	# A tests/lab/run started by a .pre/.post step of a run that holds the
+	# lock: that run waits for it, taking the lock would deadlock.
+	[[ -z ${_LAB_LOCK_HOLDER:-} ]] || return 0
+	file=$(lab_lock_file)
+	lab_lock_mkfile "$file"
+	if ! exec {LAB_LOCK_FD}<"$file"; then
+		LAB_LOCK_FD=
+		lab_die "cannot open the lab lock $file (LAB_PARALLEL=1 runs without it)"
+	fi
+	if ! flock -n "$LAB_LOCK_FD"; then
+		echo "lab: waiting for the lab lock $file (one lab VM at a time on this machine)," \
+			"$(lab_lock_holder "$file.holder" | tr '\n' ' ')(LAB_PARALLEL=1 skips the lock)" >&2
+		# A second at a time, so that a signal (a trap) is not held up
+		# until the lock comes free.
+		t0=$SECONDS
+		while :; do
+			rc=0
+			flock -w 1 "$LAB_LOCK_FD" || rc=$?
+			((rc == 0)) && break
+			if ((rc != 1)); then
+				why="flock on $file failed (status $rc)"
+			elif [[ -n ${LAB_LOCK_TIMEOUT:-} ]] && ((SECONDS - t0 >= LAB_LOCK_TIMEOUT)); then
+				why="gave up waiting for the lab lock $file after ${LAB_LOCK_TIMEOUT}s (LAB_LOCK_TIMEOUT)"
+			else
+				continue
+			fi
+			exec {LAB_LOCK_FD}<&-
+			LAB_LOCK_FD=
+			echo "lab: $why" >&2
+			return 1
+		done
+		echo "lab: got the lab lock after $((SECONDS - t0))s" >&2
+	fi
+	lab_lock_set_holder "$file.holder" \
+		"pid $$, user $(id -un 2>/dev/null || id -u), test $what, checkout $PVSCHED_SRC, since $(date '+%F %T')"
+	LAB_LOCK_HELD=$file
+	export _LAB_LOCK_HOLDER=$$
+}
+
+# lab_unlock: clears the side file and releases the lock (a QEMU still
+# running with the inherited descriptor keeps it held).
+lab_unlock() {
+	[[ -n $LAB_LOCK_FD ]] || return 0
+	lab_lock_set_holder "$LAB_LOCK_HELD.holder" ""
+	exec {LAB_LOCK_FD}<&-
+	LAB_LOCK_FD=
+	LAB_LOCK_HELD=
+	unset _LAB_LOCK_HOLDER
+}
+
+# lab_lock_drop: in a child that may outlive its parent's hold (a
+# background tail -f, a .pre/.post step's leftovers): closes the
+# inherited descriptor so that it cannot keep the lock.
+lab_lock_drop() {
+	[[ -z $LAB_LOCK_FD ]] || exec {LAB_LOCK_FD}<&-
+	LAB_LOCK_FD=
+}
