@@ -9,11 +9,17 @@
 #                          build/results/lab.log (and harness.log: checks of
 #                          the harness that boot nothing, selftest/
 #                          harness-check); failures never stop make
+#   make check-lab-anypath the lab from a fresh clone of HEAD under /tmp
+#                          (selftest/anypath: make modules and run smoke
+#                          there, then remove it); PASS/FAIL lab-anypath in
+#                          build/results/lab-anypath.log, logs in
+#                          build/lab-anypath/
 #
 # Variables (environment or command line): LAB_KVER (default: the installed
 # kernel whose /lib/modules/<ver>/build is $(KDIR), i.e. the kernel the
 # modules are built for; else the newest one), LAB_TIMEOUT, LAB_TESTS,
-# LAB_SKIP, LAB_VERBOSE=1.
+# LAB_SKIP, LAB_VERBOSE=1, LAB_PARALLEL=1 (no machine-wide lab lock: lab
+# VMs of several runs at once; see tests/lab/README.md).
 
 # Whatever the including Makefile's default goal is, it is not "lab".
 lab_default_goal_ := $(.DEFAULT_GOAL)
@@ -29,9 +35,9 @@ LAB_KVER ?= $(shell k=$$(readlink -f "$(KDIR)" 2>/dev/null); \
 	done | tail -n 1)
 export LAB_KVER
 
-CHECK_SUITES += check-lab
+CHECK_SUITES += check-lab check-lab-anypath
 
-.PHONY: lab lab-one check-lab
+.PHONY: lab lab-one check-lab check-lab-anypath
 
 lab: modules
 	$(LAB_HOME_)/run-all
@@ -45,5 +51,8 @@ check-lab:
 	@$(MAKE) --no-print-directory modules || \
 		echo "check-lab: module build failed; the lab tests will record failures"
 	-@$(LAB_HOME_)/run-all
+
+check-lab-anypath:
+	-@$(LAB_HOME_)/selftest/anypath $(RESULTS)/lab-anypath.log
 
 .DEFAULT_GOAL := $(lab_default_goal_)
