@@ -47,6 +47,7 @@
 #include <asm/barrier.h>
 #ifdef CONFIG_X86
 #include <asm/nmi.h>
+#include <asm/processor.h>
 #endif
 #include "pvsched_guest.h"
 
@@ -82,6 +83,7 @@ struct pvg_counters {
 	u64 preempt_offs; /* outermost preempt_disable */
 	u64 user_enters; /* returns to user mode (context tracking) */
 	u64 unmatched; /* exits without a seen entry, ignored */
+	u64 unboost_exits; /* VM exits made to end a boost (unboost_exit) */
 };
 
 static DEFINE_PER_CPU(struct pvg_cpu, pvg_cpu);
@@ -91,6 +93,12 @@ static DEFINE_PER_CPU(struct pvg_counters, pvg_counters);
 static struct pvsched_guest_region *pvg_region;
 static u32 pvg_families; /* families started */
 static bool pvg_idle_hint; /* PVSCHED_F_IDLE_HINT negotiated */
+static bool pvg_host_area; /* PVSCHED_F_HOST_AREA negotiated */
+
+static bool unboost_exit = true;
+module_param(unboost_exit, bool, 0644);
+MODULE_PARM_DESC(unboost_exit,
+		 "When this CPU's latency work is done (back to a fair task, out of interrupts) while the host still boosts it, make one VM exit (CPUID) so the host demotes it now, not at the next natural exit");
 static int pvg_cpuhp_state = -1;
 static unsigned long pvg_skip_warned;
 #ifdef CONFIG_X86
@@ -111,6 +119,43 @@ void pvsched_guest_area_clear(struct pvsched_guest_area *g)
 	WRITE_ONCE(g->reserved, 0);
 	virt_wmb(); /* fields before seq even */
 	WRITE_ONCE(g->seq, seq + 1);
+}
+
+/*
+ * The seed's "the guest requests unboost as soon as it is done": a fair
+ * task that runs without VM exits (a busy loop) would otherwise keep the
+ * boost its interrupt or RT task brought until the next exit, often the
+ * next timer interrupt, and so keep its host thread boosted all along.
+ * When the published request says "nothing", no critical section is open,
+ * the CPU is not idle (HLT is an exit of its own) and the host area shows
+ * a boost in force, move seq (the host's interrupt hold ends when it
+ * moves) and execute CPUID, which always exits to KVM and is handled
+ * there.  Called from sched_switch, the outermost hard-interrupt exit
+ * and softirq exit (interrupts on in ksoftirqd: seq moves with them off).
+ */
+static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
+{
+#ifdef CONFIG_X86
+	struct pvsched_vcpu_slot *s =
+		container_of(g, struct pvsched_vcpu_slot, guest);
+	unsigned int eax = 0x40000000, ebx, ecx = 0, edx;
+	unsigned long irqflags;
+	u32 policy;
+
+	if (!unboost_exit || !pvg_host_area || c->prio < DEFAULT_PRIO ||
+	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
+		return;
+	policy = READ_ONCE(s->host.sched_policy);
+	if (policy == SCHED_NORMAL && (s32)READ_ONCE(s->host.sched_nice) >= 0)
+		return;
+	/* same fields, a new even seq: readers retry or see it moved */
+	local_irq_save(irqflags);
+	c->seq += 2;
+	WRITE_ONCE(g->seq, c->seq);
+	local_irq_restore(irqflags);
+	native_cpuid(&eax, &ebx, &ecx, &edx);
+	this_cpu_inc(pvg_counters.unboost_exits);
+#endif
 }
 
 /* --- critical-section flags (any context, NMI included) ------------------ */
@@ -164,7 +209,13 @@ static void pvg_hardirq_enter(void)
 
 static void pvg_hardirq_exit(void)
 {
-	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->hardirq, PVSCHED_CS_HARDIRQ);
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	pvg_cs_exit(&c->hardirq, PVSCHED_CS_HARDIRQ);
+	/* a softirq about to run is latency work too: its exit decides */
+	if (g && !c->hardirq && !in_nmi() && !local_softirq_pending())
+		pvg_unboost_exit(c, g);
 }
 
 static void probe_irq_handler_entry(void *data, int irq,
@@ -201,7 +252,12 @@ static void probe_softirq_entry(void *data, unsigned int vec_nr)
 
 static void probe_softirq_exit(void *data, unsigned int vec_nr)
 {
-	pvg_cs_exit(&this_cpu_ptr(&pvg_cpu)->softirq, PVSCHED_CS_SOFTIRQ);
+	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+
+	pvg_cs_exit(&c->softirq, PVSCHED_CS_SOFTIRQ);
+	if (g && !c->softirq && !c->hardirq && !in_nmi())
+		pvg_unboost_exit(c, g);
 }
 
 static void probe_preempt_disable(void *data, unsigned long ip,
@@ -368,8 +424,10 @@ static void probe_sched_switch(void *data, bool preempt,
 	if (idle)
 		pvg_set_idle(c, g, true);
 	pvg_publish_running(c, g, next);
-	if (!idle)
+	if (!idle) {
 		pvg_set_idle(c, g, false);
+		pvg_unboost_exit(c, g);
+	}
 }
 
 /*
@@ -607,6 +665,7 @@ int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
 	pvg_families = families & pvg_available;
 	pvg_idle_hint = (r->features & PVSCHED_F_IDLE_HINT) &&
 			(pvg_families & PVG_FAM_SCHED);
+	pvg_host_area = r->features & PVSCHED_F_HOST_AREA;
 	pvg_skip_warned = 0;
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvsched_guest:online",
 				pvg_cpu_online, pvg_cpu_offline);
@@ -721,14 +780,14 @@ void pvsched_hooks_show_counters(struct seq_file *m)
 {
 	unsigned int cpu;
 
-	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched\n");
+	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched unboost_exits\n");
 	for_each_possible_cpu(cpu) {
 		struct pvg_counters *k = per_cpu_ptr(&pvg_counters, cpu);
 
-		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   cpu, k->switches, k->publishes, k->wake_raises,
 			   k->tick_updates,
 			   k->hardirqs, k->softirqs, k->nmis, k->preempt_offs,
-			   k->user_enters, k->unmatched);
+			   k->user_enters, k->unmatched, k->unboost_exits);
 	}
 }
