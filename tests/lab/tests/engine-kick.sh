@@ -4,12 +4,15 @@
 # The boost mechanisms of pvsched 0.2 on a real vCPU (issue 10):
 #  - idle hold: an idle guest (guest driver bound, PVSCHED_GUEST_IDLE
 #    negotiated) has VM exits where the hint kept a boost (idle_holds);
-#  - kick boost: a guest running a busy loop on its one vCPU, whose thread
+#  - kick boost: a guest running busy loops on its one vCPU, whose thread
 #    shares its L1 CPU with two CPU hogs, is preempted by them; the guest's
 #    timer interrupts then become pending while its thread waits, and
 #    pvsched boosts it from the kvm_vcpu_kick probe: pvsched:pvsched_kick
 #    with boosted=1, a pvsched_boost with reason intr for the thread, and
 #    kick_boosts counted;
+#  - interrupt hold and unboost exit: in the same run, VM exits held an
+#    interrupt boost until the guest took it (irq_holds), and the guest's
+#    busy loop made VM exits to end a boost (its unboost_exits counter);
 #  - kick_boost=0 (PVSCHED_PARAMS_NO_KICK_BOOST) in a new session for the
 #    same VM: kicks are still seen and counted, none boosts.
 # lab-timeout: 420
@@ -29,6 +32,12 @@ cleanup() {
 	echo 0 >"$tr/events/pvsched/enable" 2>/dev/null || true
 }
 trap cleanup EXIT
+
+# guest_counter NAME: the guest driver's debugfs counter NAME, all CPUs.
+guest_counter() {
+	lab_l2_run a cat "$GUEST_DBG/counters" |
+		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { s += $k } END { print s + 0 }'
+}
 
 # trace_window SECONDS OUT: pvsched_kick and pvsched_boost events for SECONDS.
 trace_window() {
@@ -56,15 +65,22 @@ lab_log "idle guest, 3 s: idle_holds $h0 -> $h1"
 ((h1 > h0)) || lab_fail "no VM exit kept a boost on the guest's idle hint (idle_holds $h0 -> $h1)"
 
 # --- kick boost: busy guest vCPU preempted by two hogs ------------------------
-lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 &"
+# two loops: each preempts the other in the guest, so the guest driver
+# sees CPU-bound (batch) tasks
+lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 & sh -c 'while :; do :; done' >/dev/null 2>&1 &"
 for i in 1 2; do
 	taskset -c 1 sh -c 'while :; do :; done' &
 	hogs+=($!)
 done
 sleep 1
-k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks)
+k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks) i0=$(vm_counter a irq_holds)
+u0=$(guest_counter unboost_exits)
 trace_window 4 "$LAB_OUT/trace-kick.txt"
-k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks)
+k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks) i1=$(vm_counter a irq_holds)
+u1=$(guest_counter unboost_exits)
+lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1"
+((i1 > i0)) || lab_fail "no VM exit held an interrupt boost (irq_holds $i0 -> $i1)"
+((u1 > u0)) || lab_fail "the guest's busy loop made no unboost exit (unboost_exits $u0 -> $u1)"
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-kick.txt" || true)
 intr=$(grep -c -E "pvsched_boost: .* tid=$tid reason=intr " "$LAB_OUT/trace-kick.txt" || true)
 lab_log "busy guest beside 2 hogs, 4 s: kicks $n0 -> $n1, kick_boosts $k0 -> $k1; trace: pvsched_kick boosted=1 $boosted, pvsched_boost intr $intr"
