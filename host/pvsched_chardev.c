@@ -20,7 +20,7 @@
  *
  * vms: one line per session, each followed by one line per vCPU
  * (ascending vcpu_id):
- *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n> kick_boost=<0|1> idle_hold=<0|1> irq_hold=<0|1>
+ *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> kick_boost=<0|1> idle_hold=<0|1> irq_hold=<0|1> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n>
  *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n> kicks=<n> kick_boosts=<n> idle_holds=<n> irq_holds=<n>
  *   <name> has spaces and backslashes escaped as \040 and \134 (seq_escape);
  *   <policy> is normal, fifo, rr, batch, idle (deadline/unknown never
@@ -730,15 +730,17 @@ static int vms_show(struct seq_file *m, void *v)
 	else
 		seq_putc(m, '-');
 	seq_printf(m, " pid=%d vcpus=%u", to_session(vm)->pid, vm->nr_vcpus);
+	/* before cs=...: readers match "cs=... throttle_ns=N\n" as one string */
+	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u",
+		   !(vm->params.flags & PVSCHED_PARAMS_NO_KICK_BOOST),
+		   !(vm->params.flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
+		   !(vm->params.flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
 	print_boost(m, "cs", vm->params.cs_policy, vm->params.cs_rt_prio,
 		    vm->params.cs_nice);
 	print_boost(m, "intr", vm->params.intr_policy,
 		    vm->params.intr_rt_prio, vm->params.intr_nice);
-	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu kick_boost=%u idle_hold=%u irq_hold=%u\n",
-		   vm->params.max_boost_ns, vm->params.throttle_ns,
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_KICK_BOOST),
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
+	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu\n",
+		   vm->params.max_boost_ns, vm->params.throttle_ns);
 	xa_for_each(&vm->vcpus, id, vcpu)
 		show_vcpu(m, vm, vcpu, st);
 	mutex_unlock(&vm->lock);
