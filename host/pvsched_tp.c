@@ -86,19 +86,31 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 }
 
 /*
- * kvm_vcpu_kick(vcpu): an interrupt (or request) is now pending for @vcpu;
- * runs in the waker (hard IRQ for the LAPIC timer, another vCPU thread for
- * an IPI, an irqfd's wakeup).  KVM's vcpu->preempted says whether the
- * thread was preempted while runnable (kvm_sched_out sets it, kvm_sched_in
- * clears it): the engine boosts such a vCPU now, and a running one at its
- * next VM exit.
+ * Requests that come with an interrupt for the vCPU: KVM_REQ_EVENT (an
+ * interrupt accepted into the LAPIC, an IPI, an MSI, an irqfd) and
+ * KVM_REQ_UNBLOCK (the LAPIC timer expired).  kvm_make_request() sets the
+ * bit before the kick.  Other kicks (a clock update, a TLB flush) carry no
+ * latency-sensitive work and are not boosted.
+ */
+#define PVSCHED_INTR_REQUESTS                            \
+	(BIT_ULL(KVM_REQ_EVENT & KVM_REQUEST_MASK) |     \
+	 BIT_ULL(KVM_REQ_UNBLOCK & KVM_REQUEST_MASK))
+
+/*
+ * kvm_vcpu_kick(vcpu): a request is now pending for @vcpu; runs in the
+ * waker (hard IRQ for the LAPIC timer, another vCPU thread for an IPI, an
+ * irqfd's wakeup).  KVM's vcpu->preempted says whether the thread was
+ * preempted while runnable (kvm_sched_out sets it, kvm_sched_in clears
+ * it): the engine boosts such a vCPU now, and a running one at its next VM
+ * exit, when the request is an interrupt.
  */
 static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu =
 		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
 
-	if (!vcpu || in_nmi())
+	if (!vcpu || in_nmi() ||
+	    !(READ_ONCE(vcpu->requests) & PVSCHED_INTR_REQUESTS))
 		return 0;
 	rcu_read_lock();
 	pvsched_engine_kick(pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID),
