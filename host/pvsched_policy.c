@@ -435,6 +435,24 @@ static void irq_hold_start(struct pvsched_policy *p,
 	p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
 }
 
+/*
+ * The kick boost, for a kick to a preempted vCPU (now) or to a running one
+ * (at the exit that follows): the interrupt boost, held until the guest
+ * takes the interrupt.  Counted when it starts or raises a boost.
+ */
+static void kick_boost(struct pvsched_policy *p,
+		       const struct pvsched_policy_limits *lim,
+		       const struct pvsched_guest_area *ga, u64 now,
+		       struct pvsched_decision *d)
+{
+	if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
+		return;
+	raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
+	if (d->trace & PVSCHED_TR_BOOST)
+		p->cnt.kick_boosts++;
+	irq_hold_start(p, ga, now);
+}
+
 static void follow_guest(struct pvsched_policy *p,
 			 const struct pvsched_policy_limits *lim, bool count,
 			 u64 now, struct pvsched_decision *d)
@@ -565,13 +583,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		if (p->kick_pending) {
 			p->kick_pending = false;
-			if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)) {
-				raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR,
-					 now, d);
-				if (d->trace & PVSCHED_TR_BOOST)
-					p->cnt.kick_boosts++;
-				irq_hold_start(p, ga, now);
-			}
+			kick_boost(p, lim, ga, now, d);
 		}
 		/*
 		 * The end of any HALT/INTR boost: from here on the guest's
@@ -615,12 +627,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 * boost already makes the wake-up run at once.
 		 */
 		p->cnt.kicks++;
-		if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
-			break;
-		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
-		if (d->trace & PVSCHED_TR_BOOST)
-			p->cnt.kick_boosts++;
-		irq_hold_start(p, ga, now);
+		kick_boost(p, lim, ga, now, d);
 		break;
 	case PVSCHED_POL_KICK_RUNNING:
 		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&
