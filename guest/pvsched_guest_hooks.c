@@ -121,6 +121,23 @@ void pvsched_guest_area_clear(struct pvsched_guest_area *g)
 	WRITE_ONCE(g->seq, seq + 1);
 }
 
+#ifdef CONFIG_X86
+/*
+ * One CPUID of the hypervisor leaf: it always exits to KVM, which handles
+ * it in the kernel.  Written out rather than native_cpuid(), whose header
+ * moved in 6.15 (asm/processor.h -> asm/cpuid/api.h).
+ */
+static inline void pvg_cpuid_exit(void)
+{
+	unsigned int eax = 0x40000000, ebx, ecx = 0, edx;
+
+	asm volatile("cpuid"
+		     : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx)
+		     :
+		     : "memory");
+}
+#endif
+
 /*
  * The seed's "the guest requests unboost as soon as it is done": a fair
  * task that runs without VM exits (a busy loop) would otherwise keep the
@@ -138,7 +155,6 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 #ifdef CONFIG_X86
 	struct pvsched_vcpu_slot *s =
 		container_of(g, struct pvsched_vcpu_slot, guest);
-	unsigned int eax = 0x40000000, ebx, ecx = 0, edx;
 	unsigned long irqflags;
 	u32 policy;
 
@@ -153,7 +169,7 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	c->seq += 2;
 	WRITE_ONCE(g->seq, c->seq);
 	local_irq_restore(irqflags);
-	native_cpuid(&eax, &ebx, &ecx, &edx);
+	pvg_cpuid_exit();
 	this_cpu_inc(pvg_counters.unboost_exits);
 #endif
 }
@@ -213,8 +229,14 @@ static void pvg_hardirq_exit(void)
 	struct pvsched_guest_area *g = READ_ONCE(c->area);
 
 	pvg_cs_exit(&c->hardirq, PVSCHED_CS_HARDIRQ);
-	/* a softirq about to run is latency work too: its exit decides */
-	if (g && !c->hardirq && !in_nmi() && !local_softirq_pending())
+	/*
+	 * A softirq about to run is latency work too: its exit decides.  On
+	 * PREEMPT_RT handlers and softirqs run in threads whose switch-in
+	 * publishes their priority (and 7.x keeps timer softirqs out of
+	 * local_softirq_pending()): leave the decision to sched_switch.
+	 */
+	if (g && !c->hardirq && !in_nmi() && !IS_ENABLED(CONFIG_PREEMPT_RT) &&
+	    !local_softirq_pending())
 		pvg_unboost_exit(c, g);
 }
 
@@ -569,6 +591,17 @@ int pvsched_hooks_init(void)
 #ifdef CONFIG_X86
 	pvg_available |= PVG_FAM_NMI;
 #endif
+	/*
+	 * PREEMPT_RT runs softirqs in preemptible task context (7.x: several
+	 * tasks of one CPU at once, only migration disabled), so "this CPU is
+	 * in a softirq" is no critical section there and the per-CPU depth
+	 * could not be kept; the softirq threads' own priority (ksoftirqd,
+	 * ktimers) reaches the host through the task-priority hooks instead.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && (pvg_available & PVG_FAM_SOFTIRQ)) {
+		pvg_available &= ~PVG_FAM_SOFTIRQ;
+		pr_info("PREEMPT_RT: softirqs run in tasks; PVSCHED_CS_SOFTIRQ is never set, their threads' priority is published instead\n");
+	}
 	if (!(pvg_available & PVG_FAM_PREEMPT))
 		pr_info("preempt tracepoints not available (kernel without CONFIG_PREEMPTIRQ_TRACEPOINTS): PVSCHED_CS_PREEMPT_DISABLED is never set\n");
 	if (!(pvg_available & PVG_FAM_SCHED))

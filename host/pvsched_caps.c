@@ -13,6 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/kernel.h>
 #include <linux/seqlock.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/minmax.h>
 #include <linux/time64.h>
@@ -22,12 +23,30 @@
 #include "pvsched_caps.h"
 
 /*
- * Protects every parameter below: setters write under the seqlock with
- * interrupts off, readers retry until they copied a consistent snapshot
- * without taking any lock, so pvsched_caps_get() works from any context
- * (probes, timers, hard IRQ, under raw spinlocks).
+ * Protect every parameter below: setters (sysfs writes, process context)
+ * take caps_write_lock with interrupts off and bump caps_seq around the
+ * store; readers retry until they copied a consistent snapshot, without
+ * taking any lock, so pvsched_caps_get() works from any context (probes,
+ * the hard-IRQ kick probe and hrtimer, under the engine's raw spinlocks),
+ * also on PREEMPT_RT.  Both are raw on purpose: with a seqlock_t, an RT
+ * reader that meets a writer in progress takes the writer's spinlock,
+ * which sleeps there.
  */
-static DEFINE_SEQLOCK(pvsched_caps_lock);
+static DEFINE_RAW_SPINLOCK(caps_write_lock);
+static seqcount_raw_spinlock_t caps_seq =
+	SEQCNT_RAW_SPINLOCK_ZERO(caps_seq, &caps_write_lock);
+
+/* Every parameter is an int or unsigned int: one store under the writer. */
+static void caps_store(void *param, unsigned int val)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&caps_write_lock, flags);
+	write_seqcount_begin(&caps_seq);
+	*(unsigned int *)param = val;
+	write_seqcount_end(&caps_seq);
+	raw_spin_unlock_irqrestore(&caps_write_lock, flags);
+}
 
 static unsigned int max_policy = SCHED_FIFO;
 static unsigned int max_rt_prio = 49;
@@ -91,9 +110,7 @@ static int boost_policy_set(const char *val, const struct kernel_param *kp)
 		 pvsched_policy_rank(policy) < 0)
 		return -EINVAL;
 
-	write_seqlock_irq(&pvsched_caps_lock);
-	*(unsigned int *)kp->arg = policy;
-	write_sequnlock_irq(&pvsched_caps_lock);
+	caps_store(kp->arg, policy);
 	return 0;
 }
 
@@ -126,9 +143,7 @@ static int bounded_set(const char *val, const struct kernel_param *kp)
 	if (n < bp->min || n > bp->max)
 		return -EINVAL;
 
-	write_seqlock_irq(&pvsched_caps_lock);
-	*bp->val = n;
-	write_sequnlock_irq(&pvsched_caps_lock);
+	caps_store(bp->val, n);
 	return 0;
 }
 
@@ -195,9 +210,9 @@ void pvsched_caps_get(struct pvsched_caps *caps)
 	unsigned int seq;
 
 	do {
-		seq = read_seqbegin(&pvsched_caps_lock);
+		seq = read_seqcount_begin(&caps_seq);
 		read_caps(caps);
-	} while (read_seqretry(&pvsched_caps_lock, seq));
+	} while (read_seqcount_retry(&caps_seq, seq));
 }
 
 /*
@@ -214,13 +229,13 @@ void pvsched_params_default(struct pvsched_params *params)
 	unsigned int seq;
 
 	do {
-		seq = read_seqbegin(&pvsched_caps_lock);
+		seq = read_seqcount_begin(&caps_seq);
 		read_caps(&caps);
 		policy = default_boost_policy;
 		prio = default_boost_prio;
 		boost_us = default_max_boost_us;
 		throttle_us = default_throttle_us;
-	} while (read_seqretry(&pvsched_caps_lock, seq));
+	} while (read_seqcount_retry(&caps_seq, seq));
 
 	if (pvsched_policy_rank(policy) > pvsched_policy_rank(caps.max_policy))
 		policy = caps.max_policy;

@@ -63,6 +63,7 @@
 
 #include "pvsched.h"
 #include "pvsched_caps.h"
+#include "pvsched_compat.h"
 
 /* A session: the VM plus what only the control plane needs. */
 struct pvsched_session {
@@ -136,8 +137,8 @@ static int pin_slot(u64 addr, struct page **page)
 	    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
 		ret = -EFAULT;
 	} else {
-		n = pin_user_pages(uaddr & PAGE_MASK, 1,
-				   FOLL_WRITE | FOLL_LONGTERM, page, NULL);
+		n = pvsched_pin_user_page(uaddr & PAGE_MASK,
+					  FOLL_WRITE | FOLL_LONGTERM, page);
 		if (n == 1)
 			ret = 0;
 		else if (n == -ENOMEM)
@@ -632,7 +633,7 @@ static const struct file_operations pvsched_fops = {
 	.release = pvsched_release,
 	.unlocked_ioctl = pvsched_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	PVSCHED_FOPS_NO_LLSEEK
 };
 
 static struct miscdevice pvsched_misc = {

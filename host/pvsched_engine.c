@@ -56,18 +56,21 @@
  *
  * Where priorities change
  * =======================
- * Directly, in the vCPU thread's own process context, when the probe runs
- * with interrupts enabled outside interrupt context (kvm_exit on SVM, the
- * kvm_vcpu_halt kprobe, kvm_inj_virq, kvm_vcpu_wakeup) and the kernel's
- * sched_setattr_nocheck() does not sleep for non-deadline policies
- * (6.1.50+, 6.12).  Everywhere else (kvm_entry runs with interrupts off,
- * kvm_exit on VMX too, the hrtimer in hard IRQ) the change is handed to
- * the "pvsched" kthread_worker at SCHED_FIFO 99, above any boost (the
- * admin cap max_rt_prio is at most 98), so it preempts a boosted vCPU
- * thread on its CPU at once; so is every kick boost (the kvm_vcpu_kick
- * probe runs in the waker, often the LAPIC timer's hrtimer in hard IRQ).
- * The worker calls the kernel outside the vCPU's lock (apply_work_fn()).
- * Fair-to-fair nice changes use set_user_nice().
+ * Directly, in the vCPU thread itself, outside interrupt context: its own
+ * probes (kvm_entry, kvm_exit, the kvm_vcpu_halt kprobe, kvm_inj_virq,
+ * kvm_vcpu_wakeup), where the kernel's sched_setattr_nocheck() takes only
+ * raw locks and never sleeps for non-deadline policies (6.1.50+, 6.12,
+ * 7.3, PREEMPT_RT included; can_apply_direct() says why interrupts being
+ * off does not matter).  Everywhere else (the hrtimer in hard IRQ, the kick
+ * probe in the waker, a vCPU the worker is applying to) the change is
+ * handed to the "pvsched" kthread_worker at SCHED_FIFO 99, above any boost
+ * (the admin cap max_rt_prio is at most 98), so it preempts a boosted vCPU
+ * thread on its CPU at once.  The worker calls the kernel outside the
+ * vCPU's lock (apply_work_fn()).  Fair-to-fair nice changes use
+ * set_user_nice().
+ * Tracepoint probes run with preemption disabled up to 6.12 and under SRCU
+ * (preemptible) from 7.x; the engine relies on neither: every path takes
+ * rcu_read_lock() and the vCPU's raw spinlock.
  */
 #define pr_fmt(fmt) "pvsched: " fmt
 
@@ -83,6 +86,7 @@
 #include <linux/ktime.h>
 #include <linux/ratelimit.h>
 #include "pvsched.h"
+#include "pvsched_compat.h"
 #include "pvsched_tp.h"
 
 #define CREATE_TRACE_POINTS
@@ -101,6 +105,20 @@ static atomic_t nr_active = ATOMIC_INIT(0);
 static DEFINE_MUTEX(tasks_mutex);
 static DEFINE_HASHTABLE(tasks, 8);
 static unsigned int nr_tasks; /* under tasks_mutex */
+
+/*
+ * Registered vCPUs by KVM's struct kvm_vcpu, for the kick probe: it runs
+ * in the waker (often hard IRQ) and has only the kvm_vcpu.  The mapping
+ * is learned in the vCPU thread itself, at its VM entries and exits, so
+ * the probe never reads vcpu->pid (RCU-protected up to 6.12; from 6.13
+ * under vcpu->pid_lock, a sleeping lock on PREEMPT_RT, and freed without
+ * an RCU grace period when the thread running the vCPU changes).
+ * Writers take kvm_map_lock (raw: learned from probes, any context); a
+ * node may move to another bucket under a reader, which then only misses
+ * a kick boost.
+ */
+static DEFINE_RAW_SPINLOCK(kvm_map_lock);
+static DEFINE_HASHTABLE(kvm_map, 8);
 
 static struct kthread_worker *worker;
 
@@ -139,8 +157,8 @@ static void max_update(atomic64_t *max, u64 v)
 
 /*
  * Caps and params as they are now: a lowered cap acts at the next event.
- * Called before taking e->lock (pvsched_caps_get() takes a spinlock_t,
- * which must not nest inside a raw_spinlock_t).
+ * Lock-free (pvsched_caps_get() is a raw seqcount reader), so any
+ * context; called before taking e->lock to keep that section short.
  */
 static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
 {
@@ -174,10 +192,13 @@ static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
 		.sched_flags = e->base_attr.sched_flags &
 			       SCHED_FLAG_RESET_ON_FORK,
 	};
-	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR)
+	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR) {
 		sa->sched_priority = a->rt_prio;
-	else
+	} else {
 		sa->sched_nice = a->nice;
+		/* the thread's own EEVDF slice, if it had one (6.12+) */
+		sa->sched_runtime = e->base_attr.sched_runtime;
+	}
 }
 
 /* The kernel call that gives @e->task @want (currently at @cur). */
@@ -286,11 +307,25 @@ static void apply_work_fn(struct kthread_work *work)
 	}
 }
 
-/* Safe to call sched_setattr_nocheck() on @e->task from here? */
+/*
+ * Safe to call sched_setattr_nocheck() on @e->task from here, under e->lock
+ * (a raw spinlock, interrupts off)?  Only in the vCPU thread itself, which
+ * is running, so never blocked on a PI lock (no PI-chain walk, which needs
+ * interrupts on), and outside interrupt context (the kernel's
+ * BUG_ON(pi && in_interrupt()), which counts BH-disabled sections too).
+ * For the policies pvsched sets, the call takes only raw locks (p->pi_lock,
+ * the rq lock) and never sleeps, also on PREEMPT_RT, from 6.1.50 on; a
+ * SCHED_DEADLINE thread (someone else made it one) would take the cpuset
+ * mutex: never here.  Whether interrupts were on at the probe does not
+ * matter: kvm_exit fires with them on only on 6.1's SVM (6.12 and 7.3 moved
+ * it into the interrupts-off VM-run section) and kvm_entry with them off
+ * everywhere.
+ */
 static bool can_apply_direct(struct pvsched_engine_vcpu *e)
 {
-	return PVSCHED_SETATTR_ATOMIC_OK && current == e->task && in_task() &&
-	       !e->stopping && !e->remote_busy;
+	return PVSCHED_SETATTR_ATOMIC_OK && current == e->task &&
+	       !in_interrupt() && !e->stopping && !e->remote_busy &&
+	       READ_ONCE(e->task->policy) != SCHED_DEADLINE;
 }
 
 static void trace_decision(struct pvsched_vcpu *v,
@@ -326,7 +361,7 @@ static void trace_decision(struct pvsched_vcpu *v,
  * trace, apply (here or via the worker) and arm the timer.
  */
 static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
-			 const struct pvsched_policy_limits *lim, bool direct_ok)
+			 const struct pvsched_policy_limits *lim)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
 	struct pvsched_decision d;
@@ -343,7 +378,7 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 		trace_decision(v, &d);
 	if (!pvsched_attr_eq(&e->applied, &e->pol.cur)) {
 		e->event_ns = now;
-		if (direct_ok && can_apply_direct(e))
+		if (can_apply_direct(e))
 			apply_locked(e, false);
 		else
 			kthread_queue_work(worker, &e->work);
@@ -365,7 +400,7 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 	get_limits(to_vcpu(e), &lim);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (!e->stopping)
-		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, &lim, false);
+		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, &lim);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 	/* event_locked() re-armed the timer with hrtimer_start() if needed. */
 	return HRTIMER_NORESTART;
@@ -381,12 +416,55 @@ static struct pvsched_vcpu *lookup_rcu(struct task_struct *task)
 	return NULL;
 }
 
+static struct pvsched_vcpu *lookup_kvm_rcu(const void *kvm_vcpu)
+{
+	struct pvsched_engine_vcpu *e;
+
+	hash_for_each_possible_rcu(kvm_map, e, knode, (unsigned long)kvm_vcpu)
+		if (READ_ONCE(e->kvm_vcpu) == kvm_vcpu)
+			return to_vcpu(e);
+	return NULL;
+}
+
+/*
+ * The vCPU thread of @e entered or left the guest with @kvm_vcpu, which
+ * is not the one on record: map it (QEMU runs each vCPU on one thread, so
+ * this happens once; a VMM that moves vCPUs between threads only moves
+ * the mapping along).
+ */
+static void learn_kvm_vcpu(struct pvsched_engine_vcpu *e,
+			   const void *kvm_vcpu)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kvm_map_lock, flags);
+	if (!e->kvm_unmapped) {
+		if (e->kvm_vcpu)
+			hash_del_rcu(&e->knode);
+		WRITE_ONCE(e->kvm_vcpu, kvm_vcpu);
+		hash_add_rcu(kvm_map, &e->knode, (unsigned long)kvm_vcpu);
+	}
+	raw_spin_unlock_irqrestore(&kvm_map_lock, flags);
+}
+
+static void unmap_kvm_vcpu(struct pvsched_engine_vcpu *e)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kvm_map_lock, flags);
+	if (e->kvm_vcpu)
+		hash_del_rcu(&e->knode);
+	e->kvm_unmapped = true;
+	raw_spin_unlock_irqrestore(&kvm_map_lock, flags);
+}
+
 /*
  * Called by the probes of pvsched_tp.c, in the current task (a vCPU thread
- * or not), with preemption disabled (tracepoint or kprobe).  O(1) and
- * lock-free until the task is known to be registered.
+ * or not): preemptible or not (7.x tracepoints run under SRCU), never in
+ * NMI.  O(1) and lock-free until the task is known to be registered.
  */
-void pvsched_engine_current_event(enum pvsched_policy_event ev)
+void pvsched_engine_current_event(enum pvsched_policy_event ev,
+				  const void *kvm_vcpu)
 {
 	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
@@ -397,43 +475,46 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev)
 	rcu_read_lock();
 	v = lookup_rcu(current);
 	if (v) {
+		if (kvm_vcpu && unlikely(READ_ONCE(v->engine.kvm_vcpu) != kvm_vcpu))
+			learn_kvm_vcpu(&v->engine, kvm_vcpu);
 		get_limits(v, &lim);
 		raw_spin_lock_irqsave(&v->engine.lock, flags);
 		if (!v->engine.stopping)
-			event_locked(v, ev, &lim, !irqs_disabled_flags(flags));
+			event_locked(v, ev, &lim);
 		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 	}
 	rcu_read_unlock();
 }
 
 /*
- * An interrupt became pending for the vCPU whose thread is @task; KVM saw
- * that thread @preempted (runnable, not running) or not.  Called by the
- * kvm_vcpu_kick probe in the waker's context: the LAPIC timer's hrtimer
- * (hard IRQ, often on the vCPU thread's own CPU), another vCPU sending an
+ * An interrupt became pending for KVM's vCPU @kvm_vcpu; KVM saw its thread
+ * @preempted (runnable, not running) or not.  Called by the kick probe in
+ * the waker's context: the LAPIC timer's hrtimer (hard IRQ, also on
+ * PREEMPT_RT, often on the vCPU thread's own CPU), another vCPU sending an
  * IPI, an irqfd.  Never applies here (maybe hard IRQ): a preempted vCPU is
  * boosted by the worker at SCHED_FIFO 99; a running one at its next VM
- * exit, in its own thread.  The caller holds rcu_read_lock(); @task is
- * only compared, never dereferenced, unless it is registered.
+ * exit, in its own thread.  @kvm_vcpu is only compared.
  */
-void pvsched_engine_kick(struct task_struct *task, bool preempted)
+void pvsched_engine_kick(const void *kvm_vcpu, bool preempted)
 {
 	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
 	unsigned long flags;
 
-	if (likely(!atomic_read(&nr_active)) || !task)
+	if (likely(!atomic_read(&nr_active)) || !kvm_vcpu)
 		return;
-	v = lookup_rcu(task);
-	if (!v)
-		return;
-	get_limits(v, &lim);
-	raw_spin_lock_irqsave(&v->engine.lock, flags);
-	if (!v->engine.stopping)
-		event_locked(v, preempted ? PVSCHED_POL_KICK :
-					    PVSCHED_POL_KICK_RUNNING,
-			     &lim, false);
-	raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+	rcu_read_lock();
+	v = lookup_kvm_rcu(kvm_vcpu);
+	if (v) {
+		get_limits(v, &lim);
+		raw_spin_lock_irqsave(&v->engine.lock, flags);
+		if (!v->engine.stopping)
+			event_locked(v, preempted ? PVSCHED_POL_KICK :
+						    PVSCHED_POL_KICK_RUNNING,
+				     &lim);
+		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+	}
+	rcu_read_unlock();
 }
 
 bool pvsched_task_registered(struct task_struct *task)
@@ -465,6 +546,7 @@ static void save_base(struct pvsched_engine_vcpu *e, struct pvsched_attr *a)
 	} else {
 		a->nice = task_nice(p);
 		e->base_attr.sched_nice = task_nice(p);
+		e->base_attr.sched_runtime = pvsched_fair_slice(p);
 	}
 }
 
@@ -477,8 +559,9 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	might_sleep();
 	memset(e, 0, sizeof(*e));
 	raw_spin_lock_init(&e->lock);
-	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	e->timer.function = timer_fn;
+	/* _HARD: the timer runs in hard IRQ on PREEMPT_RT too (raw lock). */
+	pvsched_hrtimer_setup(&e->timer, timer_fn, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_ABS_HARD);
 	kthread_init_work(&e->work, apply_work_fn);
 	e->task = v->task;
 
@@ -521,6 +604,8 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	hash_del_rcu(&e->hnode);
 	nr_tasks--;
 	mutex_unlock(&tasks_mutex);
+	/* A probe that still found @v by its task learns nothing more. */
+	unmap_kvm_vcpu(e);
 	atomic_dec(&nr_active);
 	/* No probe still sees @v after this (probes are RCU readers). */
 	synchronize_rcu();
@@ -628,7 +713,7 @@ int pvsched_engine_init(struct dentry *debugfs_dir)
 	};
 	int ret;
 
-	worker = kthread_create_worker(0, "pvsched");
+	worker = pvsched_kthread_run_worker(0, "pvsched");
 	if (IS_ERR(worker)) {
 		ret = PTR_ERR(worker);
 		worker = NULL;

@@ -22,6 +22,16 @@ struct pvsched_engine_vcpu {
 	struct hlist_node hnode;
 	struct task_struct *task; /* key; the control plane holds the ref */
 	/*
+	 * In the kvm_vcpu hashtable, for the kick probe, which runs in the
+	 * waker and knows only KVM's struct kvm_vcpu (RCU readers; writers
+	 * under kvm_map_lock): the kvm_vcpu this thread last entered the
+	 * guest with, learned at its VM entries and exits.  Only compared,
+	 * never dereferenced.  kvm_unmapped: taken out for good (stop).
+	 */
+	struct hlist_node knode;
+	const void *kvm_vcpu;
+	bool kvm_unmapped;
+	/*
 	 * lock protects everything below: the policy state, the host area of
 	 * the slot, the timer's deadline, applied/touched and the counters.
 	 * Taken with irqsave from the probes (any context but NMI), from the
@@ -43,13 +53,17 @@ struct pvsched_engine_vcpu {
 	u64 apply_direct, apply_deferred, apply_errors;
 };
 
-/* Attach layer -> engine: an event of the current task (a vCPU thread?). */
-void pvsched_engine_current_event(enum pvsched_policy_event ev);
 /*
- * Attach layer -> engine: an interrupt became pending for the vCPU thread
- * @task, which KVM saw @preempted or not.  Any context but NMI;
- * rcu_read_lock held.
+ * Attach layer -> engine: an event of the current task (a vCPU thread?).
+ * @kvm_vcpu: KVM's struct kvm_vcpu the event is about, if the probe has
+ * it (VM entry and exit do), else NULL.
  */
-void pvsched_engine_kick(struct task_struct *task, bool preempted);
+void pvsched_engine_current_event(enum pvsched_policy_event ev,
+				  const void *kvm_vcpu);
+/*
+ * Attach layer -> engine: an interrupt became pending for KVM's vCPU
+ * @kvm_vcpu, whose thread KVM saw @preempted or not.  Any context but NMI.
+ */
+void pvsched_engine_kick(const void *kvm_vcpu, bool preempted);
 
 #endif /* _PVSCHED_ENGINE_H */

@@ -95,8 +95,10 @@ void pvsched_test_rmb(void);
  *   max_boost 20 ms: far longer than any legitimate guest critical section
  *   or interrupt handler (microseconds to a few hundred microseconds) and
  *   than a guest tick (1-4 ms), so well-behaved guests are never throttled,
- *   yet 50 times shorter than the kernel's own RT throttling (950 ms per
- *   1 s) which is the only other brake on a runaway RT vCPU.
+ *   yet 50 times shorter than 6.1's RT throttling (950 ms per 1 s).  From
+ *   6.12 Debian's kernels (no RT_GROUP_SCHED) have no RT throttling but the
+ *   fair deadline server (50 ms per 1 s for fair tasks): pvsched's own
+ *   throttle is the brake on a runaway RT vCPU there.
  *   throttle 10 ms: a hostile vCPU that stays boosted gets at most
  *   20/(20+10) = 2/3 of its CPU at RT priority, other host tasks at least
  *   1/3 (a nice-0 hog beside it: ~1/6), and the guest's own worst-case

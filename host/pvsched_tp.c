@@ -15,8 +15,9 @@
  *   preferred only with known prototypes; none is known to this build, so
  *   if present they are reported and the stock family is used.
  * - Probe prototypes must match the running kernel exactly.  Known: 6.1.y
- *   (kvm_entry gained force_immediate_exit in 6.1.149) and 6.12.y.  On
- *   another kernel nothing is attached and one message says why.
+ *   (kvm_entry gained force_immediate_exit in 6.1.149), 6.12.y and 7.3.y
+ *   (below).  On another kernel nothing is attached and one message says
+ *   why.
  *
  * Locking: tp_mutex protects the table below (the notifier runs with the
  * tracepoint module list mutex held; nesting: that mutex -> tp_mutex).
@@ -34,18 +35,39 @@
 #include "pvsched.h"
 #include "pvsched_tp.h"
 
+/*
+ * The kernels whose KVM this file was checked against (their sources:
+ * Debian's linux-source-6.1, -6.12 and -7.3).  Per kernel:
+ *   PVSCHED_KVM_ENTRY_FORCE_EXIT  kvm_entry(vcpu, force_immediate_exit):
+ *       6.1.149 and later 6.1.y, 6.12.y, 7.3.y; kvm_entry(vcpu) before.
+ *   PVSCHED_KICK_SYMBOL  where "an event is now pending for this vCPU"
+ *       is a real function: kvm_vcpu_kick(vcpu) up to 6.15; from 6.16
+ *       kvm_vcpu_kick() is an inline wrapper of __kvm_vcpu_kick(vcpu,
+ *       wait), whose first argument is the same vcpu.
+ * kvm_exit(vcpu, isa), kvm_inj_virq(vector, soft, reinjected),
+ * kvm_vcpu_wakeup(ns, waited, valid) and kvm_vcpu_halt(vcpu) are the same
+ * in all three.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define PVSCHED_TP_KNOWN 1
 #define PVSCHED_KVM_ENTRY_FORCE_EXIT \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 149))
+#define PVSCHED_KICK_SYMBOL "kvm_vcpu_kick"
 #elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 #define PVSCHED_TP_KNOWN 1
 #define PVSCHED_KVM_ENTRY_FORCE_EXIT 1
+#define PVSCHED_KICK_SYMBOL "kvm_vcpu_kick"
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(7, 4, 0)
+#define PVSCHED_TP_KNOWN 1
+#define PVSCHED_KVM_ENTRY_FORCE_EXIT 1
+#define PVSCHED_KICK_SYMBOL "__kvm_vcpu_kick"
 #else
 #define PVSCHED_TP_KNOWN 0
 #define PVSCHED_KVM_ENTRY_FORCE_EXIT 0
+#define PVSCHED_KICK_SYMBOL "kvm_vcpu_kick"
 #endif
 
 /* --- probes: prototypes of arch/x86/kvm/trace.h, include/trace/events/kvm.h */
@@ -57,31 +79,31 @@ static void probe_kvm_entry(void *data, struct kvm_vcpu *vcpu,
 static void probe_kvm_entry(void *data, struct kvm_vcpu *vcpu)
 #endif
 {
-	pvsched_engine_current_event(PVSCHED_POL_VMENTER);
+	pvsched_engine_current_event(PVSCHED_POL_VMENTER, vcpu);
 }
 
 static void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	pvsched_engine_current_event(PVSCHED_POL_VMEXIT);
+	pvsched_engine_current_event(PVSCHED_POL_VMEXIT, vcpu);
 }
 
 /* In the vCPU thread, while it injects (vcpu_enter_guest). */
 static void probe_kvm_inj_virq(void *data, unsigned int vector, bool soft,
 			       bool reinjected)
 {
-	pvsched_engine_current_event(PVSCHED_POL_INJECT);
+	pvsched_engine_current_event(PVSCHED_POL_INJECT, NULL);
 }
 
 /* In the vCPU thread, after a halt (kvm_vcpu_halt) ended. */
 static void probe_kvm_vcpu_wakeup(void *data, u64 ns, bool waited,
 				  bool valid)
 {
-	pvsched_engine_current_event(PVSCHED_POL_WAKEUP);
+	pvsched_engine_current_event(PVSCHED_POL_WAKEUP, NULL);
 }
 
 static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
-	pvsched_engine_current_event(PVSCHED_POL_HALT);
+	pvsched_engine_current_event(PVSCHED_POL_HALT, NULL);
 	return 0;
 }
 
@@ -97,12 +119,14 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	 BIT_ULL(KVM_REQ_UNBLOCK & KVM_REQUEST_MASK))
 
 /*
- * kvm_vcpu_kick(vcpu): a request is now pending for @vcpu; runs in the
- * waker (hard IRQ for the LAPIC timer, another vCPU thread for an IPI, an
- * irqfd's wakeup).  KVM's vcpu->preempted says whether the thread was
- * preempted while runnable (kvm_sched_out sets it, kvm_sched_in clears
- * it): the engine boosts such a vCPU now, and a running one at its next VM
- * exit, when the request is an interrupt.
+ * PVSCHED_KICK_SYMBOL(vcpu, ...): a request is now pending for @vcpu;
+ * runs in the waker (hard IRQ for the LAPIC timer, also on PREEMPT_RT;
+ * another vCPU thread for an IPI; an irqfd's wakeup).  KVM's
+ * vcpu->preempted says whether the thread was preempted while runnable
+ * (kvm_sched_out sets it, kvm_sched_in clears it): the engine boosts such
+ * a vCPU now, and a running one at its next VM exit, when the request is
+ * an interrupt.  The engine finds the vCPU by the kvm_vcpu pointer, never
+ * through vcpu->pid (see pvsched_engine.c).
  */
 static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -112,10 +136,7 @@ static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	if (!vcpu || in_nmi() ||
 	    !(READ_ONCE(vcpu->requests) & PVSCHED_INTR_REQUESTS))
 		return 0;
-	rcu_read_lock();
-	pvsched_engine_kick(pid_task(rcu_dereference(vcpu->pid), PIDTYPE_PID),
-			    READ_ONCE(vcpu->preempted));
-	rcu_read_unlock();
+	pvsched_engine_kick(vcpu, READ_ONCE(vcpu->preempted));
 	return 0;
 }
 
@@ -149,7 +170,8 @@ static const char *const paravirt_names[] = {
  * removed again, and the event reported missing.
  */
 struct kp_entry {
-	const char *symbol;
+	const char *name; /* the event, as debugfs and the log name it */
+	const char *symbol; /* the function probed for it on this kernel */
 	kprobe_pre_handler_t handler;
 	u32 ev; /* PVSCHED_EV_* */
 	struct kprobe kp;
@@ -157,8 +179,9 @@ struct kp_entry {
 };
 
 static struct kp_entry kps[] = {
-	{ "kvm_vcpu_halt", halt_pre_handler, PVSCHED_EV_HALT },
-	{ "kvm_vcpu_kick", kick_pre_handler, PVSCHED_EV_KICK },
+	{ "kvm_vcpu_halt", "kvm_vcpu_halt", halt_pre_handler, PVSCHED_EV_HALT },
+	{ "kvm_vcpu_kick", PVSCHED_KICK_SYMBOL, kick_pre_handler,
+	  PVSCHED_EV_KICK },
 };
 
 static DEFINE_MUTEX(tp_mutex);
@@ -225,7 +248,7 @@ static void log_attached(void)
 	for (i = 0; i < ARRAY_SIZE(kps); i++)
 		if (kps[i].attached)
 			len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
-					 len ? " " : "", kps[i].symbol);
+					 len ? " " : "", kps[i].name);
 	pr_info("attached tracepoint family %s (%s)\n",
 		pvsched_tp_family_name(cur_family), buf);
 }
@@ -381,7 +404,7 @@ static int tracepoints_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%s %s\n", stock[i].name,
 			   stock[i].tp ? "attached" : "missing");
 	for (i = 0; i < ARRAY_SIZE(kps); i++)
-		seq_printf(m, "%s %s\n", kps[i].symbol,
+		seq_printf(m, "%s %s\n", kps[i].name,
 			   kps[i].attached ? "attached" : "missing");
 	mutex_unlock(&tp_mutex);
 	return 0;
@@ -397,7 +420,7 @@ int pvsched_tp_init(struct dentry *debugfs_dir)
 		debugfs_create_file("tracepoints", 0444, debugfs_dir, NULL,
 				    &tracepoints_fops);
 	if (!PVSCHED_TP_KNOWN) {
-		pr_err("kernel %s: KVM tracepoint prototypes unknown to this build (known: 6.1.y, 6.12.y); not attaching\n",
+		pr_err("kernel %s: KVM tracepoint prototypes unknown to this build (known: 6.1.y, 6.12.y, 7.3.y); not attaching\n",
 		       init_utsname()->release);
 		return 0;
 	}
