@@ -11,17 +11,20 @@
 #   make deps         install the Debian packages the project needs
 #   make KDIR=...     build against another kernel tree
 #
-# KDIR defaults to the running kernel's build dir, else the newest installed
-# /usr/src/linux-headers-*-amd64.
+# KDIR defaults to the running kernel's build dir, else Debian's default
+# kernel (linux-headers-amd64's), never simply the newest headers installed
+# (scripts/kernels default-kdir); make prints which and why.  The other
+# kernels of the matrix: scripts/kernels (make check-matrix).
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-KDIR ?= $(shell \
-	if [ -d /lib/modules/$$(uname -r)/build ]; then \
-		echo /lib/modules/$$(uname -r)/build; \
-	else \
-		ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1; \
-	fi)
+ifeq ($(origin KDIR),undefined)
+KDIR_CHOICE_ := $(shell $(TOP)/scripts/kernels default-kdir 2>&1)
+KDIR := $(firstword $(KDIR_CHOICE_))
+KDIR_WHY_ := $(wordlist 2,99,$(KDIR_CHOICE_))
+else
+KDIR_WHY_ := KDIR given
+endif
 # The package release (6.1.0-56-amd64), not kernel.release (6.1.192).
 KVER ?= $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
 export KDIR KVER
@@ -48,7 +51,8 @@ all: modules tools
 
 modules:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
-		{ echo "pvsched: no kernel build dir found; install linux-headers-amd64 (make deps) or pass KDIR=" >&2; exit 1; }
+		{ echo "pvsched: no kernel build dir: $(KDIR_CHOICE_)" >&2; exit 1; }
+	@echo "pvsched: building the modules for $(KVER) ($(KDIR_WHY_)); KDIR=... for another"
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 tools:

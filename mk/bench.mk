@@ -57,11 +57,6 @@ BENCH_LOAD_CHECK := refuse
 
 CHECK_SUITES += check-bench-report check-bench-smoke
 
-# Until mk/lab.mk's LAB_KVER default is the installed kernel's name (Debian's
-# headers say 6.1.192 in kernel.release, /boot has 6.1.0-56-amd64), let
-# tests/lab/run pick the kernel itself when LAB_KVER is just $(KVER).
-BENCH_LAB_ENV = $(if $(filter $(KVER),$(LAB_KVER)),env -u LAB_KVER,env)
-
 .PHONY: bench demo-bench check-bench-report check-bench-smoke bench-build bench-load-check
 
 # The build machine's 1-min load before anything starts (the module build
@@ -85,7 +80,7 @@ bench-load-check:
 # Build what the pvsched configuration needs; a failed build only leaves
 # that configuration pending (the others need nothing from the tree).
 bench-build:
-	@$(MAKE) --no-print-directory all || \
+	@$(MAKE) --no-print-directory all lab-modules || \
 		echo "bench: build failed; the pvsched configuration will be reported as pending" >&2
 	@$(MAKE) --no-print-directory vmm || \
 		echo "bench: tests/vmm build failed; no exit-cost figures" >&2
@@ -96,7 +91,7 @@ define bench_exit_cost
 	@rm -f $(BENCH_EXIT_COST_RAW)
 	@if [ "$(BENCH_EXIT_COST)" = yes ] && [ -x $(TOP)/tests/bench/exit-cost ]; then \
 		echo "bench: per-VM-exit cost ($(1) reps)"; \
-		$(BENCH_LAB_ENV) PVSCHED_BENCH_REPS=$(1) $(TOP)/tests/bench/exit-cost || \
+		PVSCHED_BENCH_REPS=$(1) $(TOP)/tests/bench/exit-cost || \
 			echo "bench: exit-cost benchmark failed; its column will say n/a" >&2; \
 	fi
 endef
@@ -104,11 +99,11 @@ endef
 # bench_run NAME REPS DUR: run the lab test bench-latency with the load
 # sampler beside it (stopped on every way out: the EXIT trap, and the
 # sampler stops by itself when this shell is gone), then print the table,
-# the targets and where the charts are.  The lab timeout allows ~4x the
-# nominal time of each measurement plus 90 s per cell and repetition (one
-# more for the traced runs of LAB_BENCH_TRACE, if any),
-# and 10 minutes for the boots (the lab is slow when others share the
-# machine).
+# the targets and where the charts are.  The lab timeout (bench-latency's
+# "# lab-timeout: 600" times LAB_TIMEOUT_SCALE) allows ~4x the nominal time
+# of each measurement plus 90 s per cell and repetition (one more for the
+# traced runs of BENCH_TRACE, if any), and 10 minutes for the boots (the
+# lab is slow when others share the machine).
 define bench_run
 	@echo "bench: $(1): $(2) repetition(s) x $(3) s, scenarios '$(BENCH_SCENARIOS)', configurations '$(BENCH_CONFIGS)'"
 	@t0=$$(date +%s); rc=0; la=$(BENCH_OUT)/$(1).loadavg; \
@@ -116,11 +111,11 @@ define bench_run
 	$(BENCH_PYTHON) $(TOP)/tests/bench/loadavg-sampler --tree $$$$ $$la & sampler=$$!; \
 	trap 'kill $$sampler 2>/dev/null; wait $$sampler 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM HUP; \
-	$(BENCH_LAB_ENV) LAB_BENCH_REPS=$(2) LAB_BENCH_DUR=$(3) LAB_BENCH_NAME=$(1) \
-	LAB_BENCH_SCENARIOS="$(BENCH_SCENARIOS)" LAB_BENCH_CONFIGS="$(BENCH_CONFIGS)" \
-	LAB_BENCH_PVSCHED=$(BENCH_PVSCHED) LAB_BENCH_OUT=$(BENCH_OUT) \
-	LAB_BENCH_EXIT_COST=$(BENCH_EXIT_COST_RAW) LAB_BENCH_LOADAVG=$$la \
-	LAB_TIMEOUT=$$((600 + ($(2) + ($${LAB_BENCH_TRACE:-0} > 0)) * $(words $(BENCH_SCENARIOS)) * $(words $(BENCH_CONFIGS)) * ($(3) * 4 + 90))) \
+	BENCH_REPS=$(2) BENCH_DUR=$(3) BENCH_NAME=$(1) \
+	BENCH_SCENARIOS="$(BENCH_SCENARIOS)" BENCH_CONFIGS="$(BENCH_CONFIGS)" \
+	BENCH_PVSCHED=$(BENCH_PVSCHED) BENCH_OUT=$(BENCH_OUT) \
+	BENCH_EXIT_COST_RAW=$(BENCH_EXIT_COST_RAW) BENCH_LOADAVG=$$la \
+	LAB_TIMEOUT_SCALE=$$(((600 + ($(2) + ($${BENCH_TRACE:-0} > 0)) * $(words $(BENCH_SCENARIOS)) * $(words $(BENCH_CONFIGS)) * ($(3) * 4 + 90) + 599) / 600)) \
 		$(TOP)/tests/lab/run bench-latency || rc=$$?; \
 	echo; \
 	if [ -s $(BENCH_OUT)/$(1).md ]; then \
@@ -162,5 +157,5 @@ check-bench-report:
 check-bench-smoke:
 	@mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory bench-build >/dev/null 2>&1
-	@if $(BENCH_LAB_ENV) LAB_BENCH_SMOKE=1 $(TOP)/tests/lab/run bench-smoke; then r=PASS; else r=FAIL; fi; \
+	@if BENCH_SMOKE=1 $(TOP)/tests/lab/run bench-smoke; then r=PASS; else r=FAIL; fi; \
 		echo "$$r bench-smoke" >>$(RESULTS)/bench.log

@@ -15,44 +15,81 @@
 #                          build/results/lab-anypath.log, logs in
 #                          build/lab-anypath/
 #
-# Variables (environment or command line): LAB_KVER (default: the installed
-# kernel whose /lib/modules/<ver>/build is $(KDIR), i.e. the kernel the
-# modules are built for; else the newest one), LAB_TIMEOUT, LAB_TESTS,
-# LAB_SKIP, LAB_VERBOSE=1, LAB_PARALLEL=1 (no machine-wide lab lock: lab
-# VMs of several runs at once; see tests/lab/README.md).
+#   make check-lab-kernels the host-policy, control-plane, kick-boost and
+#                          end-to-end tests (LAB_KERNEL_TESTS) on the other
+#                          lab kernels of the matrix CI runs (LAB_KERNELS:
+#                          6.12-rt 7.3); results in build/results/lab-NAME.log
+#   make check-matrix      both modules for every kernel of the matrix
+#                          (scripts/kernels), then LAB_KERNEL_TESTS on every
+#                          lab kernel (6.1 6.12 6.12-rt 7.3; LAB_KERNEL_TESTS=all:
+#                          the whole suite)
+#
+# Variables (environment or command line): LAB_KVER (a release or a matrix
+# name, 6.12-rt; default: the kernel the modules are built for, see
+# scripts/kernels default-kdir; for another one make builds the modules for
+# it first), LAB_TESTS, LAB_SKIP, LAB_VERBOSE=1, LAB_PARALLEL=1 (no
+# machine-wide lab lock: lab VMs of several runs at once; see
+# tests/lab/README.md).
 
 # Whatever the including Makefile's default goal is, it is not "lab".
 lab_default_goal_ := $(.DEFAULT_GOAL)
 
-LAB_HOME_ := $(or $(TOP),$(CURDIR))/tests/lab
-# Not $(KVER): Debian's headers say 6.1.192 in kernel.release for the
-# kernel installed as 6.1.0-56-amd64.
-LAB_KVER ?= $(shell k=$$(readlink -f "$(KDIR)" 2>/dev/null); \
-	for d in /lib/modules/*; do \
-		v=$$(basename "$$d"); \
-		[ -n "$$k" ] && [ "$$(readlink -f "$$d/build")" = "$$k" ] && \
-			[ -e "/boot/vmlinuz-$$v" ] && echo "$$v"; \
-	done | tail -n 1)
+lab_home_ := $(or $(TOP),$(CURDIR))/tests/lab
+KERNELS_ := $(or $(TOP),$(CURDIR))/scripts/kernels
+ifneq ($(LAB_KVER),)
 export LAB_KVER
+endif
+# The lab kernels CI tests beside the default one, and what runs there.
+LAB_KERNELS ?= 6.12-rt 7.3
+LAB_KERNEL_TESTS ?= policy-events policy-translate policy-throttle policy-rmmod \
+	policy-vmm policy-pi-futex ctl-ioctl ctl-kill9 ctl-fuzz engine-kick guest-host
 
-CHECK_SUITES += check-lab check-lab-anypath
+CHECK_SUITES += check-lab check-lab-anypath check-lab-kernels
 
-.PHONY: lab lab-one check-lab check-lab-anypath
+.PHONY: lab lab-one lab-modules check-lab check-lab-anypath check-lab-kernels check-matrix
 
-lab: modules
-	$(LAB_HOME_)/run-all
+# The modules for the lab kernel: the default build, and for another
+# LAB_KVER also build/kbuild/RELEASE (scripts/kernels build).
+lab-modules: modules
+	@if [ -n "$(LAB_KVER)" ] && \
+	    [ "$$($(KERNELS_) release $(LAB_KVER))" != "$(KVER)" ]; then \
+		$(KERNELS_) build $(LAB_KVER); \
+	fi
 
-lab-one: modules
+lab: lab-modules
+	$(lab_home_)/run-all
+
+lab-one: lab-modules
 	@test -n "$(T)" || { echo "usage: make lab-one T=<test name>" >&2; exit 2; }
-	$(LAB_HOME_)/run $(T)
+	$(lab_home_)/run $(T)
 
 check-lab:
-	-@$(LAB_HOME_)/selftest/harness-check
-	@$(MAKE) --no-print-directory modules || \
+	-@$(lab_home_)/selftest/harness-check
+	@$(MAKE) --no-print-directory lab-modules || \
 		echo "check-lab: module build failed; the lab tests will record failures"
-	-@$(LAB_HOME_)/run-all
+	-@$(lab_home_)/run-all
+
+# run_kernel_tests_ NAME TESTS: TESTS (or every test for "all") on kernel
+# NAME, results in build/results/lab-NAME.log.
+run_kernel_tests_ = \
+	if $(KERNELS_) build $(1) >/dev/null 2>&1 || $(KERNELS_) build $(1); then \
+		LAB_KVER=$(1) LAB_RESULTS=$(RESULTS)/lab-$(1).log \
+		LAB_TESTS="$(filter-out all,$(2))" $(lab_home_)/run-all; \
+	else \
+		echo "FAIL build-for-lab-$(1)" >>$(RESULTS)/lab-$(1).log; \
+	fi
+
+check-lab-kernels: lab-prereqs
+	@mkdir -p $(RESULTS)
+	-@$(foreach k,$(LAB_KERNELS),$(call run_kernel_tests_,$(k),$(LAB_KERNEL_TESTS));)
+
+check-matrix: lab-prereqs
+	@mkdir -p $(RESULTS)
+	-@$(KERNELS_) build --sparse
+	-@$(foreach k,$(shell $(KERNELS_) list | awk '$$5 == "lab" { print $$1 }'),\
+		$(call run_kernel_tests_,$(k),$(LAB_KERNEL_TESTS));)
 
 check-lab-anypath:
-	-@$(LAB_HOME_)/selftest/anypath $(RESULTS)/lab-anypath.log
+	-@$(lab_home_)/selftest/anypath $(RESULTS)/lab-anypath.log
 
 .DEFAULT_GOAL := $(lab_default_goal_)
