@@ -2,7 +2,7 @@
 #
 # The wake-up trace analysis (tests/bench/wakeup-trace.py): where a vCPU's
 # wake-up time goes, from an ftrace capture of a benchmark run
-# (LAB_BENCH_TRACE=SECONDS make bench; docs/benchmarks.md).
+# (BENCH_TRACE=SECONDS make bench; docs/benchmarks.md).
 #
 #   make check-wakeup-trace  its unit test on a hand-made trace: PASS/FAIL
 #                            in build/results/wakeup-trace.log

@@ -25,26 +25,26 @@
 # into the table and the chart on the build machine.
 #
 # Settings (environment, passed through by tests/lab/run):
-#   LAB_BENCH_DUR        seconds per measurement (10)
-#   LAB_BENCH_REPS       repetitions (3)
-#   LAB_BENCH_SCENARIOS  "idle busy contended"
-#   LAB_BENCH_CONFIGS    "vanilla rt pvsched"
-#   LAB_BENCH_PVSCHED    "auto" (run pvsched if its pieces are built),
+#   BENCH_DUR        seconds per measurement (10)
+#   BENCH_REPS       repetitions (3)
+#   BENCH_SCENARIOS  "idle busy contended"
+#   BENCH_CONFIGS    "vanilla rt pvsched"
+#   BENCH_PVSCHED    "auto" (run pvsched if its pieces are built),
 #                        "off" (record it as pending), "require" (fail if
 #                        a piece is missing)
-#   LAB_BENCH_TRACE      seconds (0: none): after the measurements, one more
+#   BENCH_TRACE      seconds (0: none): after the measurements, one more
 #                        run per scenario and configuration under ftrace
 #                        (sched_switch/sched_wakeup of the vCPU thread,
 #                        kvm_vcpu_kick, kvm_inj_virq, pvsched:*), analysed
 #                        by tests/bench/wakeup-trace.py into
 #                        $LAB_OUT/bench/trace/; not counted in raw.txt
 
-B_DUR=${LAB_BENCH_DUR:-10}
-B_REPS=${LAB_BENCH_REPS:-3}
-B_SCENARIOS=${LAB_BENCH_SCENARIOS:-idle busy contended}
-B_CONFIGS=${LAB_BENCH_CONFIGS:-vanilla rt pvsched}
-B_PVSCHED=${LAB_BENCH_PVSCHED:-auto}
-B_TRACE=${LAB_BENCH_TRACE:-0}
+B_DUR=${BENCH_DUR:-10}
+B_REPS=${BENCH_REPS:-3}
+B_SCENARIOS=${BENCH_SCENARIOS:-idle busy contended}
+B_CONFIGS=${BENCH_CONFIGS:-vanilla rt pvsched}
+B_PVSCHED=${BENCH_PVSCHED:-auto}
+B_TRACE=${BENCH_TRACE:-0}
 B_VM=bench
 B_VCPU_CPU=1
 B_EMU_CPU=0
@@ -144,7 +144,7 @@ bench_policy() {
 
 bench_pvsched_check() {
 	local missing=()
-	[[ $B_PVSCHED == off ]] && { B_PVSCHED_PENDING="disabled (LAB_BENCH_PVSCHED=off)"; return; }
+	[[ $B_PVSCHED == off ]] && { B_PVSCHED_PENDING="disabled (BENCH_PVSCHED=off)"; return; }
 	[[ -f $PVSCHED_KO ]] || missing+=("host/pvsched.ko")
 	[[ -x $PVSCHEDCTL ]] || missing+=("tools/pvschedctl/pvschedctl")
 	[[ -f $PVSCHED_GUEST_KO ]] || missing+=("guest/pvsched_guest.ko")
@@ -357,7 +357,7 @@ bench_measure() {
 	cp "$tag".* "$B_OUT/logs/" 2>/dev/null || true
 }
 
-# --- the wake-up trace (LAB_BENCH_TRACE) -------------------------------------
+# --- the wake-up trace (BENCH_TRACE) -------------------------------------
 
 B_TRACEFS=/sys/kernel/tracing
 B_TRACE_INST=$B_TRACEFS/instances/pvsched-bench
@@ -437,7 +437,7 @@ bench_main() {
 		-qmp "unix:$(lab_l2_dir "$B_VM")/qmp-pvsched.sock,server=on,wait=off")
 	trap bench_cleanup EXIT
 	# shellcheck disable=SC2034 # read by lib.sh's __lab_l2_run
-	LAB_L2_RUN_TIMEOUT=$((B_DUR * 6 + 60))
+	lab_l2_run_timeout=$((B_DUR * 6 + 60))
 	lab_l2_start --smp 1 "$B_VM" "${extra[@]}"
 	lab_l2_wait "$B_VM" ready 120
 	B_TIDS=$(bench_vcpu_tids)

@@ -6,7 +6,7 @@ Input: the text of an ftrace instance (the "trace" file) that recorded, in the
 L1 KVM host, for one vCPU thread TID:
   sched_switch (TID in or out), sched_wakeup (TID), kvm_inj_virq (in TID),
   a kprobe event "kick" on kvm_vcpu_kick (any waker), and pvsched:* events.
-tests/bench/latency-lib.sh records it (LAB_BENCH_TRACE=SECONDS); this script
+tests/bench/latency-lib.sh records it (BENCH_TRACE=SECONDS); this script
 runs inside L1 after each traced run, and again on the build machine with
 --table to put every cell side by side (docs/benchmarks.md).
 

@@ -8,34 +8,69 @@
 
 # Physical paths (pwd -P): L1 sees the build machine's symlinks, but resolves
 # an absolute one from the initramfs before it chroots.
-LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-PVSCHED_SRC=$(cd "$LAB_HOME/../.." && pwd -P)
+lab_home=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+PVSCHED_SRC=$(cd "$lab_home/../.." && pwd -P)
 LAB_BUILD=$(realpath -m -- "${LAB_BUILD:-$PVSCHED_SRC/build/lab}")
 LAB_RESULTS=${LAB_RESULTS:-$PVSCHED_SRC/build/results/lab.log}
 
+# A test (or its .pre step) that exits with this status is skipped:
+# kselftest's KSFT_SKIP, as lab_skip in lib.sh exits.
+lab_skip_code=4
+
 # Modules the initramfs must load before it can mount 9p shares.
-LAB_INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
+lab_initrd_modules="virtio_pci 9pnet_virtio 9p"
 
 lab_die() {
 	echo "lab: error: $*" >&2
 	exit 1
 }
 
-# The lab kernel: $LAB_KVER, else the newest /boot/vmlinuz-* that has its
-# modules installed.
+# The emulator L1 boots under: LAB_QEMU names a version of
+# scripts/emulators (7.2, 10.0, 11.1) or a qemu-system-x86_64 path.
+lab_qemu_default=7.2
+
+# lab_qemu_cmd: sets the array lab_qemu to the command that runs it.
+lab_qemu_cmd() {
+	local out
+	out=$("$PVSCHED_SRC/scripts/emulators" cmd "${LAB_QEMU:-$lab_qemu_default}") ||
+		lab_die "no emulator for LAB_QEMU=${LAB_QEMU:-$lab_qemu_default} (scripts/emulators setup)"
+	mapfile -t lab_qemu <<<"$out"
+}
+
+# The kernel "make" builds for by default (scripts/kernels default-kdir):
+# its release.
+lab_default_kver() {
+	local kdir
+	kdir=$("$PVSCHED_SRC/scripts/kernels" default-kdir | cut -f1) || return 1
+	basename "$kdir" | sed 's/^linux-headers-//'
+}
+
+# The lab kernel: $LAB_KVER (a release, or a name of the kernel matrix:
+# 6.1, 6.12, 6.12-rt, 7.3), else the kernel "make" builds for.
 lab_pick_kver() {
-	local k v best=
 	if [[ -n "${LAB_KVER:-}" ]]; then
-		echo "$LAB_KVER"
+		"$PVSCHED_SRC/scripts/kernels" release "$LAB_KVER" ||
+			lab_die "no kernel '$LAB_KVER' (scripts/kernels list)"
 		return
 	fi
-	for k in /boot/vmlinuz-*; do
-		v=${k#/boot/vmlinuz-}
-		[[ -e /lib/modules/$v/modules.dep ]] || continue
-		best=$(printf '%s\n%s\n' "$best" "$v" | sed '/^$/d' | sort -V | tail -n1)
-	done
-	[[ -n "$best" ]] || lab_die "no /boot/vmlinuz-* with modules in /lib/modules (run scripts/setup)"
-	echo "$best"
+	lab_default_kver || lab_die "no default kernel (scripts/kernels default-kdir)"
+}
+
+# lab_kernel_env KVER: for a kernel other than the one "make" builds for,
+# set what run needs and the caller did not (LAB_KERNEL, LAB_MODULES_ROOT,
+# PVSCHED_KO, PVSCHED_GUEST_KO: scripts/kernels lab-env) and check its
+# modules are built (scripts/kernels build, make check LAB_KVER=...).
+lab_kernel_env() {
+	local kver=$1 line var
+	[[ $kver != "$(lab_default_kver 2>/dev/null)" ]] || return 0
+	[[ -n ${LAB_KERNEL:-} && -n ${PVSCHED_KO:-} ]] && return 0
+	while IFS= read -r line; do
+		var=${line%%=*}
+		[[ -n ${!var:-} ]] || export "$line"
+	done < <("$PVSCHED_SRC/scripts/kernels" lab-env "$kver" || echo "LAB_KERNEL=")
+	[[ -n ${LAB_KERNEL:-} ]] || lab_die "kernel $kver cannot boot in the lab (scripts/kernels list)"
+	[[ -f $PVSCHED_KO && -f $PVSCHED_GUEST_KO ]] ||
+		lab_die "modules for $kver not built ($PVSCHED_KO): scripts/kernels build $kver (make check LAB_KVER=$kver does)"
 }
 
 # Print the .ko files (absolute, in load order, no duplicates) that
@@ -65,7 +100,7 @@ lab_mkinitramfs() {
 	"$busybox" --list 2>/dev/null | grep -x insmod >/dev/null ||
 		lab_die "$busybox (busybox-static) missing or without insmod; run scripts/setup"
 	# shellcheck disable=SC2086 # a list of module names
-	mods=$(lab_module_files "$kver" $LAB_INITRD_MODULES)
+	mods=$(lab_module_files "$kver" $lab_initrd_modules)
 	# shellcheck disable=SC2086
 	key=$( {
 		echo "$kver"
@@ -112,7 +147,7 @@ lab_mkinitramfs() {
 
 # Strip comments from the pattern file for grep -E -f.
 lab_dmesg_patterns() {
-	grep -v -e '^#' -e '^[[:space:]]*$' "$LAB_HOME/dmesg-patterns"
+	grep -v -e '^#' -e '^[[:space:]]*$' "$lab_home/dmesg-patterns"
 }
 
 # lab_scan_kernel_log FILE [ALLOW_REGEX]
@@ -133,6 +168,44 @@ lab_scan_kernel_log() {
 	return $rc
 }
 
+# lab_names_pvsched FILE...: true if a kernel trace in FILE names pvsched
+# code (a [pvsched] or [pvsched_guest] module frame, or a pvsched_ symbol).
+lab_names_pvsched() {
+	grep -q -a -E '\[pvsched(_guest)?\]|pvsched_[a-z_]+\+0x' "$@" 2>/dev/null
+}
+
+# lab_emulator_signature DIR: if the failed run in DIR (a test's
+# build/lab/TEST) matches a signature of tests/lab/emulator-signatures,
+# prints "NAME: why" and returns 0.
+lab_emulator_signature() {
+	local dir=$1 name where re file ok why
+	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" && return 1
+	for name in $(awk -F' [|] ' '!/^#/ && NF >= 3 { print $1 }' \
+		"$lab_home/emulator-signatures" | sort -u); do
+		ok=1 why=
+		while IFS= read -r line; do
+			where=$(awk -F' [|] ' '{ print $2 }' <<<"$line")
+			re=${line#*"| $where | "}
+			case $where in
+			why) why=$re; continue ;;
+			console | console-not) file=$dir/console.log ;;
+			hang) file=$dir/hang.log ;;
+			*) continue ;;
+			esac
+			if [[ $where == *-not ]]; then
+				! grep -q -a -E -e "$re" "$file" 2>/dev/null || { ok=0; break; }
+			else
+				grep -q -a -E -e "$re" "$file" 2>/dev/null || { ok=0; break; }
+			fi
+		done < <(grep -E "^$name [|] " "$lab_home/emulator-signatures")
+		if ((ok)); then
+			echo "$name: $why"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # Value of a "# lab-KEY: value" directive in a test script (first one).
 lab_directive() {
 	sed -n "s/^#[[:space:]]*lab-$2:[[:space:]]*//p" "$1" | head -n1
@@ -145,9 +218,9 @@ lab_directive() {
 # whitespace, treats '"' as quoting and keeps at most 2047 bytes.
 
 # The characters a lab path may hold.
-LAB_PATH_CHARS='A-Za-z0-9/._+@:=%~-'
+lab_path_chars='A-Za-z0-9/._+@:=%~-'
 # x86's COMMAND_LINE_SIZE (2048) less the terminating NUL.
-LAB_CMDLINE_MAX=2047
+lab_cmdline_max=2047
 
 # lab_path_problem PATH: prints why PATH cannot be passed to L1 and returns
 # 0; returns 1 (printing nothing) if it can.
@@ -168,13 +241,13 @@ lab_path_problem() {
 		echo "it contains non-ASCII characters ($n bytes), which the lab does not pass on L1's kernel command line"
 		return 0
 	fi
-	others=$(printf '%s' "$p" | LC_ALL=C tr -d "$LAB_PATH_CHARS" | fold -w1 | LC_ALL=C sort -u | tr -d '\n')
+	others=$(printf '%s' "$p" | LC_ALL=C tr -d "$lab_path_chars" | fold -w1 | LC_ALL=C sort -u | tr -d '\n')
 	if [[ -n $others ]]; then
 		echo "it contains ${others@Q}, which the lab cannot quote on L1's kernel command line and in QEMU's options (a path may hold letters, digits and / . _ + @ : = % ~ -)"
 		return 0
 	fi
-	if ((${#p} > LAB_CMDLINE_MAX / 2)); then
-		echo "it is ${#p} bytes long, too long for L1's kernel command line (at most $LAB_CMDLINE_MAX bytes in all)"
+	if ((${#p} > lab_cmdline_max / 2)); then
+		echo "it is ${#p} bytes long, too long for L1's kernel command line (at most $lab_cmdline_max bytes in all)"
 		return 0
 	fi
 	return 1
@@ -183,8 +256,9 @@ lab_path_problem() {
 # lab_l1_append OUTDIR: L1's kernel command line for a test whose out share
 # is OUTDIR.
 lab_l1_append() {
-	printf '%s' "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic mitigations=off no_timer_check" \
-		" lab.stage2=$LAB_HOME/l1-stage2.sh lab.out=$1"
+	# nokaslr: l1-snapshot names the code a hung CPU is in from System.map.
+	printf '%s' "console=ttyS0 panic=-1 panic_on_warn=1 oops=panic mitigations=off no_timer_check nokaslr" \
+		" lab.stage2=$lab_home/l1-stage2.sh lab.out=$1"
 }
 
 # lab_check_paths [TEST...]: dies, naming the path and why, if the checkout
@@ -201,10 +275,10 @@ lab_check_paths() {
 	done
 	for name in "$@"; do
 		name=$(basename "$name" .sh)
-		[[ -f $LAB_HOME/tests/$name.sh ]] || continue
+		[[ -f $lab_home/tests/$name.sh ]] || continue
 		append=$(lab_l1_append "$LAB_BUILD/$name/out")
-		if ((${#append} > LAB_CMDLINE_MAX)); then
-			lab_die "L1's kernel command line for $name would be ${#append} bytes, over the kernel's $LAB_CMDLINE_MAX: the checkout $PVSCHED_SRC (${#PVSCHED_SRC} bytes) or LAB_BUILD $LAB_BUILD (${#LAB_BUILD} bytes) is too long"
+		if ((${#append} > lab_cmdline_max)); then
+			lab_die "L1's kernel command line for $name would be ${#append} bytes, over the kernel's $lab_cmdline_max: the checkout $PVSCHED_SRC (${#PVSCHED_SRC} bytes) or LAB_BUILD $LAB_BUILD (${#LAB_BUILD} bytes) is too long"
 		fi
 	done
 }
@@ -220,8 +294,8 @@ lab_check_paths() {
 #                       /var/lock, else /tmp)
 #   LAB_LOCK_TIMEOUT=N  give up after N seconds (default: wait for ever)
 
-LAB_LOCK_FD=
-LAB_LOCK_HELD=
+lab_lock_fd=
+lab_lock_held=
 
 lab_lock_file() {
 	local d
@@ -275,17 +349,17 @@ lab_lock_holder() {
 lab_lock() {
 	local what=$1 file t0 rc why
 	[[ ${LAB_PARALLEL:-0} == 1 ]] && return 0
-	[[ -z $LAB_LOCK_FD ]] || return 0
+	[[ -z $lab_lock_fd ]] || return 0
 	# A tests/lab/run started by a .pre/.post step of a run that holds the
 	# lock: that run waits for it, taking the lock would deadlock.
 	[[ -z ${_LAB_LOCK_HOLDER:-} ]] || return 0
 	file=$(lab_lock_file)
 	lab_lock_mkfile "$file"
-	if ! exec {LAB_LOCK_FD}<"$file"; then
-		LAB_LOCK_FD=
+	if ! exec {lab_lock_fd}<"$file"; then
+		lab_lock_fd=
 		lab_die "cannot open the lab lock $file (LAB_PARALLEL=1 runs without it)"
 	fi
-	if ! flock -n "$LAB_LOCK_FD"; then
+	if ! flock -n "$lab_lock_fd"; then
 		echo "lab: waiting for the lab lock $file (one lab VM at a time on this machine)," \
 			"$(lab_lock_holder "$file.holder" | tr '\n' ' ')(LAB_PARALLEL=1 skips the lock)" >&2
 		# A second at a time, so that a signal (a trap) is not held up
@@ -293,7 +367,7 @@ lab_lock() {
 		t0=$SECONDS
 		while :; do
 			rc=0
-			flock -w 1 "$LAB_LOCK_FD" || rc=$?
+			flock -w 1 "$lab_lock_fd" || rc=$?
 			((rc == 0)) && break
 			if ((rc != 1)); then
 				why="flock on $file failed (status $rc)"
@@ -302,8 +376,8 @@ lab_lock() {
 			else
 				continue
 			fi
-			exec {LAB_LOCK_FD}<&-
-			LAB_LOCK_FD=
+			exec {lab_lock_fd}<&-
+			lab_lock_fd=
 			echo "lab: $why" >&2
 			return 1
 		done
@@ -311,18 +385,18 @@ lab_lock() {
 	fi
 	lab_lock_set_holder "$file.holder" \
 		"pid $$, user $(id -un 2>/dev/null || id -u), test $what, checkout $PVSCHED_SRC, since $(date '+%F %T')"
-	LAB_LOCK_HELD=$file
+	lab_lock_held=$file
 	export _LAB_LOCK_HOLDER=$$
 }
 
 # lab_unlock: clears the side file and releases the lock (a QEMU still
 # running with the inherited descriptor keeps it held).
 lab_unlock() {
-	[[ -n $LAB_LOCK_FD ]] || return 0
-	lab_lock_set_holder "$LAB_LOCK_HELD.holder" ""
-	exec {LAB_LOCK_FD}<&-
-	LAB_LOCK_FD=
-	LAB_LOCK_HELD=
+	[[ -n $lab_lock_fd ]] || return 0
+	lab_lock_set_holder "$lab_lock_held.holder" ""
+	exec {lab_lock_fd}<&-
+	lab_lock_fd=
+	lab_lock_held=
 	unset _LAB_LOCK_HOLDER
 }
 
@@ -330,6 +404,6 @@ lab_unlock() {
 # background tail -f, a .pre/.post step's leftovers): closes the
 # inherited descriptor so that it cannot keep the lock.
 lab_lock_drop() {
-	[[ -z $LAB_LOCK_FD ]] || exec {LAB_LOCK_FD}<&-
-	LAB_LOCK_FD=
+	[[ -z $lab_lock_fd ]] || exec {lab_lock_fd}<&-
+	lab_lock_fd=
 }

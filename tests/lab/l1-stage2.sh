@@ -6,7 +6,7 @@
 # tests/lab/run, names the test.  Sets up the mounts a normal system has,
 # loads kvm_amd, runs the test with bash and writes back:
 #   $LAB_OUT/output.log   the test's stdout+stderr (also on the console)
-#   $LAB_OUT/exitcode     the test's exit status (0 pass, 77 skip, else fail)
+#   $LAB_OUT/exitcode     the test's exit status (0 pass, 4 skip, else fail)
 #   $LAB_OUT/dmesg.log    L1's kernel log after the test
 set -u
 LAB_OUT=$1
@@ -136,6 +136,21 @@ for m in irqbypass kvm ccp kvm_amd; do
 	modprobe "$m" || say "modprobe $m failed"
 done
 [[ -c /dev/kvm ]] || harness_error "/dev/kvm missing after modprobe kvm_amd"
+# Where module text is, for tests/lab/l1-snapshot should L1 hang.
+lab_modules_txt() {
+	local m
+	for m in /sys/module/*/sections/.text; do
+		m=${m#/sys/module/}
+		m=${m%%/*}
+		echo "$m $(cat "/sys/module/$m/sections/.text") $(modinfo -n "$m" 2>/dev/null)"
+	done >"$LAB_OUT/modules.txt" 2>/dev/null
+}
+lab_modules_txt
+# The kernel's own text symbols, once per kernel (Debian's System.map is
+# a stub): tests/lab/run keeps the first copy in LAB_BUILD.
+if [[ ! -s $LAB_BUILD/kallsyms-$LAB_KVER ]]; then
+	grep -E '^[0-9a-f]+ [tTwW] [^ ]+$' /proc/kallsyms >"$LAB_OUT/kallsyms" 2>/dev/null
+fi
 say "kvm_amd loaded, /dev/kvm ok; running $LAB_TEST"
 
 cd /run/lab || harness_error "cannot cd to /run/lab"

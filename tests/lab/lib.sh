@@ -14,21 +14,22 @@
 #   LAB_KVER           kernel version of L1 (and L2)
 #   LAB_TEST, LAB_DIR  test name; build/lab/TEST (read-only in L1)
 #
-# Exit status of a test: 0 PASS, 77 SKIP (lab_skip), anything else FAIL.
+# Exit status of a test: 0 PASS, 4 SKIP (lab_skip; kselftest's KSFT_SKIP),
+# anything else FAIL.
 # The harness also fails the test if L1's dmesg shows kernel trouble
 # (tests/lab/dmesg-patterns).
 set -euo pipefail
 
-LAB_HOME=$PVSCHED_SRC/tests/lab
-LAB_L2_ROOT=/run/lab/l2
+lab_home=$PVSCHED_SRC/tests/lab
+lab_l2_root=/run/lab/l2
 LAB_L2_SMP=${LAB_L2_SMP:-1}
 LAB_L2_MEM=${LAB_L2_MEM:-256}
 # XSAVE off: with the TCG-emulated AMD CPU of L1, "-cpu host" gives L2 an
 # XSAVE size in CPUID that its kernel WARNs about at boot (xstate.c:606).
-LAB_L2_CPU=${LAB_L2_CPU:-host,-xsave}
-LAB_L2_MACHINE=${LAB_L2_MACHINE:-pc,accel=kvm}
-LAB_L2_BIOS=${LAB_L2_BIOS-/usr/share/qemu/qboot.rom}
-LAB_L2_RUN_TIMEOUT=${LAB_L2_RUN_TIMEOUT:-120}
+lab_l2_cpu=host,-xsave
+lab_l2_machine=pc,accel=kvm
+lab_l2_bios=/usr/share/qemu/qboot.rom
+lab_l2_run_timeout=120
 
 lab_log() {
 	echo "[$(date +%T.%3N)] $*"
@@ -40,11 +41,12 @@ lab_fail() {
 	exit 1
 }
 
-# lab_skip REASON: skip the test (exit 77); REASON lands in the results.
+# lab_skip REASON: skip the test (exit 4, kselftest's KSFT_SKIP); REASON
+# lands in the results.
 lab_skip() {
 	echo "SKIP: $*" >&2
 	echo "$*" >"$LAB_OUT/skip-reason"
-	exit 77
+	exit 4
 }
 
 # lab_assert CMD...: run CMD, fail the test if it fails.
@@ -57,6 +59,40 @@ lab_assert_eq() {
 	[[ "$1" == "$2" ]] || lab_fail "${3:-values differ}: got '$1', expected '$2'"
 }
 
+# lab_expect OP A B WHAT: fail the test, printing both values, unless
+# "A OP B": OP is an integer comparison (-eq -ne -lt -le -gt -ge, both
+# sides must be integers) or a string one (== != =~, B a bash regex).
+lab_expect() {
+	local op=$1 a=$2 b=$3 what=${4:-lab_expect}
+	case $op in
+	-eq | -ne | -lt | -le | -gt | -ge)
+		[[ $a =~ ^-?[0-9]+$ && $b =~ ^-?[0-9]+$ ]] ||
+			lab_fail "$what: expected integers for $op, got '$a' and '$b'"
+		[ "$a" "$op" "$b" ]
+		;;
+	==) [[ $a == "$b" ]] ;;
+	!=) [[ $a != "$b" ]] ;;
+	=~) [[ $a =~ $b ]] ;;
+	*) lab_fail "lab_expect: unknown operator '$op' ($what)" ;;
+	esac || lab_fail "$what: expected $a $op $b (got '$a', '$b')"
+}
+
+# lab_wait_until SECS CMD...: run CMD every 0.2 s until it succeeds (0) or
+# SECS seconds have passed (1, and a line on stderr saying what never
+# became true).  CMD's output goes to stdout as usual.
+lab_wait_until() {
+	local secs=$1 deadline
+	shift
+	deadline=$(($(date +%s%N) + secs * 1000000000))
+	while :; do
+		"$@" && return 0
+		(($(date +%s%N) < deadline)) || break
+		sleep 0.2
+	done
+	echo "lab_wait_until: '$*' still failing after ${secs}s" >&2
+	return 1
+}
+
 # lab_load_pvsched [PARAM=VALUE...]: insmod $PVSCHED_KO (after its
 # dependencies, kvm is already loaded) and check it is live.
 lab_load_pvsched() {
@@ -64,6 +100,9 @@ lab_load_pvsched() {
 	insmod "$PVSCHED_KO" "$@" || lab_fail "insmod $PVSCHED_KO $* failed"
 	[[ "$(cat /sys/module/pvsched/initstate 2>/dev/null)" == live ]] ||
 		lab_fail "pvsched loaded but /sys/module/pvsched/initstate is not live"
+	# For tests/lab/l1-snapshot, should L1 hang from here on.
+	echo "pvsched $(cat /sys/module/pvsched/sections/.text 2>/dev/null) $PVSCHED_KO" \
+		>>"$LAB_OUT/modules.txt"
 	lab_log "pvsched loaded${*:+ with $*}"
 }
 
@@ -78,7 +117,7 @@ lab_unload_pvsched() {
 # harness checks again after the test anyway).
 lab_check_dmesg() {
 	local hits
-	if hits=$(dmesg | grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$LAB_HOME/dmesg-patterns")); then
+	if hits=$(dmesg | grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$lab_home/dmesg-patterns")); then
 		lab_fail "kernel trouble in L1 dmesg:"$'\n'"$hits"
 	fi
 }
@@ -97,18 +136,19 @@ lab_check_dmesg() {
 # ---------------------------------------------------------------------------
 
 lab_l2_dir() {
-	echo "$LAB_L2_ROOT/$1"
+	echo "$lab_l2_root/$1"
 }
 
-# lab_l2_start [--smp N] [--mem MB] NAME [extra qemu args...]
+# lab_l2_start [--smp N] [--mem MB] [--append ARGS] NAME [extra qemu args...]
 #   N defaults to $LAB_L2_SMP (1), MB to $LAB_L2_MEM (256).  Returns once
 #   QEMU runs; use lab_l2_wait NAME ready to wait for the guest's init.
 lab_l2_start() {
-	local smp=$LAB_L2_SMP mem=$LAB_L2_MEM name dir
+	local smp=$LAB_L2_SMP mem=$LAB_L2_MEM append= name dir
 	while [[ $# -gt 0 ]]; do
 		case "$1" in
 		--smp) smp=$2; shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
+		--append) append=$2; shift 2 ;;
 		*) break ;;
 		esac
 	done
@@ -120,19 +160,19 @@ lab_l2_start() {
 	rm -rf "$dir"
 	mkdir -p "$dir/share/cmd"
 	# for lab_l2_wait's one restart of a guest that reset while booting
-	printf '%q ' --smp "$smp" --mem "$mem" "$name" "$@" >"$LAB_L2_ROOT/.$name.args"
+	printf '%q ' --smp "$smp" --mem "$mem" --append "$append" "$name" "$@" >"$lab_l2_root/.$name.args"
 	# qboot starts a -kernel much faster than SeaBIOS under nested KVM.
 	local bios=()
-	[[ -r $LAB_L2_BIOS ]] && bios=(-bios "$LAB_L2_BIOS")
+	[[ -r $lab_l2_bios ]] && bios=(-bios "$lab_l2_bios")
 	# Not -daemonize: that sends QEMU's stderr to /dev/null.  A subshell
 	# keeps QEMU's pid, its stderr and its exit status.
 	(
 		rc=0
 		qemu-system-x86_64 -name "$name,debug-threads=on" \
-			-machine "$LAB_L2_MACHINE" -enable-kvm -cpu "$LAB_L2_CPU" -m "$mem" -smp "$smp" \
+			-machine "$lab_l2_machine" -enable-kvm -cpu "$lab_l2_cpu" -m "$mem" -smp "$smp" \
 			"${bios[@]}" \
 			-kernel "$LAB_L2_KERNEL" -initrd "$LAB_L2_INITRD" \
-			-append "console=ttyS0 quiet panic=-1 mitigations=off pci=noearly lab.name=$name ${LAB_L2_APPEND:-}" \
+			-append "console=ttyS0 quiet panic=-1 mitigations=off pci=noearly lab.name=$name $append" \
 			-display none -no-reboot -nodefaults -monitor none \
 			-serial "file:$dir/console.log" \
 			-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
@@ -211,13 +251,13 @@ lab_l2_wait() {
 		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
 		if ! kill -0 "$(lab_l2_pid "$name")" 2>/dev/null; then
 			lab_l2_died "$name" >&2
-			if [[ -n $boot && ! -e $LAB_L2_ROOT/.$name.restarted ]] &&
+			if [[ -n $boot && ! -e $lab_l2_root/.$name.restarted ]] &&
 				lab_l2_reset_exit "$name"; then
-				: >"$LAB_L2_ROOT/.$name.restarted"
+				: >"$lab_l2_root/.$name.restarted"
 				cp "$dir/console.log" "$LAB_OUT/l2-$name-console.reset.log" 2>/dev/null || true
 				lab_log "L2 $name reset itself while booting; starting it again (once)"
 				rm -f "$dir/pid"
-				eval "lab_l2_start $(cat "$LAB_L2_ROOT/.$name.args")"
+				eval "lab_l2_start $(cat "$lab_l2_root/.$name.args")"
 				i=0
 				continue
 			fi
@@ -238,7 +278,7 @@ __lab_l2_run() {
 	id=$(date +%s%N)
 	printf '%s\n' "$*" >"$dir/$id.tmp"
 	mv "$dir/$id.tmp" "$dir/$id.sh"
-	for ((i = 0; i < LAB_L2_RUN_TIMEOUT * 20; i++)); do
+	for ((i = 0; i < lab_l2_run_timeout * 20; i++)); do
 		if [[ -e $dir/$id.rc ]]; then
 			cat "$dir/$id.out"
 			rc=$(cat "$dir/$id.rc")
@@ -248,7 +288,7 @@ __lab_l2_run() {
 		kill -0 "$(lab_l2_pid "$name")" 2>/dev/null || { lab_l2_died "$name" >&2; return 255; }
 		sleep 0.05
 	done
-	echo "L2 $name: '$*' did not finish within ${LAB_L2_RUN_TIMEOUT}s" >&2
+	echo "L2 $name: '$*' did not finish within ${lab_l2_run_timeout}s" >&2
 	return 124
 }
 
@@ -262,12 +302,12 @@ lab_l2_run() {
 # lab_l2_qmp NAME COMMAND [JSON-ARGS]: one QMP command, prints the reply's
 # "return" value as JSON.
 lab_l2_qmp() {
-	python3 "$LAB_HOME/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
+	python3 "$lab_home/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
 }
 
 # lab_l2_vcpu_tids NAME: "CPU-INDEX THREAD-ID" per vCPU (QMP query-cpus-fast).
 lab_l2_vcpu_tids() {
-	python3 "$LAB_HOME/qmp.py" --vcpu-tids "$(lab_l2_dir "$1")/qmp.sock"
+	python3 "$lab_home/qmp.py" --vcpu-tids "$(lab_l2_dir "$1")/qmp.sock"
 }
 
 # lab_l2_emulator_tids NAME: QEMU's other threads (main loop, I/O, RCU...).
@@ -300,7 +340,7 @@ lab_l2_check_dmesg() {
 		cp "$(lab_l2_dir "$name")/console.log" "$log"
 	fi
 	cp "$log" "$LAB_OUT/l2-$name-dmesg.log" 2>/dev/null || true
-	if hits=$(grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$LAB_HOME/dmesg-patterns") "$log"); then
+	if hits=$(grep -a -E -f <(grep -v -e '^#' -e '^[[:space:]]*$' "$lab_home/dmesg-patterns") "$log"); then
 		lab_fail "kernel trouble in L2 $name:"$'\n'"$hits"
 	fi
 }

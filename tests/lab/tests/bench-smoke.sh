@@ -10,11 +10,11 @@
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck disable=SC2034 # read by latency-lib.sh
-LAB_BENCH_DUR=${LAB_BENCH_SMOKE_DUR:-2}
+BENCH_DUR=${BENCH_SMOKE_DUR:-2}
 # shellcheck disable=SC2034
-LAB_BENCH_SCENARIOS=${LAB_BENCH_SMOKE_SCENARIOS:-contended}
+BENCH_SCENARIOS=${BENCH_SMOKE_SCENARIOS:-contended}
 # shellcheck disable=SC2034
-LAB_BENCH_REPS=1
+BENCH_REPS=1
 # shellcheck source=../../bench/latency-lib.sh
 . "$PVSCHED_SRC/tests/bench/latency-lib.sh"
 
