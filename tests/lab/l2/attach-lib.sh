@@ -26,13 +26,18 @@ ATTACH_PARAMS=cs_policy=fifo,cs_prio=5,intr_policy=fifo,intr_prio=5
 ATTACH_SMP=${ATTACH_SMP:-2}
 attach_pids=()
 
+# attach_has_magic NAME: region NAME's header carries the pvsched magic.
+attach_has_magic() {
+	[[ $(guest_hdr "$1" magic) == $((0x48435650)) ]]
+}
+
 # attach_vms NAME...: start one L2 guest per NAME (ATTACH_SMP vCPUs, a 1 MiB region
 # file on ivshmem-plain), attach each as VM "vm-NAME", load the guest
 # driver and check both sides: the driver ACTIVE with every offered
 # feature it knows accepted, and "pvschedctl -j status" showing the VM
 # active with those features and 2 vCPUs.
 attach_vms() {
-	local vm shm offered n
+	local vm shm offered
 	mkdir -p "$GUEST_REGIONS"
 	for vm in "$@"; do
 		shm=$(guest_region_file "$vm")
@@ -50,11 +55,7 @@ attach_vms() {
 		attach_pids+=($!)
 	done
 	for vm in "$@"; do
-		for ((n = 0; n < 100; n++)); do
-			[[ $(guest_hdr "$vm" magic) == $((0x48435650)) ]] && break
-			sleep 0.2
-		done
-		[[ $(guest_hdr "$vm" magic) == $((0x48435650)) ]] ||
+		lab_wait_until 40 attach_has_magic "$vm" ||
 			lab_fail "pvschedctl attach wrote no region header for $vm"
 		lab_l2_run "$vm" /lab-l2/load-guest-module
 		lab_assert guest_wait_state "$vm" 1

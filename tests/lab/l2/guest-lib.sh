@@ -59,28 +59,31 @@ guest_need_module() {
 	[[ -f $PVSCHED_GUEST_KO ]] || lab_skip "guest module not built"
 }
 
+# guest_slot_is NAME I FIELD VALUE: slot I's FIELD (from "slot") is VALUE.
+guest_slot_is() {
+	[[ $(guest_slot "$1" "$2" "$3") == "$4" ]]
+}
+
 # guest_wait_slot NAME I FIELD VALUE [TRIES=100]: poll slot I's FIELD
-# (from "slot") until it equals VALUE; prints the last value on failure.
+# (from "slot") until it equals VALUE, for TRIES x 0.4 s (a check runs
+# python under TCG: the old loop of TRIES 0.1-s sleeps took about that);
+# prints the last value on failure.
 guest_wait_slot() {
-	local name=$1 i=$2 key=$3 want=$4 tries=${5:-100} v n
-	for ((n = 0; n < tries; n++)); do
-		v=$(guest_slot "$name" "$i" "$key")
-		[[ $v == "$want" ]] && return 0
-		sleep 0.1
-	done
-	echo "slot $i $key is $v, wanted $want" >&2
+	local name=$1 i=$2 key=$3 want=$4 tries=${5:-100}
+	lab_wait_until $(((tries * 4 + 9) / 10)) guest_slot_is "$name" "$i" "$key" "$want" && return 0
+	echo "slot $i $key is $(guest_slot "$name" "$i" "$key"), wanted $want" >&2
 	return 1
 }
 
-# guest_wait_state NAME STATE [TRIES=100]
+# guest_state_is NAME STATE: region NAME's guest_state is STATE.
+guest_state_is() {
+	[[ $(guest_hdr "$1" guest_state) == "$2" ]]
+}
+
+# guest_wait_state NAME STATE [TRIES=100]: for TRIES x 0.4 s.
 guest_wait_state() {
-	local n v
-	for ((n = 0; n < ${3:-100}; n++)); do
-		v=$(guest_hdr "$1" guest_state)
-		[[ $v == "$2" ]] && return 0
-		sleep 0.1
-	done
-	echo "guest_state is $v, wanted $2" >&2
+	lab_wait_until $(((${3:-100} * 4 + 9) / 10)) guest_state_is "$1" "$2" && return 0
+	echo "guest_state is $(guest_hdr "$1" guest_state), wanted $2" >&2
 	return 1
 }
 
@@ -99,20 +102,23 @@ guest_save_logs() {
 }
 trap guest_save_logs EXIT
 
-# guest_wait_fields NAME I TRIES KEY=VALUE...: poll slot I until one
-# consistent snapshot has every KEY at VALUE.
-guest_wait_fields() {
-	local name=$1 i=$2 tries=$3 snap kv n ok
-	shift 3
-	for ((n = 0; n < tries; n++)); do
-		snap=$(guest_region slot "$(guest_region_file "$name")" "$i")
-		ok=1
-		for kv in "$@"; do
-			grep -q -x "${kv%%=*} ${kv#*=}" <<<"$snap" || ok=
-		done
-		[[ -n $ok ]] && return 0
-		sleep 0.1
+# guest_slot_has NAME I KEY=VALUE...: one consistent snapshot of slot I
+# has every KEY at VALUE.
+guest_slot_has() {
+	local name=$1 i=$2 snap kv
+	shift 2
+	snap=$(guest_region slot "$(guest_region_file "$name")" "$i") || return 1
+	for kv in "$@"; do
+		grep -q -x "${kv%%=*} ${kv#*=}" <<<"$snap" || return 1
 	done
-	echo "slot $i never had $*; last: $(tr '\n' ' ' <<<"$snap")" >&2
+}
+
+# guest_wait_fields NAME I TRIES KEY=VALUE...: poll slot I, for TRIES
+# x 0.4 s, until one consistent snapshot has every KEY at VALUE.
+guest_wait_fields() {
+	local name=$1 i=$2 tries=$3
+	shift 3
+	lab_wait_until $(((tries * 4 + 9) / 10)) guest_slot_has "$name" "$i" "$@" && return 0
+	echo "slot $i never had $*; last: $(guest_region slot "$(guest_region_file "$name")" "$i" | tr '\n' ' ')" >&2
 	return 1
 }

@@ -23,15 +23,17 @@ region_magic() {
 	od -A n -t x4 -N 4 "$1" | tr -d ' '
 }
 
+# json_attached LOG PID: LOG has the "attached" JSON line of attach; fails
+# the test if attach (PID) has exited without it.
+json_attached() {
+	grep -q '"event":"attached"' "$1" 2>/dev/null && return 0
+	kill -0 "$2" 2>/dev/null || { cat "$1" "$1.err" >&2; lab_fail "attach exited early"; }
+	return 1
+}
+
 # wait_attached LOG PID: wait for the "attached" JSON line of attach.
 wait_attached() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '"event":"attached"' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || { cat "$1" "$1.err" >&2; lab_fail "attach exited early"; }
-		sleep 0.1
-	done
-	lab_fail "attach did not report within 30 s"
+	lab_wait_until 60 json_attached "$1" "$2" || lab_fail "attach did not report within 60 s"
 }
 
 # check_registered NAME EXPECTED_TIDS ATTACH_PID: status -j lists VM NAME
@@ -74,20 +76,24 @@ PY
 	[[ -z $(ls /run/pvsched/ 2>/dev/null) ]] || lab_fail "state file left: $(ls /run/pvsched)"
 }
 
+# guest_active JSON NAME: "status -j", saved in JSON, shows NAME's guest
+# active.
+guest_active() {
+	"$ctl" -j status >"$1" || return 1
+	python3 -c '
+import json, sys
+vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]][0]
+sys.exit(vm["guest"]["state"] != "active")' "$1" "$2"
+}
+
 # check_guest NAME ATTACH_LOG: load the guest driver in L2; attach logs the
 # negotiation and status shows the guest's accepted features (issue 5,
 # acceptance 1).
 check_guest() {
-	local name=$1 log=$2 i json=$LAB_OUT/status-$1-guest.json
+	local name=$1 log=$2 json=$LAB_OUT/status-$1-guest.json
 	lab_l2_run "$name" /lab-l2/load-guest-module
-	for ((i = 0; i < 100; i++)); do
-		"$ctl" -j status >"$json"
-		python3 -c '
-import json, sys
-vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]][0]
-sys.exit(vm["guest"]["state"] != "active")' "$json" "$name" && break
-		sleep 0.2
-	done
+	# the check below reads the last status saved in $json
+	lab_wait_until 60 guest_active "$json" "$name" || true
 	"$ctl" status
 	python3 - "$json" "$name" <<'PY' || lab_fail "status does not show the guest's accepted features"
 import json, sys
@@ -98,16 +104,26 @@ assert g["live"] and g["state"] == "active" and g["abi_major"] == 1, g
 assert g["accepted"] == g["offered"] & 15 and g["accepted"] != 0, g
 assert g["ignored"] == 0 and g["generation"] >= 1, g
 PY
-	for ((i = 0; i < 30; i++)); do
-		grep -q 'guest active, ABI 1' "$log" && break
-		sleep 0.2
-	done
-	grep -q 'guest active, ABI 1' "$log" || lab_fail "attach did not log the guest's negotiation"
+	lab_wait_until 20 grep -q 'guest active, ABI 1' "$log" ||
+		lab_fail "attach did not log the guest's negotiation"
+}
+
+# plain_attached LOG PID: LOG has the "attached vm" line of a plain-output
+# attach; fails the test if attach (PID) has exited without it.
+plain_attached() {
+	grep -q '^attached vm' "$1" && return 0
+	kill -0 "$2" 2>/dev/null || { cat "$1" >&2; lab_fail "second attach exited early"; }
+	return 1
+}
+
+# pid_gone PID: process PID is gone.
+pid_gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # run_one SMP EXTRA...: one VM, attach, checks, SIGTERM, re-attach, QEMU exit.
 run_one() {
-	local smp=$1 name=att$1 shm dir expected apid rc
+	local smp=$1 name=att$1 shm dir expected nr apid rc
 	shift
 	shm=/dev/shm/pvsched-$name
 	lab_l2_start --smp "$smp" "$name" \
@@ -116,7 +132,8 @@ run_one() {
 	dir=$(lab_l2_dir "$name")
 	expected=$(lab_l2_vcpu_tids "$name" | awk '{ print $1 ":" $2 }' | tr '\n' ' ')
 	lab_log "query-cpus-fast: $expected"
-	[[ $(wc -w <<<"$expected") == "$smp" ]] || lab_fail "QMP reports $(wc -w <<<"$expected") vCPUs, expected $smp"
+	nr=$(wc -w <<<"$expected")
+	lab_expect '==' "$nr" "$smp" "QMP reports $nr vCPUs, expected $smp"
 
 	# 1. attach, then SIGTERM: the session goes, QEMU keeps running
 	"$ctl" -j attach --qmp "$dir/qmp.sock" --shm "$shm" --name "$name" \
@@ -161,11 +178,7 @@ PY
 	"$ctl" attach --qmp "$dir/qmp.sock" --shm "$shm" --params cs_policy=fifo,cs_prio=5 \
 		--name "$name" >"$LAB_OUT/$name-2.log" 2>&1 &
 	apid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^attached vm' "$LAB_OUT/$name-2.log" && break
-		kill -0 "$apid" 2>/dev/null || { cat "$LAB_OUT/$name-2.log" >&2; lab_fail "second attach exited early"; }
-		sleep 0.1
-	done
+	lab_wait_until 60 plain_attached "$LAB_OUT/$name-2.log" "$apid" || true
 	cat "$LAB_OUT/$name-2.log"
 	check_registered "$name" "$expected" "$apid"
 	if [[ $smp == 1 ]]; then
@@ -178,11 +191,7 @@ PY
 	fi
 	lab_l2_stop "$name" 60
 	rc=0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$apid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$apid" 2>/dev/null && lab_fail "attach still running 10 s after QEMU exited"
+	lab_wait_until 30 pid_gone "$apid" || lab_fail "attach still running 30 s after QEMU exited"
 	wait "$apid" || rc=$?
 	cat "$LAB_OUT/$name-2.log"
 	lab_assert_eq "$rc" 0 "attach exit status after QEMU exit"

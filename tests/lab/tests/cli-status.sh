@@ -21,7 +21,7 @@ expect_rc() {
 	shift
 	"$@" >"$LAB_OUT/last.out" 2>"$LAB_OUT/last.err" || rc=$?
 	cat "$LAB_OUT/last.out" "$LAB_OUT/last.err"
-	[[ $rc == "$want" ]] || lab_fail "'$*' exited $rc, expected $want"
+	lab_expect '==' "$rc" "$want" "'$*' exited $rc, expected $want"
 }
 
 lab_load_pvsched

@@ -22,10 +22,10 @@ seed=${PVSCHED_FUZZ_SEED:-$(date +%s)}
 lab_load_pvsched
 rc=0
 "$prog" -v -n "$calls" -t "$seconds" -s "$seed" | tee "$LAB_OUT/fuzz.log" || rc=$?
-[[ $rc == 0 ]] || lab_fail "pvsched-fuzz exited with $rc (seed $seed)"
+lab_expect '==' "$rc" 0 "pvsched-fuzz exited with $rc (seed $seed)"
 
 done_calls=$(sed -n 's/^calls=\([0-9]*\) .*/\1/p' "$LAB_OUT/fuzz.log")
-((done_calls >= calls)) || lab_fail "only $done_calls of $calls calls in ${seconds}s (seed $seed)"
+lab_expect -ge "$done_calls" "$calls" "only $done_calls of $calls calls in ${seconds}s (seed $seed)"
 pinned=$(cat /sys/kernel/debug/pvsched/pinned_pages)
 lab_assert_eq "$pinned" 0 "pinned_pages after the fuzzer"
 grep -q '^vm ' /sys/kernel/debug/pvsched/vms && lab_fail "sessions left in debugfs vms"

@@ -16,7 +16,7 @@ lab_load_pvsched
 rc=0
 "$prog" | tee "$LAB_OUT/ioctl-test.tap" || rc=$?
 grep -a '^not ok' "$LAB_OUT/ioctl-test.tap" || true
-[[ $rc == 0 ]] || lab_fail "pvsched-ioctl-test exited with $rc"
+lab_expect '==' "$rc" 0 "pvsched-ioctl-test exited with $rc"
 
 # The same test as a 32-bit program (compat_ioctl), where it was built.
 prog32=$PVSCHED_SRC/build/ctl/pvsched-ioctl-test32
@@ -24,7 +24,7 @@ if [[ -x $prog32 ]]; then
 	rc=0
 	"$prog32" | tee "$LAB_OUT/ioctl-test32.tap" || rc=$?
 	grep -a '^not ok' "$LAB_OUT/ioctl-test32.tap" || true
-	[[ $rc == 0 ]] || lab_fail "pvsched-ioctl-test32 (compat) exited with $rc"
+	lab_expect '==' "$rc" 0 "pvsched-ioctl-test32 (compat) exited with $rc"
 else
 	lab_log "no 32-bit build of the test (gcc-multilib missing): compat path not tested"
 fi

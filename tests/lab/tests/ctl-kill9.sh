@@ -39,11 +39,8 @@ lab_assert_eq "$("$sim" attr "$bys")" "3 0 4" "bystander attributes after $cycle
 # The bystander is free again: a new session can register it (no -EBUSY).
 "$sim" vmm 0 "$bys" </dev/null >"$LAB_OUT/vmm.out" 2>&1 &
 vmm_pid=$!
-for ((i = 0; i < 300; i++)); do
-	grep -q '^ready ' "$LAB_OUT/vmm.out" && break
-	kill -0 "$vmm_pid" 2>/dev/null || break
-	sleep 0.1
-done
+vmm_ready_or_gone() { grep -q '^ready ' "$LAB_OUT/vmm.out" || ! kill -0 "$vmm_pid" 2>/dev/null; }
+lab_wait_until 60 vmm_ready_or_gone || true
 grep -q '^ready .* vcpus=1$' "$LAB_OUT/vmm.out" ||
 	lab_fail "bystander not registrable again: $(cat "$LAB_OUT/vmm.out")"
 kill -9 "$vmm_pid"

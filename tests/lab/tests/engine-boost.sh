@@ -52,13 +52,13 @@ val() {
 gt() {
 	local v
 	v=$(val "$1" "$2")
-	[[ -n $v && $v -gt $3 ]] || lab_fail "$1: $2 = '$v', expected > $3"
+	lab_expect -gt "$v" "$3" "$1: $2 = '$v', expected > $3"
 }
 # seen NAME POLICY/PRIO/NICE: some samples had exactly these attributes
 seen() {
 	local n
 	n=$(awk -v k="$2" '$1 == "seen" && $2 == k { print $3 }' "$LAB_OUT/$1.txt")
-	[[ -n $n && $n -gt 0 ]] || lab_fail "$1: the thread was never seen at $2"
+	lab_expect -gt "$n" 0 "$1: the thread was never seen at $2"
 }
 eq() {
 	lab_assert_eq "$(val "$1" "$2")" "$3" "$1: $2"
@@ -129,7 +129,7 @@ cp "$tr/trace" "$LAB_OUT/trace.txt"
 for ev in pvsched_boost pvsched_unboost pvsched_throttle pvsched_unthrottle pvsched_apply; do
 	n=$(grep -c " $ev: " "$LAB_OUT/trace.txt" || true)
 	lab_log "trace: $n x $ev"
-	[[ $n -gt 0 ]] || lab_fail "no $ev trace events"
+	lab_expect -gt "$n" 0 "no $ev trace events"
 done
 grep -q 'pvsched_boost: .*reason=halt' "$LAB_OUT/trace.txt" || lab_fail "no halt boost traced"
 grep -q 'pvsched_boost: .*reason=crit_section' "$LAB_OUT/trace.txt" || lab_fail "no crit_section boost traced"
@@ -151,7 +151,7 @@ kill -9 "$(lab_l2_pid g1)"
 rc=0
 wait "$regpid" || rc=$?
 lab_log "helper exit status after QEMU died: $rc (expected nonzero: thread gone)"
-[[ $rc != 0 ]] || lab_fail "helper did not notice the thread exit"
+lab_expect != "$rc" 0 "helper did not notice the thread exit"
 trap - EXIT
 lab_unload_pvsched
 lab_check_dmesg

@@ -62,7 +62,7 @@ h0=$(vm_counter a idle_holds)
 sleep 3
 h1=$(vm_counter a idle_holds)
 lab_log "idle guest, 3 s: idle_holds $h0 -> $h1"
-((h1 > h0)) || lab_fail "no VM exit kept a boost on the guest's idle hint (idle_holds $h0 -> $h1)"
+lab_expect -gt "$h1" "$h0" "no VM exit kept a boost on the guest's idle hint (idle_holds $h0 -> $h1)"
 
 # --- kick boost: busy guest vCPU preempted by two hogs ------------------------
 # two loops: each preempts the other in the guest, so the guest driver
@@ -79,15 +79,15 @@ trace_window 4 "$LAB_OUT/trace-kick.txt"
 k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks) i1=$(vm_counter a irq_holds)
 u1=$(guest_counter unboost_exits)
 lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1"
-((i1 > i0)) || lab_fail "no VM exit held an interrupt boost (irq_holds $i0 -> $i1)"
-((u1 > u0)) || lab_fail "the guest's busy loop made no unboost exit (unboost_exits $u0 -> $u1)"
+lab_expect -gt "$i1" "$i0" "no VM exit held an interrupt boost (irq_holds $i0 -> $i1)"
+lab_expect -gt "$u1" "$u0" "the guest's busy loop made no unboost exit (unboost_exits $u0 -> $u1)"
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-kick.txt" || true)
 intr=$(grep -c -E "pvsched_boost: .* tid=$tid reason=intr " "$LAB_OUT/trace-kick.txt" || true)
 lab_log "busy guest beside 2 hogs, 4 s: kicks $n0 -> $n1, kick_boosts $k0 -> $k1; trace: pvsched_kick boosted=1 $boosted, pvsched_boost intr $intr"
-((n1 > n0)) || lab_fail "no kick to the preempted vCPU counted (kicks $n0 -> $n1)"
-((k1 > k0)) || lab_fail "no kick boost counted (kick_boosts $k0 -> $k1)"
-((boosted > 0)) || lab_fail "no pvsched_kick event with boosted=1 for tid $tid (see trace-kick.txt)"
-((intr > 0)) || lab_fail "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
+lab_expect -gt "$n1" "$n0" "no kick to the preempted vCPU counted (kicks $n0 -> $n1)"
+lab_expect -gt "$k1" "$k0" "no kick boost counted (kick_boosts $k0 -> $k1)"
+lab_expect -gt "$boosted" 0 "no pvsched_kick event with boosted=1 for tid $tid (see trace-kick.txt)"
+lab_expect -gt "$intr" 0 "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
 
 # --- kick_boost=0: a new session for the same VM ---------------------------------
 kill "${attach_pids[0]}"
@@ -95,12 +95,14 @@ wait "${attach_pids[0]}" 2>/dev/null || true
 "$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
 	--name vm-a --params "$ATTACH_PARAMS,kick_boost=0" >"$LAB_OUT/attach-a.log" 2>&1 &
 attach_pids=($!)
-for ((n = 0; n < 100; n++)); do
-	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && break
+# new_session_attached: the new attach logged "attached vm"; fails the test
+# if it has exited.
+new_session_attached() {
+	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && return 0
 	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach with kick_boost=0 exited: $(cat "$LAB_OUT/attach-a.log")"
-	sleep 0.1
-done
-grep -q '^attached vm' "$LAB_OUT/attach-a.log" || lab_fail "attach with kick_boost=0 did not attach"
+	return 1
+}
+lab_wait_until 30 new_session_attached || lab_fail "attach with kick_boost=0 did not attach"
 kb=$("$PVSCHEDCTL" -j status | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -113,8 +115,8 @@ n2=$(vm_counter a kicks) k2=$(vm_counter a kick_boosts)
 seen=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=0" "$LAB_OUT/trace-nokick.txt" || true)
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-nokick.txt" || true)
 lab_log "kick_boost=0, 4 s: kicks $n2, kick_boosts $k2; trace: pvsched_kick boosted=0 $seen, boosted=1 $boosted"
-((n2 > 0)) || lab_fail "kick_boost=0: no kick counted"
-((seen > 0)) || lab_fail "kick_boost=0: no pvsched_kick event (see trace-nokick.txt)"
+lab_expect -gt "$n2" 0 "kick_boost=0: no kick counted"
+lab_expect -gt "$seen" 0 "kick_boost=0: no pvsched_kick event (see trace-nokick.txt)"
 lab_assert_eq "$boosted" 0 "pvsched_kick events with boosted=1 under kick_boost=0"
 lab_assert_eq "$k2" 0 "kick_boosts under kick_boost=0"
 

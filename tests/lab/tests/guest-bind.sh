@@ -55,7 +55,8 @@ lab_l2_run g1 "$GUEST_BIN/guest-rt 0 other 5 0.3; $GUEST_BIN/guest-rt 1 other 5 
 	lab_fail "guest-rt"
 for i in 0 1; do
 	seq=$(guest_slot pv $i seq)
-	[[ $seq -gt 0 && $((seq % 2)) == 0 ]] || lab_fail "slot $i seq $seq: not published"
+	lab_expect -gt "$seq" 0 "slot $i seq $seq: not published"
+	lab_expect -eq $((seq % 2)) 0 "slot $i seq $seq: not published"
 done
 lab_l2_run g1 cat "$GUEST_DBG/counters"
 

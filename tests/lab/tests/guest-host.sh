@@ -34,7 +34,7 @@ cs0=$(vm_counter a boosts_cs)
 lab_l2_run a "head -c 4000000 /host$LAB_L2_KERNEL >/dev/null"
 cs1=$(vm_counter a boosts_cs)
 lab_log "9p reads in vm-a: critical-section boosts $cs0 -> $cs1"
-((cs1 > cs0)) || lab_fail "no critical-section boost from guest interrupt activity"
+lab_expect -gt "$cs1" "$cs0" "no critical-section boost from guest interrupt activity"
 task0=$(vm_counter a boosts_task)
 
 # --- RT task in guest a, CPU 1: the vCPU 1 thread goes real-time ---
@@ -50,28 +50,18 @@ lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 4 >/dev/null 2>&1 &"
 # boosts for critical sections and interrupts use FIFO 5 (--params), so
 # FIFO 20 can only come from the guest's FIFO 20 request, translated 1:1
 # (below the default max_rt_prio cap, 49)
+vcpu1_at_fifo20() { [[ $(chrt -p "$tid" | tr '\n' ' ') == *SCHED_FIFO*"priority: 20"* ]]; }
 rt_seen=
-for ((n = 0; n < 150; n++)); do
-	cur=$(chrt -p "$tid" | tr '\n' ' ')
-	if [[ $cur == *SCHED_FIFO*"priority: 20"* ]]; then
-		rt_seen=1
-		break
-	fi
-	sleep 0.1
-done
+lab_wait_until 30 vcpu1_at_fifo20 && rt_seen=1
+cur=$(chrt -p "$tid" | tr '\n' ' ')
 lab_log "vCPU 1 of a while the guest RT task runs: $cur"
 [[ -n $rt_seen ]] || lab_fail "vCPU 1 thread never at SCHED_FIFO 20 while the guest FIFO 20 task ran"
 lab_assert guest_wait_slot a 1 sched_policy 0 600
 # back from the task request: base, or a FIFO 5 critical-section/HALT boost
+vcpu1_not_at_prio20() { [[ $(chrt -p "$tid" | tr '\n' ' ') != *"priority: 20"* ]]; }
 back=
-for ((n = 0; n < 150; n++)); do
-	cur=$(chrt -p "$tid" | tr '\n' ' ')
-	if [[ $cur != *"priority: 20"* ]]; then
-		back=1
-		break
-	fi
-	sleep 0.1
-done
+lab_wait_until 30 vcpu1_not_at_prio20 && back=1
+cur=$(chrt -p "$tid" | tr '\n' ' ')
 lab_log "vCPU 1 of a after the RT task: $cur (base: $(tr '\n' ' ' <<<"$base"))"
 [[ -n $back ]] || lab_fail "vCPU 1 thread still at priority 20 after the guest RT task ended"
 echo 0 >"$tr/events/pvsched/enable"
@@ -79,11 +69,11 @@ grep -E "pvsched_(boost|apply):" "$tr/trace" >"$LAB_OUT/trace-rt.txt" || true
 boost_ev=$(grep -c -E "pvsched_boost: .* tid=$tid reason=task_prio old=.* new=1/20/" "$LAB_OUT/trace-rt.txt" || true)
 apply_ev=$(grep -c -E "pvsched_apply: .* tid=$tid .* attr=1/20/-?[0-9]+ ret=0" "$LAB_OUT/trace-rt.txt" || true)
 lab_log "trace events for vCPU 1 at FIFO 20: pvsched_boost (task_prio) $boost_ev, pvsched_apply $apply_ev"
-((boost_ev > 0)) || lab_fail "no pvsched_boost task_prio event to FIFO 20 for tid $tid (see trace-rt.txt)"
-((apply_ev > 0)) || lab_fail "no pvsched_apply event at FIFO 20 for tid $tid (see trace-rt.txt)"
+lab_expect -gt "$boost_ev" 0 "no pvsched_boost task_prio event to FIFO 20 for tid $tid (see trace-rt.txt)"
+lab_expect -gt "$apply_ev" 0 "no pvsched_apply event at FIFO 20 for tid $tid (see trace-rt.txt)"
 task1=$(vm_counter a boosts_task)
 lab_log "task-priority boosts of vm-a: $task0 -> $task1"
-((task1 > task0)) || lab_fail "no task-priority boost counted for the guest RT task"
+lab_expect -gt "$task1" "$task0" "no task-priority boost counted for the guest RT task"
 
 attach_finish a
 lab_unload_pvsched

@@ -13,15 +13,9 @@
 # shellcheck source=../l2/guest-lib.sh
 . "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
 
-# The harness writes the caller's PVSCHED_*/LAB_* settings to lab.env but
-# l1-stage2.sh does not export them to the test: read them here.
-# shellcheck source=/dev/null
-. "$LAB_OUT/lab.env"
-# 20 rounds each (the acceptance).  Not run in CI (.ci/run): every minute
-# of a busy 2-vCPU L2 under nested TCG risks the lab's own crashes
-# (tests/lab/README.md).
-UNBIND_ROUNDS=${LAB_GUEST_UNBIND_ROUNDS:-20}
-CPU_ROUNDS=${LAB_GUEST_CPU_ROUNDS:-20}
+# 20 rounds each (the acceptance).
+UNBIND_ROUNDS=20
+CPU_ROUNDS=20
 DEV=0000:00:10.0
 DRV=/sys/bus/pci/drivers/pvsched_guest
 
@@ -34,20 +28,25 @@ pv=$(guest_region_file pv)
 # seconds at times under nested TCG (L2 "rcu_preempt kthread timer wakeup
 # didn't happen", "soft lockup ... stuck for 48s" in runs whose 40 rounds
 # all passed).  A real hang still fails the test: every step has a deadline.
-LAB_L2_APPEND="nowatchdog rcupdate.rcu_cpu_stall_suppress=1" \
-	lab_l2_start --smp 2 g1 $(guest_ivshmem_args pv 0x10)
+lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1" \
+	g1 $(guest_ivshmem_args pv 0x10)
 lab_l2_wait g1 ready 300
 lab_l2_run g1 /lab-l2/load-guest-module
 lab_assert guest_wait_state pv 1
 
-# load: unpinned loops that spin about 1 ms, flip their own nice between 0
-# and 5 and sleep 1 ms (so each online CPU keeps publishing new requests,
-# between the loops, idle and the other tasks), three of them for two CPUs,
-# and a shell waking every 20 ms.  Not 100% busy and no bulk 9p reads: an L1
-# CPU that runs a never-halting L2 vCPU sometimes stops taking IPIs under
-# TCG, and a QEMU 9p worker's TLB shootdown then waits forever (L1 soft
-# lockup, seen with no pvsched module loaded; see tests/lab/README.md).
-lab_l2_run g1 "for n in 1 2 3; do $GUEST_BIN/guest-rt -1 flip 5 3600 >/dev/null 2>&1 & done;" \
+# load: loops that spin about 1 ms, flip their own nice between 0 and 5 and
+# sleep 1 ms, so the CPU running one publishes new requests all the time:
+# one pinned to each CPU (a CPU without one may run only nice-0 tasks and
+# idle for longer than a "moving" check waits, which is no news to publish),
+# one unpinned, and a shell waking every 20 ms.  Not 100% busy and no bulk
+# 9p reads: an L1 CPU that runs a never-halting L2 vCPU sometimes stops
+# taking IPIs under TCG, and a QEMU 9p worker's TLB shootdown then waits
+# forever (L1 soft lockup, seen with no pvsched module loaded; see
+# tests/lab/README.md).
+flip() { # CPU SECONDS: a flipping loop on CPU (-1: any), in the background
+	echo "$GUEST_BIN/guest-rt $1 flip 5 $2 >/dev/null 2>&1 &"
+}
+lab_l2_run g1 "$(flip 0 3600) $(flip 1 3600) $(flip -1 3600)" \
 	"(while :; do usleep 20000; done) >/dev/null 2>&1 &"
 
 # expect CHECK...: see tests/lab/l2/guest-region.py (one process per step)
@@ -68,6 +67,8 @@ for ((r = 1; r <= CPU_ROUNDS; r++)); do
 	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online"
 	expect quiet=1 moving=0 || lab_fail "round $r: after CPU 1 offline"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
+	# CPU 1's pinned loop lost its affinity when the CPU went offline.
+	lab_l2_run g1 "$(flip 1 8)"
 	expect moving=1 || lab_fail "round $r: after CPU 1 online"
 	lab_log "offline/online round $r ok: $(guest_region brief "$pv")"
 done

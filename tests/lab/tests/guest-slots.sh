@@ -63,8 +63,8 @@ wait "$reader" || lab_fail "reading files in L2 failed"
 hard1=$(counter hardirqs)
 soft1=$(counter softirqs)
 lab_log "hard IRQs $hard0 -> $hard1, softirqs $soft0 -> $soft1"
-((hard1 > hard0 + 10)) || lab_fail "hard-IRQ sections not counted ($hard0 -> $hard1)"
-((soft1 > soft0 + 10)) || lab_fail "softirq sections not counted ($soft0 -> $soft1)"
+lab_expect -gt "$hard1" $((hard0 + 10)) "hard-IRQ sections not counted ($hard0 -> $hard1)"
+lab_expect -gt "$soft1" $((soft0 + 10)) "softirq sections not counted ($soft0 -> $soft1)"
 lab_l2_run g1 grep -E "'virtio|LOC'" /proc/interrupts
 
 # --- NMI ---
@@ -73,10 +73,10 @@ lab_l2_qmp g1 inject-nmi >/dev/null
 sleep 2
 nmi1=$(counter nmis)
 lab_log "NMIs $nmi0 -> $nmi1"
-((nmi1 > nmi0)) || lab_fail "injected NMI not seen ($nmi0 -> $nmi1)"
+lab_expect -gt "$nmi1" "$nmi0" "injected NMI not seen ($nmi0 -> $nmi1)"
 for i in 0 1; do
 	f=$(guest_slot pv $i flags)
-	((!(f & 4))) || lab_fail "slot $i: NMI bit still set after the NMI (flags $f)"
+	lab_expect -eq $((f & 4)) 0 "slot $i: NMI bit still set after the NMI (flags $f)"
 done
 lab_l2_run g1 cat "$GUEST_DBG/counters"
 unmatched=$(counter unmatched)

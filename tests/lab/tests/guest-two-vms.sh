@@ -18,7 +18,7 @@ attach_begin
 attach_vms a b
 for vm in a b; do
 	n=$(vm_counter $vm exits)
-	((n > 0)) || lab_fail "no VM exits seen for vm-$vm's vCPUs"
+	lab_expect -gt "$n" 0 "no VM exits seen for vm-$vm's vCPUs"
 done
 
 if ! kill -0 "$(lab_l2_pid b)" 2>/dev/null; then
@@ -27,10 +27,8 @@ if ! kill -0 "$(lab_l2_pid b)" 2>/dev/null; then
 fi
 kill -KILL "$(lab_l2_pid b)"
 rm -f "$(lab_l2_dir b)/pid"
-for ((n = 0; n < 100; n++)); do
-	"$PVSCHEDCTL" status | grep -q vm-b || break
-	sleep 0.2
-done
+vm_b_gone() { ! "$PVSCHEDCTL" status | grep -q vm-b; }
+lab_wait_until 60 vm_b_gone || true
 status=$("$PVSCHEDCTL" status)
 echo "$status"
 grep -q vm-b <<<"$status" && lab_fail "vm-b still in pvschedctl status after its QEMU was killed"
@@ -44,7 +42,7 @@ lab_l2_run a "head -c 1000000 /host$LAB_L2_KERNEL >/dev/null"
 sleep 2
 b1=$(($(vm_counter a boosts_halt) + $(vm_counter a boosts_intr)))
 lab_log "vm-a HALT + interrupt boosts after b was killed: $b0 -> $b1"
-((b1 > b0)) || lab_fail "vm-a's vCPUs were not boosted after b's QEMU was killed"
+lab_expect -gt "$b1" "$b0" "vm-a's vCPUs were not boosted after b's QEMU was killed"
 
 attach_finish a
 lab_unload_pvsched

@@ -21,10 +21,8 @@ hostile_setup
 "$HOSTILE" -m well -g io -c 1 -w 1 -R -p "$HOSTILE_PARAMS" -t 600 \
 	>"$LAB_OUT/well.out" 2>&1 &
 well=$!
-for ((i = 0; i < 300; i++)); do
-	grep -q '^vcpu0.tid=' "$LAB_OUT/well.out" && break
-	sleep 0.1
-done
+lab_wait_until 60 grep -q '^vcpu0.tid=' "$LAB_OUT/well.out" ||
+	lab_fail "the well-behaved VM did not start within 60 s (see well.out)"
 # The hostile VM: 2 vCPUs and the writer on CPU 0.
 hostile_run random -m random -g io -n 2 -c 0 -w 0 -p "$HOSTILE_PARAMS" -t 10
 kill -TERM "$well"
@@ -35,21 +33,21 @@ hostile_check well "$rc"
 out=$LAB_OUT/random.out
 writes=$(hostile_val "$out" writes)
 lab_log "hostile VM: $writes random stores in $(hostile_val "$out" secs)s"
-((writes > 1000000)) || lab_fail "only $writes random stores"
+lab_expect -gt "$writes" 1000000 "only $writes random stores"
 exits=$(hostile_sum "$out" exits)
-((exits > 0)) || lab_fail "the host saw no VM exit of the hostile vCPUs"
+lab_expect -gt "$exits" 0 "the host saw no VM exit of the hostile vCPUs"
 seen=$(($(hostile_sum "$out" torn_reads) + $(hostile_sum "$out" guest_clamped) +
 	$(hostile_sum "$out" guest_invalid) + $(hostile_sum "$out" guest_refused)))
 lab_log "hostile VM: exits $exits, torn reads $(hostile_sum "$out" torn_reads)," \
 	"clamped $(hostile_sum "$out" guest_clamped), invalid $(hostile_sum "$out" guest_invalid)," \
 	"refused $(hostile_sum "$out" guest_refused), boosts $(hostile_sum "$out" 'boosts\[0\]')"
-((seen > 0)) || lab_fail "the host counted no torn, clamped, invalid or refused request from the random guest"
+lab_expect -gt "$seen" 0 "the host counted no torn, clamped, invalid or refused request from the random guest"
 
 out=$LAB_OUT/well.out
 cs=$(hostile_val "$out" well.critical_sections)
 seen=$(hostile_val "$out" well.boosts_seen)
 lab_log "well-behaved VM: $seen of $cs critical sections seen boosted," \
 	"latency $(grep -a -o 'well.boost_latency_us.*' "$out" || echo none)"
-((cs > 0 && seen * 2 >= cs)) ||
-	lab_fail "well-behaved VM boosted in only $seen of $cs critical sections"
+lab_expect -gt "$cs" 0 "well-behaved VM boosted in only $seen of $cs critical sections"
+lab_expect -ge $((seen * 2)) "$cs" "well-behaved VM boosted in only $seen of $cs critical sections"
 lab_check_dmesg

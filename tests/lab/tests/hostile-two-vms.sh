@@ -27,7 +27,8 @@ well() {
 	seen=$(hostile_val "$out" well.boosts_seen)
 	lab_log "$1: $seen of $cs critical sections seen boosted; $(grep -a -o 'well.boost_latency_us.*' "$out" || echo 'no latency');" \
 		"VM exits $(hostile_val "$out" stat.vcpu0.exits)" >&2
-	((cs > 0 && seen * 2 >= cs)) || lab_fail "$1: only $seen of $cs critical sections boosted"
+	lab_expect -gt "$cs" 0 "$1: only $seen of $cs critical sections boosted"
+	lab_expect -ge $((seen * 2)) "$cs" "$1: only $seen of $cs critical sections boosted"
 	echo $((1000 * seen / cs))
 }
 
@@ -36,10 +37,8 @@ alone=$(well alone)
 # the whole middle phase however slowly L1 runs.
 "$HOSTILE" -m random -g io -n 2 -c 0 -w 0 -p "$HOSTILE_PARAMS" -t 600 >"$LAB_OUT/hostile.out" 2>&1 &
 hostile=$!
-for ((i = 0; i < 300; i++)); do
-	grep -q '^vcpu1.tid=' "$LAB_OUT/hostile.out" && break
-	sleep 0.1
-done
+lab_wait_until 60 grep -q '^vcpu1.tid=' "$LAB_OUT/hostile.out" ||
+	lab_fail "the hostile VM did not start within 60 s (see hostile.out)"
 beside=$(well beside-hostile)
 kill -TERM "$hostile"
 rc=0
@@ -48,5 +47,5 @@ hostile_check hostile "$rc"
 after=$(well alone-again)
 lab_log "boosted fraction (per mille): alone $alone, beside the hostile VM $beside, alone again $after"
 echo "alone=$alone beside=$beside after=$after" >"$LAB_OUT/bounds.txt"
-((beside * 10 >= alone * 6)) || lab_fail "the hostile VM cut the well-behaved VM's boosts: $beside vs $alone per mille"
+lab_expect -ge $((beside * 10)) $((alone * 6)) "the hostile VM cut the well-behaved VM's boosts: $beside vs $alone per mille"
 lab_check_dmesg

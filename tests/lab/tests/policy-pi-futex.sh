@@ -63,7 +63,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		lab_fail "$name: the vCPU thread did not block in the PI futex as meant:" \
 			"$(grep -E '^pvsched-vmm:|^pi_block' "$L" | tr '\n' ' ')"
 	fi
-	[[ $rc == 0 ]] || lab_fail "$name: pvsched-vmm exited with $rc"
+	lab_expect '==' "$rc" 0 "$name: pvsched-vmm exited with $rc"
 	grep -q '^result=ok' "$L" || lab_fail "$name: no result=ok"
 
 	assert_ge "$name: waited_ns in FUTEX_LOCK_PI" "$(kv "$L" "$rec" waited_ns)" \

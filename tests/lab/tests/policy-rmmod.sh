@@ -41,13 +41,8 @@ wait_line "$L" '^phase vcpu=0 phase=cs'
 tid=$(kv "$L" '^vcpu vcpu=0' tid)
 base=$(kv "$L" '^stats vcpu=0 at=start' base)
 assert_eq "base attributes saved at registration" "$base" normal/0
-seen=
-for ((i = 0; i < 50; i++)); do
-	a=$(thread_attr "$tid")
-	[[ $a == rr/8 ]] && { seen=1; break; }
-	sleep 0.1
-done
-[[ -n $seen ]] || lab_fail "vCPU thread $tid never seen at rr/8 (last: $a)"
+at_rr8() { [[ $(thread_attr "$tid") == rr/8 ]]; }
+lab_wait_until 20 at_rr8 || lab_fail "vCPU thread $tid never seen at rr/8 (last: $(thread_attr "$tid"))"
 lab_log "ok: vCPU thread $tid boosted: $(chrt -p "$tid" | tr '\n' ' ')"
 
 if rmmod pvsched 2>"$LAB_OUT/rmmod.err"; then
@@ -61,7 +56,7 @@ else
 	lab_log "rmmod pvsched refused while the session is open: $(cat "$LAB_OUT/rmmod.err")"
 	grep -q -i 'in use' "$LAB_OUT/rmmod.err" ||
 		lab_fail "rmmod pvsched failed for another reason than 'in use'"
-	[[ "$(cat /sys/module/pvsched/initstate)" == live ]] || lab_fail "pvsched not live after refused rmmod"
+	lab_expect '==' "$(cat /sys/module/pvsched/initstate)" live "pvsched not live after refused rmmod"
 	assert_eq "vCPU thread still boosted after the refused rmmod" "$(thread_attr "$tid")" rr/8
 	kill -USR2 $vmm
 	wait_line "$L" '^closed /dev/pvsched'
@@ -92,15 +87,12 @@ assert_eq "GET_INFO tp_family without kvm" "$(kv "$LAB_OUT/info-nokvm.log" '^inf
 
 modprobe kvm_amd || lab_fail "modprobe kvm_amd failed"
 [[ -c /dev/kvm ]] || lab_fail "/dev/kvm missing after modprobe kvm_amd"
-for ((i = 0; i < 50; i++)); do
-	attached && break
-	sleep 0.1
-done
+lab_wait_until 20 attached || true
 cat "$TP"
 attached || lab_fail "pvsched did not re-attach to kvm_entry after modprobe kvm_amd"
 "$VMM" --info >"$LAB_OUT/info-kvm.log"
 fam=$(kv "$LAB_OUT/info-kvm.log" '^info' tp_family)
-[[ $fam != 0 ]] || lab_fail "GET_INFO tp_family still 0 after modprobe kvm_amd"
+lab_expect != "$fam" 0 "GET_INFO tp_family still 0 after modprobe kvm_amd"
 lab_log "ok: re-attached, tp_family=$fam tp_events=$(kv "$LAB_OUT/info-kvm.log" '^info' tp_events)"
 
 vmm_run newvm --cpu 1 --cs-boost rr/8 --max-boost-us 1000000 --ms 300 \

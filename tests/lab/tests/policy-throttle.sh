@@ -101,7 +101,7 @@ assert_ge "throttled: throttles in ${WINDOW_S}s" "$THROTTLES" \
 # tick (HZ: 250 on Debian's kernel, 1000 on the debug kernel) and the
 # throttle's own kicks; a guest exiting by itself (PIO at ~35 us an exit)
 # could make over 20,000 a second.
-[[ $EXITS_PS -lt 2000 ]] || lab_fail "throttled: $EXITS_PS exits/s, the guest was meant to make none"
+lab_expect -lt "$EXITS_PS" 2000 "throttled: $EXITS_PS exits/s, the guest was meant to make none"
 lab_log "ok: $EXITS_PS exits/s while throttled on time (host timer exits only)"
 assert_ge "throttled: trace pvsched_throttle" "$(trace_count throttled pvsched_throttle)" 3
 assert_ge "throttled: trace pvsched_unthrottle" "$(trace_count throttled pvsched_unthrottle)" 3
@@ -109,8 +109,8 @@ assert_ge "throttled: samples at rr/8 (boosted between windows)" \
 	"$(sampled "$LAB_OUT/throttled.log" 0 cs rr/8)" 1
 assert_ge "throttled: samples at normal/0 (throttle windows)" \
 	"$(sampled "$LAB_OUT/throttled.log" 0 cs normal/0)" 1
-[[ $SHARE -ge $((expect / 2)) && $SHARE -le $((expect * 2)) ]] ||
-	lab_fail "throttled: hog share $SHARE ppm outside [0.5x, 2x] of expected $expect ppm"
+lab_expect -ge "$SHARE" $((expect / 2)) "throttled: hog share $SHARE ppm outside [0.5x, 2x] of expected $expect ppm"
+lab_expect -le "$SHARE" $((expect * 2)) "throttled: hog share $SHARE ppm outside [0.5x, 2x] of expected $expect ppm"
 lab_log "ok: hog share within [0.5x, 2x] of the expected share"
 
 # The throttle effectively off: max_boost 10 s (admin cap raised to allow it).
@@ -119,9 +119,9 @@ measure unthrottled 10000000 "$THROTTLE_US"
 echo "unthrottled max_boost_us=10000000 measured_ppm=$SHARE throttles=$THROTTLES" \
 	>>"$LAB_OUT/result-throttled.txt"
 # max_boost 10 s: at most a throttle or two while the slow lab shell runs.
-[[ $THROTTLES -le 3 ]] || lab_fail "unthrottled: $THROTTLES throttles with max_boost 10 s"
-[[ $shareon -ge $((2 * SHARE)) ]] ||
-	lab_fail "throttled share $shareon ppm is not at least twice the unthrottled $SHARE ppm"
+lab_expect -le "$THROTTLES" 3 "unthrottled: $THROTTLES throttles with max_boost 10 s"
+lab_expect -ge "$shareon" $((2 * SHARE)) \
+	"throttled share $shareon ppm is not at least twice the unthrottled $SHARE ppm"
 lab_log "ok: throttled share $shareon ppm >= 2 x unthrottled $SHARE ppm"
 
 cleanup

@@ -60,11 +60,13 @@ trace_start
 vmm=$!
 wait_line "$LAB_OUT/fifo-chrt.log" '^phase vcpu=0 phase=prio'
 tid=$(kv "$LAB_OUT/fifo-chrt.log" '^vcpu vcpu=0' tid)
-for ((i = 0; i < 20; i++)); do
-	chrt_attr=$(thread_attr "$tid")
-	[[ $chrt_attr == fifo/10 ]] && break
-	sleep 0.2
-done
+# at_fifo10: the vCPU thread is at fifo/10; keeps what chrt showed in
+# chrt_attr (checked below, once the VMM has ended).
+at_fifo10() {
+	chrt_attr=$(thread_attr "$tid") || return 1
+	[[ $chrt_attr == fifo/10 ]]
+}
+lab_wait_until 10 at_fifo10 || true
 kill -TERM $vmm # ends the prio phase
 wait $vmm || lab_fail "pvsched-vmm prio (fifo) failed: $(cat "$LAB_OUT/fifo-chrt.log")"
 trace_stop fifo

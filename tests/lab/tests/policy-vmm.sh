@@ -19,7 +19,7 @@ run() {
 	shift
 	"$VMM" "$@" >"$LAB_OUT/vmm-$name.log" 2>&1 || rc=$?
 	sed "s/^/    [$name] /" "$LAB_OUT/vmm-$name.log"
-	[[ $rc == 0 ]] || lab_fail "pvsched-vmm $* exited with $rc"
+	lab_expect '==' "$rc" 0 "pvsched-vmm $* exited with $rc"
 	grep -q '^result=ok' "$LAB_OUT/vmm-$name.log" || lab_fail "pvsched-vmm $*: no result=ok"
 }
 
@@ -35,11 +35,11 @@ lab_assert_eq "$rc" 77 "pvsched-vmm without /dev/pvsched"
 run idle --no-register --ms 100 idle
 run halt --no-register --iters 5 --period-us 10000 halt
 n=$(field "$LAB_OUT/vmm-halt.log" '^guest vcpu=0' interrupts)
-[[ $n -ge 5 ]] || lab_fail "halt: guest took $n interrupts, want >= 5"
+lab_expect -ge "$n" 5 "halt: guest took $n interrupts, want >= 5"
 run halt-timer --no-register --iters 5 --period-us 5000 --wake timer halt
 run inject --no-register --iters 50 --period-us 1000 --ms 50 inject
 n=$(field "$LAB_OUT/vmm-inject.log" '^guest vcpu=0' interrupts)
-[[ $n -ge 1 ]] || lab_fail "inject: guest took no interrupt"
+lab_expect -ge "$n" 1 "inject: guest took no interrupt"
 run cs --no-register --ms 100 cs
 run prio --no-register --policy fifo --rt-prio 20 --ms 50 prio
 run smp --no-register -n 2 --iters 3 --period-us 10000 halt
