@@ -17,10 +17,12 @@
 #include <linux/string.h>
 #include <linux/minmax.h>
 #include <linux/time64.h>
+#include <linux/stringify.h>
 #include <uapi/linux/sched.h>
 
 #include "pvsched.h"
 #include "pvsched_caps.h"
+#include "pvsched_policy.h"
 
 /*
  * Protect every parameter below: setters (sysfs writes, process context)
@@ -55,23 +57,13 @@ static unsigned int max_vcpus_per_vm = 256;
 static unsigned int max_vms = 64;
 static unsigned int max_boost_cap_us = 1000000;
 static unsigned int min_throttle_us = 1000;
-static unsigned int default_boost_policy = SCHED_RR;
-static unsigned int default_boost_prio = 8;
-static unsigned int default_max_boost_us = 20000;
-static unsigned int default_throttle_us = 10000;
-
-int pvsched_policy_rank(u32 policy)
-{
-	switch (policy) {
-	case SCHED_NORMAL:
-		return 0;
-	case SCHED_RR:
-		return 1;
-	case SCHED_FIFO:
-		return 2;
-	}
-	return -1;
-}
+/* A new session's boost, max_boost and throttle: the policy core's. */
+static unsigned int default_boost_policy = PVSCHED_DEFAULT_BOOST_POLICY;
+static unsigned int default_boost_prio = PVSCHED_DEFAULT_BOOST_RT_PRIO;
+static unsigned int default_max_boost_us =
+	PVSCHED_DEFAULT_MAX_BOOST_NS / NSEC_PER_USEC;
+static unsigned int default_throttle_us =
+	PVSCHED_DEFAULT_THROTTLE_NS / NSEC_PER_USEC;
 
 const char *pvsched_policy_name(u32 policy)
 {
@@ -166,14 +158,14 @@ static const struct kernel_param_ops bounded_ops = {
 		.max = (hi),                                               \
 	};                                                                 \
 	module_param_cb(name, &bounded_ops, &bounded_##name, 0644);       \
-	MODULE_PARM_DESC(name, desc " [" #lo ".." #hi "]")
+	MODULE_PARM_DESC(name, desc " [" __stringify(lo) ".." __stringify(hi) "]")
 
 module_param_cb(max_policy, &boost_policy_ops, &max_policy, 0644);
 MODULE_PARM_DESC(max_policy,
 		 "Strongest scheduling policy a VM may get: normal|rr|fifo (or 0|2|1); FIFO > RR > NORMAL (default fifo)");
-PVSCHED_BOUNDED_PARAM(max_rt_prio, 1, 98,
+PVSCHED_BOUNDED_PARAM(max_rt_prio, PVSCHED_RT_PRIO_MIN, PVSCHED_CAP_RT_PRIO_MAX,
 		      "Highest SCHED_FIFO/RR priority a VM may get (default 49: below threaded IRQ handlers at 50)");
-PVSCHED_BOUNDED_PARAM(min_nice, -20, 19,
+PVSCHED_BOUNDED_PARAM(min_nice, PVSCHED_NICE_MIN, PVSCHED_NICE_MAX,
 		      "Lowest nice value a VM may get with SCHED_NORMAL (default -10)");
 PVSCHED_BOUNDED_PARAM(max_vcpus_per_vm, 1, 1024,
 		      "vCPUs one VM session may register (default 256)");
@@ -187,7 +179,8 @@ module_param_cb(default_boost_policy, &boost_policy_ops, &default_boost_policy,
 		0644);
 MODULE_PARM_DESC(default_boost_policy,
 		 "Boost policy of a new VM session: normal|rr|fifo (or 0|2|1) (default rr)");
-PVSCHED_BOUNDED_PARAM(default_boost_prio, 1, 98,
+PVSCHED_BOUNDED_PARAM(default_boost_prio, PVSCHED_RT_PRIO_MIN,
+		      PVSCHED_CAP_RT_PRIO_MAX,
 		      "Boost rt priority of a new VM session (default 8)");
 PVSCHED_BOUNDED_PARAM(default_max_boost_us, 1, 10000000,
 		      "max_boost of a new VM session, in microseconds (default 20000)");
@@ -257,29 +250,16 @@ void pvsched_params_default(struct pvsched_params *params)
 	params->debug = 0;
 }
 
-static int check_boost(u32 policy, u32 rt_prio, s32 nice,
-		       const struct pvsched_caps *caps, bool perm)
+/* A policy above max_policy, a priority above max_rt_prio, a nice below min_nice. */
+static bool beyond_caps(const struct pvsched_attr *a,
+			const struct pvsched_caps *caps)
 {
-	bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
-
-	if (!perm) {
-		if (pvsched_policy_rank(policy) < 0)
-			return -EINVAL;
-		if (rt && (rt_prio < 1 || rt_prio > 99))
-			return -EINVAL;
-		if (!rt && rt_prio)
-			return -EINVAL;
-		if (nice < -20 || nice > 19)
-			return -EINVAL;
-		return 0;
-	}
-	if (pvsched_policy_rank(policy) > pvsched_policy_rank(caps->max_policy))
-		return -EPERM;
-	if (rt && rt_prio > caps->max_rt_prio)
-		return -EPERM;
-	if (!rt && nice < caps->min_nice)
-		return -EPERM;
-	return 0;
+	if (pvsched_policy_rank(a->policy) >
+	    pvsched_policy_rank(caps->max_policy))
+		return true;
+	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR)
+		return a->rt_prio > caps->max_rt_prio;
+	return a->nice < caps->min_nice;
 }
 
 /*
@@ -288,28 +268,25 @@ static int check_boost(u32 policy, u32 rt_prio, s32 nice,
  */
 int pvsched_params_check(const struct pvsched_params *p)
 {
+	const struct pvsched_attr cs = { .policy = p->cs_policy,
+					 .rt_prio = p->cs_rt_prio,
+					 .nice = p->cs_nice };
+	const struct pvsched_attr intr = { .policy = p->intr_policy,
+					   .rt_prio = p->intr_rt_prio,
+					   .nice = p->intr_nice };
 	struct pvsched_caps caps;
-	int ret;
 
 	if ((p->flags & ~PVSCHED_PARAMS_FLAGS_ALL) || p->reserved[0] ||
 	    p->reserved[1] || p->debug > 1)
 		return -EINVAL;
 	if (!p->max_boost_ns || !p->throttle_ns)
 		return -EINVAL;
-	ret = check_boost(p->cs_policy, p->cs_rt_prio, p->cs_nice, NULL, false);
-	if (!ret)
-		ret = check_boost(p->intr_policy, p->intr_rt_prio, p->intr_nice,
-				  NULL, false);
-	if (ret)
-		return ret;
+	if (!pvsched_attr_valid(&cs) || !pvsched_attr_valid(&intr))
+		return -EINVAL;
 
 	pvsched_caps_get(&caps);
-	ret = check_boost(p->cs_policy, p->cs_rt_prio, p->cs_nice, &caps, true);
-	if (!ret)
-		ret = check_boost(p->intr_policy, p->intr_rt_prio, p->intr_nice,
-				  &caps, true);
-	if (ret)
-		return ret;
+	if (beyond_caps(&cs, &caps) || beyond_caps(&intr, &caps))
+		return -EPERM;
 	if (p->max_boost_ns > caps.max_boost_cap_ns ||
 	    p->throttle_ns < caps.min_throttle_ns)
 		return -EPERM;

@@ -11,8 +11,6 @@
 
 struct pvsched_params;
 
-/* SCHED_NORMAL 0 < SCHED_RR 1 < SCHED_FIFO 2; -1 for any other policy. */
-int pvsched_policy_rank(u32 policy);
 /* "normal", "fifo", "rr", "batch", "idle", "deadline" or "unknown". */
 const char *pvsched_policy_name(u32 policy);
 /* 0, -EINVAL (malformed) or -EPERM (beyond the caps). */

@@ -5,16 +5,25 @@
  */
 #include "pvsched_policy.h"
 
-#define NICE_MIN (-20)
-#define NICE_MAX 19
-#define RT_PRIO_MIN 1u
-#define RT_PRIO_MAX 99u
-#define CAP_RT_PRIO_MAX 98u
 #define U64_MAX_ (~(u64)0)
 
 static u64 add_sat(u64 a, u64 b)
 {
 	return a + b < a ? U64_MAX_ : a + b;
+}
+
+static bool in_range(s64 v, s64 lo, s64 hi)
+{
+	return v >= lo && v <= hi;
+}
+
+/* @v brought within [@lo, @hi]; PVSCHED_XLATE_CLAMPED in *res if it moved. */
+static s64 clamp_to(s64 v, s64 lo, s64 hi, u32 *res)
+{
+	if (in_range(v, lo, hi))
+		return v;
+	*res |= PVSCHED_XLATE_CLAMPED;
+	return v < lo ? lo : hi;
 }
 
 static bool is_rt(u32 policy)
@@ -66,14 +75,29 @@ bool pvsched_attr_eq(const struct pvsched_attr *a, const struct pvsched_attr *b)
 	       a->rt_prio == b->rt_prio;
 }
 
-/* Rank of a max_policy cap; an unknown cap value allows only fair. */
-static int policy_rank(u32 policy)
+int pvsched_policy_rank(u32 policy)
 {
-	if (policy == PVSCHED_SCHED_FIFO)
-		return 2;
-	if (policy == PVSCHED_SCHED_RR)
+	switch (policy) {
+	case PVSCHED_SCHED_NORMAL:
+		return 0;
+	case PVSCHED_SCHED_RR:
 		return 1;
-	return 0;
+	case PVSCHED_SCHED_FIFO:
+		return 2;
+	}
+	return -1;
+}
+
+bool pvsched_attr_valid(const struct pvsched_attr *a)
+{
+	int rank = pvsched_policy_rank(a->policy);
+
+	if (rank < 0 || !in_range(a->nice, PVSCHED_NICE_MIN, PVSCHED_NICE_MAX))
+		return false;
+	if (is_rt(a->policy))
+		return in_range(a->rt_prio, PVSCHED_RT_PRIO_MIN,
+				PVSCHED_RT_PRIO_MAX);
+	return !a->rt_prio;
 }
 
 /*
@@ -86,28 +110,22 @@ static int policy_rank(u32 policy)
 u32 pvsched_policy_cap(struct pvsched_attr *attr,
 		       const struct pvsched_policy_limits *lim)
 {
-	u32 max_prio = lim->max_rt_prio;
-	s32 min_nice = lim->min_nice;
-	int max_rank = policy_rank(lim->max_policy);
-	u32 res = 0;
-
-	if (max_prio < RT_PRIO_MIN)
-		max_prio = RT_PRIO_MIN;
-	if (max_prio > CAP_RT_PRIO_MAX)
-		max_prio = CAP_RT_PRIO_MAX;
-	if (min_nice < NICE_MIN)
-		min_nice = NICE_MIN;
-	if (min_nice > NICE_MAX)
-		min_nice = NICE_MAX;
+	u32 res = 0, sanitised = 0;
+	u32 max_prio = clamp_to(lim->max_rt_prio, PVSCHED_RT_PRIO_MIN,
+				PVSCHED_CAP_RT_PRIO_MAX, &sanitised);
+	s32 min_nice = clamp_to(lim->min_nice, PVSCHED_NICE_MIN,
+				PVSCHED_NICE_MAX, &sanitised);
+	/* an unknown max_policy allows only fair */
+	int max_rank = pvsched_policy_rank(lim->max_policy);
 
 	if (is_rt(attr->policy)) {
-		if (max_rank == 0) {
+		if (max_rank <= 0) {
 			attr->policy = PVSCHED_SCHED_NORMAL;
 			attr->rt_prio = 0;
 			attr->nice = min_nice;
 			return PVSCHED_XLATE_CLAMPED;
 		}
-		if (policy_rank(attr->policy) > max_rank) {
+		if (pvsched_policy_rank(attr->policy) > max_rank) {
 			attr->policy = PVSCHED_SCHED_RR;
 			res = PVSCHED_XLATE_CLAMPED;
 		}
@@ -142,26 +160,14 @@ u32 pvsched_policy_translate(const struct pvsched_guest_snap *snap,
 	case PVSCHED_SCHED_NORMAL:
 	case PVSCHED_SCHED_BATCH:
 	case PVSCHED_SCHED_IDLE:
-		out->nice = snap->nice;
-		if (out->nice < NICE_MIN) {
-			out->nice = NICE_MIN;
-			res |= PVSCHED_XLATE_CLAMPED;
-		} else if (out->nice > NICE_MAX) {
-			out->nice = NICE_MAX;
-			res |= PVSCHED_XLATE_CLAMPED;
-		}
+		out->nice = clamp_to(snap->nice, PVSCHED_NICE_MIN,
+				     PVSCHED_NICE_MAX, &res);
 		break;
 	case PVSCHED_SCHED_FIFO:
 	case PVSCHED_SCHED_RR:
 		out->policy = snap->policy;
-		out->rt_prio = snap->rt_prio;
-		if (out->rt_prio < RT_PRIO_MIN) {
-			out->rt_prio = RT_PRIO_MIN;
-			res |= PVSCHED_XLATE_CLAMPED;
-		} else if (out->rt_prio > RT_PRIO_MAX) {
-			out->rt_prio = RT_PRIO_MAX;
-			res |= PVSCHED_XLATE_CLAMPED;
-		}
+		out->rt_prio = clamp_to(snap->rt_prio, PVSCHED_RT_PRIO_MIN,
+					PVSCHED_RT_PRIO_MAX, &res);
 		break;
 	case PVSCHED_SCHED_DEADLINE:
 		return PVSCHED_XLATE_REFUSED;

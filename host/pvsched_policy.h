@@ -65,6 +65,7 @@
 typedef uint32_t u32;
 typedef int32_t s32;
 typedef uint64_t u64;
+typedef int64_t s64;
 #define PVSCHED_READ(x) (*(const volatile __typeof__(x) *)&(x))
 #define PVSCHED_WRITE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #ifdef PVSCHED_TEST_HOOKS
@@ -88,7 +89,21 @@ void pvsched_test_rmb(void);
 #define PVSCHED_SCHED_DEADLINE 6
 
 /*
- * Defaults (see the README section "Policy defaults"):
+ * Bounds of the scheduling attributes (sched(7)): nice -20..19, SCHED_FIFO
+ * and SCHED_RR priority 1..99.  An admin cap on the priority stops at 98,
+ * below the engine's worker at 99 (pvsched_engine.c), which must preempt a
+ * boosted vCPU to demote it.  Plain numbers: pvsched_caps.c prints them in
+ * its parameters' descriptions.
+ */
+#define PVSCHED_NICE_MIN -20
+#define PVSCHED_NICE_MAX 19
+#define PVSCHED_RT_PRIO_MIN 1
+#define PVSCHED_RT_PRIO_MAX 99
+#define PVSCHED_CAP_RT_PRIO_MAX 98
+
+/*
+ * Defaults of a new session (pvsched_caps.c's default_* parameters start
+ * here; see the README section "The host policy"):
  *   boost SCHED_RR 8 for critical sections and for interrupts/HLT: the
  *   seed's cyclictest setting, above every fair task and the usual RT
  *   housekeeping (ksoftirqd is fair, irq threads are FIFO 50 and stay above).
@@ -213,6 +228,14 @@ struct pvsched_decision {
 #define PVSCHED_XLATE_REFUSED (1u << 1)
 #define PVSCHED_XLATE_INVALID (1u << 2)
 
+/* SCHED_NORMAL 0 < SCHED_RR 1 < SCHED_FIFO 2; -1 for any other policy. */
+int pvsched_policy_rank(u32 policy);
+/*
+ * A boost attribute as a session may set it (SET_PARAMS): policy NORMAL,
+ * RR or FIFO, rt_prio within the bounds for RR/FIFO and 0 for NORMAL, nice
+ * within the bounds.  Whether the admin caps allow it is not checked here.
+ */
+bool pvsched_attr_valid(const struct pvsched_attr *a);
 int pvsched_attr_cmp(const struct pvsched_attr *a, const struct pvsched_attr *b);
 bool pvsched_attr_eq(const struct pvsched_attr *a, const struct pvsched_attr *b);
 u32 pvsched_policy_cap(struct pvsched_attr *attr,

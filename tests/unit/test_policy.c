@@ -214,6 +214,45 @@ static void t_boost_attr(void)
 	UT_CHECK(attr_is(&out, NORMAL, 0, 0));
 }
 
+/* SET_PARAMS' -EINVAL: the malformed boost attributes. */
+static void t_attr_valid(void)
+{
+	static const struct {
+		struct pvsched_attr a;
+		int valid;
+	} c[] = {
+		{ { RR, 0, 8 }, 1 },
+		{ { FIFO, 0, 1 }, 1 },
+		{ { FIFO, 0, 99 }, 1 }, /* the caps, not this, refuse 99 */
+		{ { NORMAL, -20, 0 }, 1 },
+		{ { NORMAL, 19, 0 }, 1 },
+		{ { RR, -20, 8 }, 1 }, /* nice is checked, not used, for RT */
+		{ { RR, 0, 0 }, 0 }, /* RT priority 1..99 */
+		{ { FIFO, 0, 100 }, 0 },
+		{ { RR, 0, 0xffffffffu }, 0 },
+		{ { NORMAL, 0, 1 }, 0 }, /* no RT priority with NORMAL */
+		{ { NORMAL, -21, 0 }, 0 }, /* nice -20..19 */
+		{ { NORMAL, 20, 0 }, 0 },
+		{ { RR, 20, 8 }, 0 },
+		{ { BATCH, 0, 0 }, 0 }, /* boost policies: NORMAL, RR, FIFO */
+		{ { IDLE, 0, 0 }, 0 },
+		{ { DEADLINE, 0, 0 }, 0 },
+		{ { 42, 0, 0 }, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (pvsched_attr_valid(&c[i].a) != c[i].valid)
+			fprintf(stderr, "  case %u\n", i);
+		UT_EQ(pvsched_attr_valid(&c[i].a), c[i].valid);
+	}
+	UT_EQ(pvsched_policy_rank(NORMAL), 0);
+	UT_EQ(pvsched_policy_rank(RR), 1);
+	UT_EQ(pvsched_policy_rank(FIFO), 2);
+	UT_EQ(pvsched_policy_rank(BATCH), -1);
+	UT_EQ(pvsched_policy_rank(DEADLINE), -1);
+}
+
 static void t_limits(void)
 {
 	struct pvsched_policy_limits l = def_limits();
@@ -953,6 +992,7 @@ int main(void)
 	ut_run("cmp", t_cmp);
 	ut_run("translate", t_translate);
 	ut_run("boost-attr", t_boost_attr);
+	ut_run("attr-valid", t_attr_valid);
 	ut_run("limits", t_limits);
 	ut_run("guest-read", t_guest_read);
 	ut_run("guest-read-torn-once", t_torn_once);
