@@ -328,30 +328,35 @@ static bool can_apply_direct(struct pvsched_engine_vcpu *e)
 	       READ_ONCE(e->task->policy) != SCHED_DEADLINE;
 }
 
+/* The trace events and the debug log line of decision @d. */
 static void trace_decision(struct pvsched_vcpu *v,
 			   const struct pvsched_decision *d)
 {
-	u32 vm = v->vm->id;
+	u32 vm = v->vm->id, tr = d->trace;
 
-	if (d->trace & PVSCHED_TR_THROTTLE)
-		trace_pvsched_throttle(vm, v->vcpu_id, v->tid, d->reason,
-				       &d->old_attr, &d->new_attr);
-	if (d->trace & PVSCHED_TR_UNTHROTTLE)
-		trace_pvsched_unthrottle(vm, v->vcpu_id, v->tid, d->reason,
-					 &d->old_attr, &d->new_attr);
-	if (d->trace & PVSCHED_TR_UNBOOST)
-		trace_pvsched_unboost(vm, v->vcpu_id, v->tid, d->reason,
-				      &d->old_attr, &d->new_attr);
-	if (d->trace & PVSCHED_TR_BOOST)
-		trace_pvsched_boost(vm, v->vcpu_id, v->tid, d->reason,
-				    &d->old_attr, &d->new_attr);
-	if (d->trace && READ_ONCE(v->vm->params.debug))
-		pr_info_ratelimited("vm %u vcpu %u tid %d: %s%s%s%s reason %u -> %u/%u/%d\n",
+	if (tr & PVSCHED_TR_KICK)
+		trace_pvsched_kick(vm, v->vcpu_id, v->tid,
+				   tr & PVSCHED_TR_BOOST);
+	/* The pvsched_change events: one for each bit, same arguments. */
+#define TRACE_CHANGE(bit, event)                                         \
+	do {                                                             \
+		if (tr & (bit))                                          \
+			trace_##event(vm, v->vcpu_id, v->tid, d->reason, \
+				      &d->old_attr, &d->new_attr);       \
+	} while (0)
+	TRACE_CHANGE(PVSCHED_TR_THROTTLE, pvsched_throttle);
+	TRACE_CHANGE(PVSCHED_TR_UNTHROTTLE, pvsched_unthrottle);
+	TRACE_CHANGE(PVSCHED_TR_UNBOOST, pvsched_unboost);
+	TRACE_CHANGE(PVSCHED_TR_BOOST, pvsched_boost);
+#undef TRACE_CHANGE
+	if (READ_ONCE(v->vm->params.debug))
+		pr_info_ratelimited("vm %u vcpu %u tid %d: %s%s%s%s%s reason %u -> %u/%u/%d\n",
 				    vm, v->vcpu_id, v->tid,
-				    d->trace & PVSCHED_TR_THROTTLE ? "throttle " : "",
-				    d->trace & PVSCHED_TR_UNTHROTTLE ? "unthrottle " : "",
-				    d->trace & PVSCHED_TR_UNBOOST ? "unboost " : "",
-				    d->trace & PVSCHED_TR_BOOST ? "boost " : "",
+				    tr & PVSCHED_TR_KICK ? "kick " : "",
+				    tr & PVSCHED_TR_THROTTLE ? "throttle " : "",
+				    tr & PVSCHED_TR_UNTHROTTLE ? "unthrottle " : "",
+				    tr & PVSCHED_TR_UNBOOST ? "unboost " : "",
+				    tr & PVSCHED_TR_BOOST ? "boost " : "",
 				    d->reason, d->new_attr.policy,
 				    d->new_attr.rt_prio, d->new_attr.nice);
 }
@@ -369,9 +374,6 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 
 	lockdep_assert_held(&e->lock);
 	pvsched_policy_event(&e->pol, lim, ev, &v->slot->guest, now, &d);
-	if (ev == PVSCHED_POL_KICK)
-		trace_pvsched_kick(v->vm->id, v->vcpu_id, v->tid,
-				   d.trace & PVSCHED_TR_BOOST);
 	if (d.publish)
 		pvsched_host_publish(&v->slot->host, &e->pol);
 	if (d.trace)

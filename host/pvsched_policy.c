@@ -633,6 +633,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 * boost already makes the wake-up run at once.
 		 */
 		p->cnt.kicks++;
+		d->trace |= PVSCHED_TR_KICK;
 		kick_boost(p, lim, ga, now, d);
 		break;
 	case PVSCHED_POL_KICK_RUNNING:

@@ -212,6 +212,7 @@ struct pvsched_policy {
 #define PVSCHED_TR_UNBOOST (1u << 1)
 #define PVSCHED_TR_THROTTLE (1u << 2)
 #define PVSCHED_TR_UNTHROTTLE (1u << 3)
+#define PVSCHED_TR_KICK (1u << 4) /* a KICK event, boost or not */
 
 struct pvsched_decision {
 	bool apply; /* cur changed: make it effective */

@@ -380,6 +380,7 @@ struct step {
 #define U PVSCHED_TR_UNBOOST
 #define T PVSCHED_TR_THROTTLE
 #define UT PVSCHED_TR_UNTHROTTLE
+#define K PVSCHED_TR_KICK
 #define SI PVSCHED_STATE_IDLE
 #define SB PVSCHED_STATE_BOOSTED
 #define ST PVSCHED_STATE_THROTTLED
@@ -476,20 +477,20 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "kick boosts a preempted vCPU until its next exit",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
-	    { KICK, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 25, S_EXIT },
-	    { KICK, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 25, S_EXIT },
+	    { KICK, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 25, S_EXIT },
+	    { KICK, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, K, 25, S_EXIT },
 	    { INJ, 7, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 25, S_EXIT | S_INJ },
 	    { EXIT_, 8, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 25, S_EXIT },
 	    { EXIT_, 9, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
 	    END } },
 	{ "kick never lowers a stronger boost",
 	  { { EXIT_, 1, 0, FIFO, 0, 20, SB, { FIFO, 0, 20 }, 1, B, 21, 0 },
-	    { KICK, 2, G_KEEP, 0, 0, 0, SB, { FIFO, 0, 20 }, 0, 0, 21, 0 },
+	    { KICK, 2, G_KEEP, 0, 0, 0, SB, { FIFO, 0, 20 }, 0, K, 21, 0 },
 	    END } },
 	{ "kick while throttled does nothing",
 	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
 	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
-	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, K, 30, 0 },
 	    END } },
 	{ "idle hold keeps a halt boost until the halt",
 	  { { HALT, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 0, S_HALT },
@@ -518,7 +519,7 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 5, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 20, 0 },
 	    { EXIT_, 19, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 20, 0 },
 	    { EXIT_, 20, GI, NORMAL, 0, 0, ST, A_BASE, 1, T, 30, 0 },
-	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
+	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, K, 30, 0 },
 	    { EXIT_, 30, GI, NORMAL, 0, 0, SI, A_BASE, 0, UT, 0, 0 },
 	    END } },
 	{ "kick while running boosts at the next exit and holds",
@@ -547,7 +548,7 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "irq hold ends when the guest publishes",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
-	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 22, 0 },
+	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 22, 0 },
 	    { EXIT_, 3, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
 	{ "irq hold ends after 4 ms",
@@ -927,7 +928,7 @@ static void t_mechanism_flags(void)
 	pvsched_policy_event(&p, &l, KICK, &ga, 5 * MS, &d);
 	UT_EQ(p.state, SI);
 	UT_CHECK(!d.apply);
-	UT_EQU(d.trace, 0);
+	UT_EQU(d.trace, PVSCHED_TR_KICK); /* traced as a kick, not a boost */
 	UT_EQU(p.cnt.kicks, 2);
 	UT_EQU(p.cnt.kick_boosts, 1);
 
