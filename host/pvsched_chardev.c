@@ -665,9 +665,21 @@ static const char *state_name(u32 state)
 	return "unknown";
 }
 
+/* The counters of a vCPU, by name: pvsched_counters.h. */
+static const struct {
+	const char *name;
+	size_t offset; /* in struct pvsched_vcpu_stats */
+} counters[] = {
+#define PVSCHED_COUNTER(name, member) \
+	{ #name, offsetof(struct pvsched_vcpu_stats, member) },
+#include "../uapi/linux/pvsched_counters.h"
+};
+
 static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
 		      struct pvsched_vcpu *vcpu, struct pvsched_vcpu_stats *st)
 {
+	unsigned int i;
+
 	memset(st, 0, sizeof(*st));
 	st->vcpu_id = vcpu->vcpu_id;
 	pvsched_vcpu_get_stats(vcpu, st);
@@ -678,23 +690,10 @@ static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
 		   st->cur_rt_prio, st->cur_nice);
 	print_boost(m, "base", st->base_policy, st->base_rt_prio,
 		    st->base_nice);
-	seq_printf(m, " exits=%llu entries=%llu halts=%llu injections=%llu",
-		   st->exits, st->entries, st->halts, st->injections);
-	seq_printf(m, " boosts_cs=%llu boosts_task=%llu boosts_halt=%llu boosts_intr=%llu",
-		   st->boosts[PVSCHED_REASON_CRIT_SECTION],
-		   st->boosts[PVSCHED_REASON_TASK_PRIO],
-		   st->boosts[PVSCHED_REASON_HALT],
-		   st->boosts[PVSCHED_REASON_INTR]);
-	seq_printf(m, " unboosts=%llu throttles=%llu boosted_ns=%llu throttled_ns=%llu",
-		   st->unboosts, st->throttles, st->boosted_ns,
-		   st->throttled_ns);
-	seq_printf(m, " torn_reads=%llu guest_clamped=%llu guest_refused=%llu guest_invalid=%llu",
-		   st->torn_reads, st->guest_clamped, st->guest_refused,
-		   st->guest_invalid);
-	seq_printf(m, " apply_direct=%llu apply_deferred=%llu apply_errors=%llu",
-		   st->apply_direct, st->apply_deferred, st->apply_errors);
-	seq_printf(m, " kicks=%llu kick_boosts=%llu idle_holds=%llu irq_holds=%llu\n",
-		   st->kicks, st->kick_boosts, st->idle_holds, st->irq_holds);
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		seq_printf(m, " %s=%llu", counters[i].name,
+			   *(const u64 *)((const void *)st + counters[i].offset));
+	seq_putc(m, '\n');
 }
 
 static void *vms_start(struct seq_file *m, loff_t *pos)

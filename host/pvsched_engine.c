@@ -230,19 +230,19 @@ static void account_apply(struct pvsched_engine_vcpu *e,
 	trace_pvsched_apply(v->vm->id, v->vcpu_id, v->tid, deferred, delay,
 			    want, ret);
 	if (ret) {
-		e->apply_errors++;
+		e->pol.cnt.apply_errors++;
 		atomic64_inc(&g_errors);
 		return;
 	}
 	e->applied = *want;
 	e->touched = true;
 	if (deferred) {
-		e->apply_deferred++;
+		e->pol.cnt.apply_deferred++;
 		atomic64_inc(&g_deferred);
 		atomic64_add(delay, &g_delay_deferred_sum);
 		max_update(&g_delay_deferred_max, delay);
 	} else {
-		e->apply_direct++;
+		e->pol.cnt.apply_direct++;
 		atomic64_inc(&g_direct);
 		atomic64_add(delay, &g_delay_direct_sum);
 		max_update(&g_delay_direct_max, delay);
@@ -633,13 +633,24 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	}
 }
 
+/* The stats' counters and where the policy state keeps each. */
+static const struct {
+	u16 stats; /* offset in struct pvsched_vcpu_stats */
+	u16 pol; /* offset in struct pvsched_policy_counters */
+} counters[] = {
+#define PVSCHED_COUNTER(name, member)                              \
+	{ offsetof(struct pvsched_vcpu_stats, member),             \
+	  offsetof(struct pvsched_policy_counters, member) },
+#include "../uapi/linux/pvsched_counters.h"
+};
+
 void pvsched_vcpu_get_stats(struct pvsched_vcpu *v,
 			    struct pvsched_vcpu_stats *s)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
 	const struct pvsched_policy_counters *c = &e->pol.cnt;
 	unsigned long flags;
-	int i;
+	unsigned int i;
 
 	raw_spin_lock_irqsave(&e->lock, flags);
 	s->tid = v->tid;
@@ -651,27 +662,9 @@ void pvsched_vcpu_get_stats(struct pvsched_vcpu *v,
 	s->base_policy = e->pol.base.policy;
 	s->base_rt_prio = e->pol.base.rt_prio;
 	s->base_nice = e->pol.base.nice;
-	s->exits = c->exits;
-	s->entries = c->entries;
-	s->halts = c->halts;
-	s->injections = c->injections;
-	for (i = 0; i < PVSCHED_REASON_NR; i++)
-		s->boosts[i] = c->boosts[i];
-	s->unboosts = c->unboosts;
-	s->throttles = c->throttles;
-	s->boosted_ns = c->boosted_ns;
-	s->throttled_ns = c->throttled_ns;
-	s->torn_reads = c->torn_reads;
-	s->guest_clamped = c->guest_clamped;
-	s->guest_refused = c->guest_refused;
-	s->guest_invalid = c->guest_invalid;
-	s->apply_direct = e->apply_direct;
-	s->apply_deferred = e->apply_deferred;
-	s->apply_errors = e->apply_errors;
-	s->kicks = c->kicks;
-	s->kick_boosts = c->kick_boosts;
-	s->idle_holds = c->idle_holds;
-	s->irq_holds = c->irq_holds;
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		*(u64 *)((void *)s + counters[i].stats) =
+			*(const u64 *)((const void *)c + counters[i].pol);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 

@@ -50,7 +50,6 @@ struct pvsched_engine_vcpu {
 	u64 event_ns; /* time of the decision awaiting the worker */
 	struct hrtimer timer; /* throttle / unthrottle deadline */
 	struct kthread_work work; /* deferred apply */
-	u64 apply_direct, apply_deferred, apply_errors;
 };
 
 /*

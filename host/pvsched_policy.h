@@ -169,6 +169,11 @@ enum pvsched_policy_event {
 	PVSCHED_POL_NR
 };
 
+/*
+ * A vCPU's counters.  The core counts all but apply_*, which the engine
+ * counts when it carries a decision out: every counter of GET_STATS in one
+ * place, copied by the table of uapi/linux/pvsched_counters.h.
+ */
 struct pvsched_policy_counters {
 	u64 exits, entries, halts, injections, wakeups;
 	u64 kicks; /* KICK events: interrupts pending while preempted */
@@ -183,6 +188,9 @@ struct pvsched_policy_counters {
 	u64 torn_reads;
 	u64 guest_clamped, guest_refused, guest_invalid;
 	u64 clock_backwards; /* events whose time went backwards */
+	u64 apply_direct; /* engine: changes applied in the vCPU thread */
+	u64 apply_deferred; /* engine: changes applied by its worker */
+	u64 apply_errors; /* engine: sched_setattr() failures */
 };
 
 struct pvsched_policy {

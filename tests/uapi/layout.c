@@ -76,6 +76,16 @@ OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
 OFF(pvsched_vcpu_stats, idle_holds, 208);
 OFF(pvsched_vcpu_stats, irq_holds, 216);
+/* pvsched_counters.h: every __u64 of the stats from exits on, in order */
+static const size_t counter_off[] = {
+#define PVSCHED_COUNTER(name, member) \
+	offsetof(struct pvsched_vcpu_stats, member),
+#include <linux/pvsched_counters.h>
+};
+#define NR_COUNTERS (sizeof(counter_off) / sizeof(counter_off[0]))
+CHECK(counters_all, NR_COUNTERS * sizeof(__u64) ==
+			    sizeof(struct pvsched_vcpu_stats) -
+				    offsetof(struct pvsched_vcpu_stats, exits));
 SIZE(pvsched_vm_name, 32);
 SIZE(pvsched_vcpu_list, 16);
 OFF(pvsched_vcpu_list, ids, 8);
@@ -97,6 +107,16 @@ CHECK(ioc_size, _IOC_SIZE(PVSCHED_IOC_GET_STATS) ==
 
 int main(void)
 {
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++) {
+		if (counter_off[i] != offsetof(struct pvsched_vcpu_stats, exits) +
+					      i * sizeof(__u64)) {
+			printf("pvsched_counters.h: counter %zu is at %zu\n", i,
+			       counter_off[i]);
+			return 1;
+		}
+	}
 	printf("region header %zu, slot %zu (guest at %zu, host at %zu)\n",
 	       sizeof(struct pvsched_region_header),
 	       sizeof(struct pvsched_vcpu_slot),
@@ -106,5 +126,6 @@ int main(void)
 	       sizeof(struct pvsched_info), sizeof(struct pvsched_vcpu_add),
 	       sizeof(struct pvsched_params),
 	       sizeof(struct pvsched_vcpu_stats));
+	printf("%zu counters in pvsched_counters.h, in order\n", NR_COUNTERS);
 	return 0;
 }
