@@ -87,7 +87,6 @@
 #include <linux/ratelimit.h>
 #include "pvsched.h"
 #include "pvsched_compat.h"
-#include "pvsched_tp.h"
 
 #define CREATE_TRACE_POINTS
 #include "pvsched_trace.h"
@@ -723,23 +722,16 @@ int pvsched_engine_init(struct dentry *debugfs_dir)
 	if (!IS_ERR_OR_NULL(debugfs_dir))
 		debugfs_create_file("engine", 0444, debugfs_dir, NULL,
 				    &engine_fops);
-
-	ret = pvsched_tp_init(debugfs_dir);
-	if (ret) {
-		kthread_destroy_worker(worker);
-		worker = NULL;
-	}
-	return ret;
+	return 0;
 }
 
 /*
- * Module unload: the control plane has stopped every vCPU already
- * (pvsched_chardev_exit() runs first), so only the probes and the worker
- * are left.
+ * Module unload: the control plane has stopped every vCPU already and the
+ * probes are detached (pvsched_chardev_exit() and pvsched_tp_exit() run
+ * first), so only the worker is left.
  */
 void pvsched_engine_exit(void)
 {
-	pvsched_tp_exit();
 	if (worker) {
 		kthread_destroy_worker(worker);
 		worker = NULL;

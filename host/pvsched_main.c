@@ -6,13 +6,15 @@
  * its *_exit(), called in order, unwound in reverse with goto on failure
  * and undone in reverse on unload.
  *
- *   debugfs dir /sys/kernel/debug/pvsched   (may be absent: debugfs off)
- *   engine   (tracepoints, worker)           pvsched_engine.c
- *   chardev  (/dev/pvsched, debugfs views)   pvsched_chardev.c
+ *   debugfs dir  /sys/kernel/debug/pvsched  (may be absent: debugfs off)
+ *   engine       (worker)                   pvsched_engine.c
+ *   tracepoints  (KVM's events -> engine)   pvsched_tp.c
+ *   chardev      (/dev/pvsched, debugfs)    pvsched_chardev.c
  *
- * The chardev comes last so that no session can exist before the engine is
- * ready, and goes first so that every session is gone (its vCPUs stopped)
- * before the engine is torn down.
+ * The probes attach once the engine they feed is ready, and are detached
+ * before it goes.  The chardev comes last so that no session can exist
+ * before the engine and probes are ready, and goes first so that every
+ * session is gone (its vCPUs stopped) before they are torn down.
  */
 
 #include <linux/module.h>
@@ -20,6 +22,7 @@
 #include <linux/debugfs.h>
 
 #include "pvsched.h"
+#include "pvsched_tp.h"
 
 static struct dentry *pvsched_debugfs_dir;
 
@@ -34,9 +37,13 @@ static int __init pvsched_init(void)
 	if (ret)
 		goto undo_debugfs;
 
-	ret = pvsched_chardev_init(pvsched_debugfs_dir);
+	ret = pvsched_tp_init(pvsched_debugfs_dir);
 	if (ret)
 		goto undo_engine;
+
+	ret = pvsched_chardev_init(pvsched_debugfs_dir);
+	if (ret)
+		goto undo_tp;
 
 	pr_info("pvsched: version %u.%u.%u, ABI %u.%u, tracepoints: %s\n",
 		PVSCHED_VERSION_MAJOR, PVSCHED_VERSION_MINOR,
@@ -44,6 +51,8 @@ static int __init pvsched_init(void)
 		pvsched_tp_family_name(pvsched_tp_family()));
 	return 0;
 
+undo_tp:
+	pvsched_tp_exit();
 undo_engine:
 	pvsched_engine_exit();
 undo_debugfs:
@@ -54,6 +63,7 @@ undo_debugfs:
 static void __exit pvsched_exit(void)
 {
 	pvsched_chardev_exit();
+	pvsched_tp_exit();
 	pvsched_engine_exit();
 	debugfs_remove_recursive(pvsched_debugfs_dir);
 }
