@@ -154,12 +154,28 @@ fi
 say "kvm_amd loaded, /dev/kvm ok; running $LAB_TEST"
 
 cd /run/lab || harness_error "cannot cd to /run/lab"
+# Every 30 s, where L1's threads are (scheduling class, CPU, state, the
+# kernel function they wait in), at SCHED_FIFO 99 so that it still runs
+# when the test starves the CPUs: a test that times out leaves its last
+# picture in $LAB_OUT/threads.txt (tests/lab/run shows its tail).
+(
+	exec </dev/null >/dev/null 2>&1
+	chrt -f -p 99 "$BASHPID" || true
+	while sleep 30; do
+		{
+			date '+%T'
+			ps -eLo pid,tid,cls,rtprio,ni,psr,stat,wchan:28,comm --sort=psr
+		} >"$LAB_OUT/threads.txt.tmp" && mv "$LAB_OUT/threads.txt.tmp" "$LAB_OUT/threads.txt"
+	done
+) &
+threads_pid=$!
 start=$(date +%s%N)
 bash "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null 2>&1 | tee "$LAB_OUT/output.log"
 rc=${PIPESTATUS[0]}
 echo $((($(date +%s%N) - start) / 1000000)) >"$LAB_OUT/test-ms"
 say "$LAB_TEST exited with $rc"
 
+kill "$threads_pid" 2>/dev/null || true
 # Leftover L2 guests would otherwise be cut off mid-write by the poweroff.
 for pidfile in /run/lab/l2/*/pid; do
 	[[ -e $pidfile ]] && kill -TERM "$(cat "$pidfile")" 2>/dev/null && sleep 1
