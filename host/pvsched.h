@@ -86,8 +86,6 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *vcpu);
 /* Fill the stats of @vcpu (vcpu_id is set by the caller). */
 void pvsched_vcpu_get_stats(struct pvsched_vcpu *vcpu,
 			    struct pvsched_vcpu_stats *stats);
-/* True if @task is registered in any session. */
-bool pvsched_task_registered(struct task_struct *task);
 u32 pvsched_tp_family(void);
 u32 pvsched_tp_events(void);
 const char *pvsched_tp_family_name(u32 family);
@@ -95,6 +93,7 @@ const char *pvsched_tp_family_name(u32 family);
 /* Control plane (pvsched_chardev.c). */
 int pvsched_chardev_init(struct dentry *debugfs_dir);
 void pvsched_chardev_exit(void);
-u64 pvsched_pinned_pages(void);
+/* vCPUs registered, all sessions (= pages pinned); probes test it first. */
+extern atomic_t pvsched_nr_vcpus;
 
 #endif /* _PVSCHED_H */

@@ -82,17 +82,16 @@ static DEFINE_IDA(pvsched_vm_ida);
 static atomic_t pvsched_nr_sessions = ATOMIC_INIT(0);
 /* Sessions with at least one vCPU: what max_vms limits. */
 static atomic_t pvsched_nr_active_vms = ATOMIC_INIT(0);
-static atomic_t pvsched_nr_vcpus = ATOMIC_INIT(0);
-static atomic64_t pvsched_pinned = ATOMIC64_INIT(0);
+/*
+ * vCPUs registered, all sessions: the one count of them.  Each holds one
+ * pinned page and is counted from its pin to its unpin, so this is also
+ * the number of pages pinned (GET_INFO's pinned_pages).
+ */
+atomic_t pvsched_nr_vcpus = ATOMIC_INIT(0);
 
 static struct dentry *pvsched_debugfs_vms;
 static struct dentry *pvsched_debugfs_info;
 static struct dentry *pvsched_debugfs_pinned;
-
-u64 pvsched_pinned_pages(void)
-{
-	return atomic64_read(&pvsched_pinned);
-}
 
 static struct pvsched_session *to_session(struct pvsched_vm *vm)
 {
@@ -148,14 +147,14 @@ static int pin_slot(u64 addr, struct page **page)
 	}
 	mmap_read_unlock(mm);
 	if (!ret)
-		atomic64_inc(&pvsched_pinned);
+		atomic_inc(&pvsched_nr_vcpus);
 	return ret;
 }
 
 static void unpin_slot(struct page *page)
 {
 	unpin_user_pages_dirty_lock(&page, 1, true);
-	atomic64_dec(&pvsched_pinned);
+	atomic_dec(&pvsched_nr_vcpus);
 }
 
 /* --- VCPU_ADD checks ----------------------------------------------------- */
@@ -204,8 +203,7 @@ static int check_thread(struct task_struct *task)
 		return -ESRCH;
 	if (!may_change_sched(task))
 		return -EPERM;
-	if (pvsched_task_registered(task))
-		return -EBUSY;
+	/* Registered already: pvsched_vcpu_start() says -EBUSY. */
 	return 0;
 }
 
@@ -236,7 +234,6 @@ static void vcpu_remove(struct pvsched_vm *vm, struct pvsched_vcpu *vcpu)
 	xa_erase(&vm->vcpus, vcpu->vcpu_id);
 	pvsched_vcpu_stop(vcpu);
 	vcpu_free(vcpu);
-	atomic_dec(&pvsched_nr_vcpus);
 	if (!--vm->nr_vcpus)
 		atomic_dec(&pvsched_nr_active_vms);
 }
@@ -268,7 +265,7 @@ static long ioc_get_info(struct pvsched_vm *vm, void __user *uarg,
 	info.nr_vcpus = atomic_read(&pvsched_nr_vcpus);
 	info.max_boost_cap_ns = caps.max_boost_cap_ns;
 	info.min_throttle_ns = caps.min_throttle_ns;
-	info.pinned_pages = pvsched_pinned_pages();
+	info.pinned_pages = info.nr_vcpus; /* one pin each */
 	return copy_out(uarg, usize, &info, sizeof(info));
 }
 
@@ -346,7 +343,6 @@ static long ioc_vcpu_add(struct pvsched_vm *vm, void __user *uarg,
 		goto out_unpin;
 	}
 	vm->nr_vcpus++;
-	atomic_inc(&pvsched_nr_vcpus);
 	mutex_unlock(&vm->lock);
 	return 0;
 
@@ -768,14 +764,14 @@ static int pvsched_info_show(struct seq_file *m, void *v)
 	seq_printf(m, "tp_events=0x%02x\n", pvsched_tp_events());
 	seq_printf(m, "nr_vms=%d\n", atomic_read(&pvsched_nr_sessions));
 	seq_printf(m, "nr_vcpus=%d\n", atomic_read(&pvsched_nr_vcpus));
-	seq_printf(m, "pinned_pages=%llu\n", pvsched_pinned_pages());
+	seq_printf(m, "pinned_pages=%d\n", atomic_read(&pvsched_nr_vcpus));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvsched_info);
 
 static int pvsched_pinned_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%llu\n", pvsched_pinned_pages());
+	seq_printf(m, "%d\n", atomic_read(&pvsched_nr_vcpus));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvsched_pinned);
@@ -804,6 +800,6 @@ void pvsched_chardev_exit(void)
 	debugfs_remove(pvsched_debugfs_info);
 	debugfs_remove(pvsched_debugfs_vms);
 	misc_deregister(&pvsched_misc);
-	WARN_ON(atomic64_read(&pvsched_pinned));
+	WARN_ON(atomic_read(&pvsched_nr_vcpus));
 	ida_destroy(&pvsched_vm_ida);
 }

@@ -92,18 +92,21 @@
 #include "pvsched_trace.h"
 
 /*
- * Registered vCPUs: probes bail out early while it is 0.  A counter, not a
+ * The probes bail out early while no vCPU is registered (pvsched_nr_vcpus,
+ * counted by the control plane around start/stop).  A counter, not a
  * static key: flipping a static key patches kernel text on every CPU at
  * each first register / last unregister, and live patching under the
  * lab's emulated CPU has left a CPU looping on a stale int3 at the patched
  * site (tests/lab/README.md); one load per VM exit costs nothing here.
  */
-static atomic_t nr_active = ATOMIC_INIT(0);
+static bool none_registered(void)
+{
+	return !atomic_read(&pvsched_nr_vcpus);
+}
 
 /* Registered tasks: writers under tasks_mutex, readers under RCU. */
 static DEFINE_MUTEX(tasks_mutex);
 static DEFINE_HASHTABLE(tasks, 8);
-static unsigned int nr_tasks; /* under tasks_mutex */
 
 /*
  * Registered vCPUs by KVM's struct kvm_vcpu, for the kick probe: it runs
@@ -471,7 +474,7 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
 	struct pvsched_vcpu *v;
 	unsigned long flags;
 
-	if (likely(!atomic_read(&nr_active)))
+	if (likely(none_registered()))
 		return;
 	rcu_read_lock();
 	v = lookup_rcu(current);
@@ -502,7 +505,7 @@ void pvsched_engine_kick(const void *kvm_vcpu, bool preempted)
 	struct pvsched_vcpu *v;
 	unsigned long flags;
 
-	if (likely(!atomic_read(&nr_active)) || !kvm_vcpu)
+	if (likely(none_registered()) || !kvm_vcpu)
 		return;
 	rcu_read_lock();
 	v = lookup_kvm_rcu(kvm_vcpu);
@@ -518,12 +521,12 @@ void pvsched_engine_kick(const void *kvm_vcpu, bool preempted)
 	rcu_read_unlock();
 }
 
-bool pvsched_task_registered(struct task_struct *task)
+static bool task_registered(struct task_struct *task)
 {
 	bool ret;
 
 	rcu_read_lock();
-	ret = lookup_rcu(task) != NULL;
+	ret = lookup_rcu(task);
 	rcu_read_unlock();
 	return ret;
 }
@@ -566,8 +569,9 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	kthread_init_work(&e->work, apply_work_fn);
 	e->task = v->task;
 
+	/* The one check that the thread is not registered in any session. */
 	mutex_lock(&tasks_mutex);
-	if (pvsched_task_registered(v->task)) {
+	if (task_registered(v->task)) {
 		mutex_unlock(&tasks_mutex);
 		return -EBUSY;
 	}
@@ -588,9 +592,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 
 	hash_add_rcu(tasks, &e->hnode, (unsigned long)v->task);
-	nr_tasks++;
 	mutex_unlock(&tasks_mutex);
-	atomic_inc(&nr_active);
 	return 0;
 }
 
@@ -603,11 +605,9 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	might_sleep();
 	mutex_lock(&tasks_mutex);
 	hash_del_rcu(&e->hnode);
-	nr_tasks--;
 	mutex_unlock(&tasks_mutex);
 	/* A probe that still found @v by its task learns nothing more. */
 	unmap_kvm_vcpu(e);
-	atomic_dec(&nr_active);
 	/* No probe still sees @v after this (probes are RCU readers). */
 	synchronize_rcu();
 
@@ -680,9 +680,7 @@ static int engine_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "family %s\n", pvsched_tp_family_name(fam));
 	seq_printf(m, "events %#x\n", pvsched_tp_events());
-	mutex_lock(&tasks_mutex);
-	seq_printf(m, "vcpus %u\n", nr_tasks);
-	mutex_unlock(&tasks_mutex);
+	seq_printf(m, "vcpus %d\n", atomic_read(&pvsched_nr_vcpus));
 	seq_printf(m, "apply_direct %lld\n", atomic64_read(&g_direct));
 	seq_printf(m, "apply_deferred %lld\n", atomic64_read(&g_deferred));
 	seq_printf(m, "apply_errors %lld\n", atomic64_read(&g_errors));
@@ -736,5 +734,5 @@ void pvsched_engine_exit(void)
 		kthread_destroy_worker(worker);
 		worker = NULL;
 	}
-	WARN_ON_ONCE(nr_tasks);
+	WARN_ON_ONCE(!hash_empty(tasks));
 }
