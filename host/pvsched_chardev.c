@@ -238,6 +238,62 @@ static void vcpu_remove(struct pvsched_vm *vm, struct pvsched_vcpu *vcpu)
 		atomic_dec(&pvsched_nr_active_vms);
 }
 
+/* --- every session and vCPU, as the records of PVSCHED_IOC_DUMP --------- */
+
+typedef int (*walk_vm_fn)(void *priv, const struct pvsched_dump_vm *rec);
+typedef int (*walk_vcpu_fn)(void *priv, const struct pvsched_dump_vcpu *rec);
+
+/*
+ * Calls @vm_fn for every session in the order they were opened, then
+ * @vcpu_fn for each of its vCPUs (ascending vcpu_id), all under
+ * pvsched_vms_lock and the session's lock: each session is seen at one
+ * instant.  The callbacks may sleep.  A nonzero return ends the walk.
+ */
+static int vm_walk(walk_vm_fn vm_fn, walk_vcpu_fn vcpu_fn, void *priv)
+{
+	struct pvsched_dump_vcpu *vrec;
+	struct pvsched_dump_vm *rec;
+	struct pvsched_vcpu *vcpu;
+	struct pvsched_vm *vm;
+	unsigned long id;
+	int ret = -ENOMEM;
+
+	rec = kmalloc(sizeof(*rec), GFP_KERNEL);
+	vrec = kmalloc(sizeof(*vrec), GFP_KERNEL);
+	if (!rec || !vrec)
+		goto out;
+
+	ret = 0;
+	mutex_lock(&pvsched_vms_lock);
+	list_for_each_entry(vm, &pvsched_vms, node) {
+		mutex_lock(&vm->lock);
+		memset(rec, 0, sizeof(*rec));
+		rec->vm_id = vm->id;
+		rec->pid = to_session(vm)->pid;
+		rec->nr_vcpus = vm->nr_vcpus;
+		memcpy(rec->name, vm->name, sizeof(rec->name));
+		rec->params = vm->params;
+		ret = vm_fn(priv, rec);
+		xa_for_each(&vm->vcpus, id, vcpu) {
+			if (ret)
+				break;
+			memset(vrec, 0, sizeof(*vrec));
+			vrec->vm_id = vm->id;
+			vrec->stats.vcpu_id = vcpu->vcpu_id;
+			pvsched_vcpu_get_stats(vcpu, &vrec->stats);
+			ret = vcpu_fn(priv, vrec);
+		}
+		mutex_unlock(&vm->lock);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&pvsched_vms_lock);
+out:
+	kfree(vrec);
+	kfree(rec);
+	return ret;
+}
+
 /* --- ioctls -------------------------------------------------------------- */
 
 static long ioc_get_info(struct pvsched_vm *vm, void __user *uarg,
@@ -517,6 +573,112 @@ static long ioc_get_vcpus(struct pvsched_vm *vm, void __user *uarg,
 	return ret;
 }
 
+/*
+ * DUMP: the walk fills one chunk per session (its VM record and vCPU
+ * records) while the records fit the caller's buffer, and only counts
+ * once they do not; the chunks are copied out after the walk, outside
+ * every lock, at the caller's record sizes.
+ */
+struct dump_chunk {
+	struct list_head node;
+	struct pvsched_dump_vm vm;
+	u32 nr; /* vCPU records filled, at most vm.nr_vcpus */
+	struct pvsched_dump_vcpu vcpus[];
+};
+
+struct dump_ctx {
+	struct list_head chunks;
+	struct dump_chunk *cur; /* NULL: only counting */
+	u64 len; /* the caller's buffer */
+	u64 needed; /* bytes of the records so far */
+	u32 vm_size, vcpu_size; /* the caller's record sizes */
+	u32 nr_vms, nr_vcpus;
+};
+
+static int dump_vm(void *priv, const struct pvsched_dump_vm *rec)
+{
+	struct dump_ctx *c = priv;
+
+	c->nr_vms++;
+	c->needed += c->vm_size + (u64)rec->nr_vcpus * c->vcpu_size;
+	c->cur = NULL;
+	if (c->needed > c->len)
+		return 0;
+	c->cur = kvzalloc(struct_size(c->cur, vcpus, rec->nr_vcpus),
+			  GFP_KERNEL_ACCOUNT);
+	if (!c->cur)
+		return -ENOMEM;
+	c->cur->vm = *rec;
+	list_add_tail(&c->cur->node, &c->chunks);
+	return 0;
+}
+
+static int dump_vcpu(void *priv, const struct pvsched_dump_vcpu *rec)
+{
+	struct dump_ctx *c = priv;
+
+	c->nr_vcpus++;
+	if (c->cur && c->cur->nr < c->cur->vm.nr_vcpus)
+		c->cur->vcpus[c->cur->nr++] = *rec;
+	return 0;
+}
+
+static int dump_copy_out(const struct dump_ctx *c, void __user *ubuf)
+{
+	const struct dump_chunk *ch;
+	u32 i;
+
+	list_for_each_entry(ch, &c->chunks, node) {
+		if (copy_out(ubuf, c->vm_size, &ch->vm, sizeof(ch->vm)))
+			return -EFAULT;
+		ubuf += c->vm_size;
+		for (i = 0; i < ch->nr; i++, ubuf += c->vcpu_size)
+			if (copy_out(ubuf, c->vcpu_size, &ch->vcpus[i],
+				     sizeof(ch->vcpus[i])))
+				return -EFAULT;
+	}
+	return 0;
+}
+
+static long ioc_dump(struct pvsched_vm *vm, void __user *uarg, size_t usize)
+{
+	struct dump_ctx c = { .chunks = LIST_HEAD_INIT(c.chunks) };
+	struct dump_chunk *ch, *tmp;
+	struct pvsched_dump d;
+	int ret;
+
+	ret = copy_struct_from_user(&d, sizeof(d), uarg, usize);
+	if (ret)
+		return ret;
+	if (d.flags || d.pad || d.reserved[0] || d.reserved[1] ||
+	    d.vm_size < PVSCHED_DUMP_VM_SIZE_VER0 ||
+	    d.vcpu_size < PVSCHED_DUMP_VCPU_SIZE_VER0 ||
+	    !IS_ALIGNED(d.vm_size, 8) || !IS_ALIGNED(d.vcpu_size, 8))
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	c.len = d.len;
+	c.vm_size = d.vm_size;
+	c.vcpu_size = d.vcpu_size;
+	ret = vm_walk(dump_vm, dump_vcpu, &c);
+	if (!ret && c.needed > c.len)
+		ret = -ENOSPC;
+	if (!ret)
+		ret = dump_copy_out(&c, u64_to_user_ptr(d.buf));
+	list_for_each_entry_safe(ch, tmp, &c.chunks, node)
+		kvfree(ch);
+	if (ret && ret != -ENOSPC)
+		return ret;
+
+	d.len = c.needed;
+	d.nr_vms = c.nr_vms;
+	d.nr_vcpus = c.nr_vcpus;
+	if (copy_out(uarg, usize, &d, sizeof(d)))
+		return -EFAULT;
+	return ret;
+}
+
 typedef long (*pvsched_ioc_fn)(struct pvsched_vm *vm, void __user *uarg,
 			       size_t usize);
 
@@ -548,6 +710,8 @@ static const struct pvsched_ioc_desc {
 	[_IOC_NR(PVSCHED_IOC_GET_VCPUS)] = { PVSCHED_IOC_GET_VCPUS,
 					     sizeof(struct pvsched_vcpu_list),
 					     ioc_get_vcpus },
+	[_IOC_NR(PVSCHED_IOC_DUMP)] = { PVSCHED_IOC_DUMP,
+					sizeof(struct pvsched_dump), ioc_dump },
 };
 
 static long pvsched_ioctl(struct file *file, unsigned int cmd,
@@ -671,17 +835,14 @@ static const struct {
 #include "../uapi/linux/pvsched_counters.h"
 };
 
-static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
-		      struct pvsched_vcpu *vcpu, struct pvsched_vcpu_stats *st)
+static int show_vcpu(void *priv, const struct pvsched_dump_vcpu *v)
 {
+	const struct pvsched_vcpu_stats *st = &v->stats;
+	struct seq_file *m = priv;
 	unsigned int i;
 
-	memset(st, 0, sizeof(*st));
-	st->vcpu_id = vcpu->vcpu_id;
-	pvsched_vcpu_get_stats(vcpu, st);
-
-	seq_printf(m, "vcpu %u %u tid=%d state=%s status=0x%02x policy=%s prio=%u nice=%d",
-		   vm->id, vcpu->vcpu_id, vcpu->tid, state_name(st->state),
+	seq_printf(m, "vcpu %u %u tid=%u state=%s status=0x%02x policy=%s prio=%u nice=%d",
+		   v->vm_id, st->vcpu_id, st->tid, state_name(st->state),
 		   st->vcpu_status, pvsched_policy_name(st->cur_policy),
 		   st->cur_rt_prio, st->cur_nice);
 	print_boost(m, "base", st->base_policy, st->base_rt_prio,
@@ -690,68 +851,37 @@ static void show_vcpu(struct seq_file *m, struct pvsched_vm *vm,
 		seq_printf(m, " %s=%llu", counters[i].name,
 			   *(const u64 *)((const void *)st + counters[i].offset));
 	seq_putc(m, '\n');
+	return 0;
 }
 
-static void *vms_start(struct seq_file *m, loff_t *pos)
+static int show_vm(void *priv, const struct pvsched_dump_vm *vm)
 {
-	mutex_lock(&pvsched_vms_lock);
-	return seq_list_start(&pvsched_vms, *pos);
-}
+	const struct pvsched_params *p = &vm->params;
+	struct seq_file *m = priv;
 
-static void *vms_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	return seq_list_next(v, &pvsched_vms, pos);
-}
-
-static void vms_stop(struct seq_file *m, void *v)
-{
-	mutex_unlock(&pvsched_vms_lock);
-}
-
-static int vms_show(struct seq_file *m, void *v)
-{
-	struct pvsched_vm *vm = list_entry(v, struct pvsched_vm, node);
-	struct pvsched_vcpu_stats *st;
-	struct pvsched_vcpu *vcpu;
-	unsigned long id;
-
-	st = kmalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
-
-	mutex_lock(&vm->lock);
-	seq_printf(m, "vm %u name=", vm->id);
+	seq_printf(m, "vm %u name=", vm->vm_id);
 	if (vm->name[0])
 		seq_escape(m, vm->name, " \\");
 	else
 		seq_putc(m, '-');
-	seq_printf(m, " pid=%d vcpus=%u", to_session(vm)->pid, vm->nr_vcpus);
+	seq_printf(m, " pid=%u vcpus=%u", vm->pid, vm->nr_vcpus);
 	/* before cs=...: readers match "cs=... throttle_ns=N\n" as one string */
 	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u",
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_KICK_BOOST),
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
-		   !(vm->params.flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
-	print_boost(m, "cs", vm->params.cs_policy, vm->params.cs_rt_prio,
-		    vm->params.cs_nice);
-	print_boost(m, "intr", vm->params.intr_policy,
-		    vm->params.intr_rt_prio, vm->params.intr_nice);
-	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu\n",
-		   vm->params.max_boost_ns, vm->params.throttle_ns);
-	xa_for_each(&vm->vcpus, id, vcpu)
-		show_vcpu(m, vm, vcpu, st);
-	mutex_unlock(&vm->lock);
-
-	kfree(st);
+		   !(p->flags & PVSCHED_PARAMS_NO_KICK_BOOST),
+		   !(p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
+		   !(p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
+	print_boost(m, "cs", p->cs_policy, p->cs_rt_prio, p->cs_nice);
+	print_boost(m, "intr", p->intr_policy, p->intr_rt_prio, p->intr_nice);
+	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu\n", p->max_boost_ns,
+		   p->throttle_ns);
 	return 0;
 }
 
-static const struct seq_operations pvsched_vms_sops = {
-	.start = vms_start,
-	.next = vms_next,
-	.stop = vms_stop,
-	.show = vms_show,
-};
-DEFINE_SEQ_ATTRIBUTE(pvsched_vms);
+static int pvsched_vms_show(struct seq_file *m, void *v)
+{
+	return vm_walk(show_vm, show_vcpu, m);
+}
+DEFINE_SHOW_ATTRIBUTE(pvsched_vms);
 
 static int pvsched_info_show(struct seq_file *m, void *v)
 {

@@ -300,7 +300,7 @@ static uint32_t pick_vcpu_id(void)
 static const unsigned int cmds[] = {
 	PVSCHED_IOC_GET_INFO,	PVSCHED_IOC_VCPU_ADD,  PVSCHED_IOC_VCPU_DEL,
 	PVSCHED_IOC_SET_PARAMS, PVSCHED_IOC_GET_PARAMS, PVSCHED_IOC_GET_STATS,
-	PVSCHED_IOC_SET_NAME,	PVSCHED_IOC_GET_VCPUS,
+	PVSCHED_IOC_SET_NAME,	PVSCHED_IOC_GET_VCPUS, PVSCHED_IOC_DUMP,
 };
 
 static void fill_random(void *buf, size_t size)
@@ -381,6 +381,24 @@ static void fill_struct(unsigned int nr, void *buf)
 			l->ids = (uintptr_t)scratch + SCRATCH_SIZE - 4096;
 		break;
 	}
+	case 8: {
+		/* Records land in scratch at most: its guard page stops them. */
+		static const uint32_t sizes[] = { 0, 104, 116, 120, 236, 240 };
+		struct pvsched_dump *d = buf;
+
+		d->flags = chance(95) ? 0 : rnd();
+		d->pad = chance(95) ? 0 : rnd();
+		d->vm_size = chance(80) ? sizeof(struct pvsched_dump_vm) :
+					  sizes[rndn(6)];
+		d->vcpu_size = chance(80) ? sizeof(struct pvsched_dump_vcpu) :
+					    sizes[rndn(6)];
+		d->len = chance(10) ? rnd() : rndn(SCRATCH_SIZE + 1);
+		d->buf = chance(80) ? (uintptr_t)pick_arg(d->len) :
+				      pick_slot_addr();
+		if (chance(5))
+			d->reserved[rndn(2)] = rnd();
+		break;
+	}
 	}
 }
 
@@ -391,7 +409,7 @@ static void do_ioctl(int fd)
 	void *arg;
 	int ret;
 
-	cmd = cmds[rndn(8)];
+	cmd = cmds[rndn(sizeof(cmds) / sizeof(cmds[0]))];
 	nr = _IOC_NR(cmd);
 	dir = _IOC_DIR(cmd);
 	size = _IOC_SIZE(cmd);

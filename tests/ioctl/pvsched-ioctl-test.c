@@ -310,9 +310,12 @@ static void test_dispatch(int fd)
 
 	EXPECT(xioctl(fd, _IO(PVSCHED_IOCTL_TYPE, 0x20), NULL), -ENOTTY,
 	       "unknown nr 0x20");
-	EXPECT(xioctl(fd, _IOR(PVSCHED_IOCTL_TYPE, 0x08, struct pvsched_info),
+	EXPECT(xioctl(fd, _IOR(PVSCHED_IOCTL_TYPE, 0x09, struct pvsched_info),
 		      &info),
-	       -ENOTTY, "unknown nr 0x08");
+	       -ENOTTY, "unknown nr 0x09");
+	EXPECT(xioctl(fd, _IOR(PVSCHED_IOCTL_TYPE, 0x08, struct pvsched_dump),
+		      big),
+	       -ENOTTY, "DUMP with _IOR direction");
 	EXPECT(xioctl(fd, _IOR('x', 0x00, struct pvsched_info), &info),
 	       -ENOTTY, "other ioctl type");
 	EXPECT(xioctl(fd, _IOW(PVSCHED_IOCTL_TYPE, 0x00, struct pvsched_info),
@@ -857,6 +860,179 @@ static void check_child(pid_t pid, const char *what)
 	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+/* PVSCHED_IOC_DUMP into buf (len bytes) with the given record sizes. */
+static int dump(int fd, void *buf, uint64_t len, uint32_t vm_size,
+		uint32_t vcpu_size, struct pvsched_dump *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->vm_size = vm_size;
+	d->vcpu_size = vcpu_size;
+	d->buf = (uintptr_t)buf;
+	d->len = len;
+	return xioctl(fd, PVSCHED_IOC_DUMP, d);
+}
+
+/*
+ * The VM record of session vm_id in a dump (records of vm_size and
+ * vcpu_size bytes), or NULL; *vcpus gets its first vCPU record.
+ */
+static struct pvsched_dump_vm *dump_find(void *buf,
+					 const struct pvsched_dump *d,
+					 uint32_t vm_id, char **vcpus)
+{
+	char *p = buf;
+	uint32_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		struct pvsched_dump_vm *vm = (void *)p;
+
+		p += d->vm_size;
+		if (vm->vm_id == vm_id) {
+			*vcpus = p;
+			return vm;
+		}
+		p += (size_t)vm->nr_vcpus * d->vcpu_size;
+	}
+	return NULL;
+}
+
+static void test_dump(void)
+{
+	const uint32_t vms = sizeof(struct pvsched_dump_vm);
+	const uint32_t vcs = sizeof(struct pvsched_dump_vcpu);
+	struct pvsched_dump_vcpu *c0, *c1;
+	struct pvsched_dump_vm *vm;
+	struct pvsched_vm_name name;
+	struct pvsched_info info;
+	struct pvsched_dump d;
+	struct vthread t[2];
+	char *buf, *vc, *p;
+	unsigned char big[sizeof(d) + 16];
+	void *region;
+	uint64_t need;
+	size_t i;
+	bool ok;
+	int fd;
+
+	fd = open_dev();
+	region = map_shared(4096);
+	xioctl(fd, PVSCHED_IOC_GET_INFO, &info);
+	for (i = 0; i < 2; i++) {
+		vthread_start(&t[i]);
+		vcpu_add(fd, 5 - 3 * i, t[i].tid, slot_at(region, i));
+	}
+	memset(&name, 0, sizeof(name));
+	strcpy(name.name, "dump me");
+	xioctl(fd, PVSCHED_IOC_SET_NAME, &name);
+
+	/* len 0 asks for the size */
+	EXPECT(dump(fd, NULL, 0, vms, vcs, &d), -ENOSPC, "DUMP len 0");
+	need = d.len;
+	check(need >= vms + 2 * vcs && d.nr_vms >= 1 && d.nr_vcpus >= 2,
+	      "DUMP len 0: needs %llu bytes, %u VMs, %u vCPUs",
+	      (unsigned long long)need, d.nr_vms, d.nr_vcpus);
+
+	/* A buffer one record too small: -ENOSPC, nothing written. */
+	buf = malloc(need + 4096);
+	memset(buf, 0x5a, need + 4096);
+	EXPECT(dump(fd, buf, need - 8, vms, vcs, &d), -ENOSPC,
+	       "DUMP buffer 8 bytes too small");
+	for (ok = true, i = 0; i < need + 4096; i++)
+		ok &= buf[i] == 0x5a;
+	check(ok && d.len == need, "DUMP too small: buffer untouched, len %llu",
+	      (unsigned long long)d.len);
+
+	/* Enough room: this session, its params and its vCPUs. */
+	EXPECT(dump(fd, buf, need + 4096, vms, vcs, &d), 0, "DUMP");
+	check(d.len == need, "DUMP wrote %llu bytes",
+	      (unsigned long long)d.len);
+	vm = dump_find(buf, &d, info.vm_id, &vc);
+	check(vm && vm->pid == (uint32_t)getpid() && vm->nr_vcpus == 2 &&
+		      !vm->pad && !strcmp(vm->name, "dump me"),
+	      "DUMP: this session (vm %u, pid %d, 2 vCPUs, its name)",
+	      info.vm_id, getpid());
+	check(vm && vm->params.cs_policy == SCHED_RR &&
+		      vm->params.cs_rt_prio == 8 &&
+		      vm->params.max_boost_ns == 20000000 &&
+		      vm->params.throttle_ns == 10000000 && !vm->params.flags,
+	      "DUMP: this session's params are GET_PARAMS' defaults");
+	if (vm) {
+		c0 = (void *)vc;
+		c1 = (void *)(vc + vcs);
+		check(c0->vm_id == info.vm_id && c0->stats.vcpu_id == 2 &&
+			      c0->stats.tid == (uint32_t)t[1].tid &&
+			      c1->stats.vcpu_id == 5 &&
+			      c1->stats.tid == (uint32_t)t[0].tid && !c0->pad,
+		      "DUMP: vCPUs 2 and 5 in order, with their threads");
+	}
+
+	/* Larger records: the caller's stride, unknown tails zeroed. */
+	memset(buf, 0x5a, need + 4096);
+	EXPECT(dump(fd, buf, need + 4096, vms + 8, vcs + 16, &d), 0,
+	       "DUMP with larger records");
+	vm = dump_find(buf, &d, info.vm_id, &vc);
+	ok = vm && vm->nr_vcpus == 2;
+	for (i = 0; ok && i < 8; i++)
+		ok &= !((char *)vm)[vms + i];
+	for (i = 0; ok && i < 2; i++) {
+		c0 = (void *)(vc + i * (vcs + 16));
+		ok &= c0->stats.vcpu_id == (i ? 5u : 2u);
+		for (p = vc + i * (vcs + 16) + vcs; p < vc + (i + 1) * (vcs + 16);
+		     p++)
+			ok &= !*p;
+	}
+	check(ok, "DUMP larger records: stride %u/%u, tails zeroed", vms + 8,
+	      vcs + 16);
+
+	/* The argument's own rules. */
+	EXPECT(dump(fd, buf, need, vms - 8, vcs, &d), -EINVAL,
+	       "DUMP vm_size below PVSCHED_DUMP_VM_SIZE_VER0");
+	EXPECT(dump(fd, buf, need, vms, vcs - 8, &d), -EINVAL,
+	       "DUMP vcpu_size below PVSCHED_DUMP_VCPU_SIZE_VER0");
+	EXPECT(dump(fd, buf, need, vms + 4, vcs, &d), -EINVAL,
+	       "DUMP vm_size not a multiple of 8");
+	memset(&d, 0, sizeof(d));
+	d.vm_size = vms;
+	d.vcpu_size = vcs;
+	d.buf = (uintptr_t)buf;
+	d.len = need + 4096;
+	d.flags = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_DUMP, &d), -EINVAL, "DUMP flags 1");
+	d.flags = 0;
+	d.pad = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_DUMP, &d), -EINVAL, "DUMP pad 1");
+	d.pad = 0;
+	d.reserved[1] = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_DUMP, &d), -EINVAL,
+	       "DUMP reserved nonzero");
+	d.reserved[1] = 0;
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 8,
+			       16),
+		      &d),
+	       -EINVAL, "DUMP size 16");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &d, sizeof(d));
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 8,
+			       sizeof(big)),
+		      big),
+	       0, "DUMP larger struct, zero tail");
+	big[sizeof(d) + 3] = 1;
+	EXPECT(xioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PVSCHED_IOCTL_TYPE, 8,
+			       sizeof(big)),
+		      big),
+	       -E2BIG, "DUMP larger struct, nonzero tail");
+	EXPECT(dump(fd, NULL, need + 4096, vms, vcs, &d), -EFAULT,
+	       "DUMP NULL buffer");
+	EXPECT(xioctl(fd, PVSCHED_IOC_DUMP, NULL), -EFAULT,
+	       "DUMP NULL argument");
+
+	close(fd);
+	free(buf);
+	for (i = 0; i < 2; i++)
+		vthread_stop(&t[i]);
+	munmap(region, 4096);
+}
+
 /* In a child: exit status 0 if the expectations held, else 1. */
 static void test_unprivileged(void)
 {
@@ -926,6 +1102,34 @@ static void test_unprivileged(void)
 	}
 	check_child(pid, "nobody with CAP_SYS_NICE registers a root thread");
 
+	/* DUMP: root without CAP_SYS_ADMIN, nobody with root's fd. */
+	pid = fork();
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2];
+		struct pvsched_dump d;
+
+		fd = open_dev();
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(2);
+		data[0].effective &= ~(1u << CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(2);
+		if (dump(fd, NULL, 0, sizeof(struct pvsched_dump_vm),
+			 sizeof(struct pvsched_dump_vcpu), &d) != -EPERM)
+			_exit(1);
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(dump(fd, NULL, 0, sizeof(struct pvsched_dump_vm),
+			   sizeof(struct pvsched_dump_vcpu), &d) == -EPERM ?
+			      0 :
+			      1);
+	}
+	check_child(pid, "DUMP without CAP_SYS_ADMIN, and as nobody -> EPERM");
+
 	vthread_stop(&t);
 	munmap(region, 4096);
 }
@@ -951,6 +1155,7 @@ int main(int argc, char **argv)
 	close(fd);
 	test_add_del();
 	test_stats_list_name();
+	test_dump();
 	test_params();
 	test_caps_params();
 	test_limits();

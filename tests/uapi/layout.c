@@ -89,6 +89,25 @@ CHECK(counters_all, NR_COUNTERS * sizeof(__u64) ==
 SIZE(pvsched_vm_name, 32);
 SIZE(pvsched_vcpu_list, 16);
 OFF(pvsched_vcpu_list, ids, 8);
+SIZE(pvsched_dump, 56);
+OFF(pvsched_dump, vm_size, 4);
+OFF(pvsched_dump, nr_vms, 12);
+OFF(pvsched_dump, pad, 20);
+OFF(pvsched_dump, buf, 24);
+OFF(pvsched_dump, len, 32);
+OFF(pvsched_dump, reserved, 40);
+SIZE(pvsched_dump_vm, 112);
+OFF(pvsched_dump_vm, nr_vcpus, 8);
+OFF(pvsched_dump_vm, name, 16);
+OFF(pvsched_dump_vm, params, 48);
+SIZE(pvsched_dump_vcpu, 232);
+OFF(pvsched_dump_vcpu, stats, 8);
+/* records stay 8-byte aligned one after the other */
+CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&
+			 sizeof(struct pvsched_dump_vcpu) ==
+				 PVSCHED_DUMP_VCPU_SIZE_VER0 &&
+			 PVSCHED_DUMP_VM_SIZE_VER0 % 8 == 0 &&
+			 PVSCHED_DUMP_VCPU_SIZE_VER0 % 8 == 0);
 
 /* ioctl numbers: one type letter, the right direction, the struct size */
 CHECK(ioc_info_dir, _IOC_DIR(PVSCHED_IOC_GET_INFO) == _IOC_READ);
@@ -100,6 +119,10 @@ CHECK(ioc_stats_dir,
       _IOC_DIR(PVSCHED_IOC_GET_STATS) == (_IOC_READ | _IOC_WRITE));
 CHECK(ioc_vcpus_dir,
       _IOC_DIR(PVSCHED_IOC_GET_VCPUS) == (_IOC_READ | _IOC_WRITE));
+CHECK(ioc_dump_dir, _IOC_DIR(PVSCHED_IOC_DUMP) == (_IOC_READ | _IOC_WRITE) &&
+			    _IOC_NR(PVSCHED_IOC_DUMP) == 8 &&
+			    _IOC_SIZE(PVSCHED_IOC_DUMP) ==
+				    sizeof(struct pvsched_dump));
 CHECK(ioc_type, _IOC_TYPE(PVSCHED_IOC_GET_STATS) == PVSCHED_IOCTL_TYPE &&
 			_IOC_TYPE(PVSCHED_IOC_VCPU_ADD) == PVSCHED_IOCTL_TYPE);
 CHECK(ioc_size, _IOC_SIZE(PVSCHED_IOC_GET_STATS) ==
@@ -126,6 +149,9 @@ int main(void)
 	       sizeof(struct pvsched_info), sizeof(struct pvsched_vcpu_add),
 	       sizeof(struct pvsched_params),
 	       sizeof(struct pvsched_vcpu_stats));
+	printf("dump %zu, dump_vm %zu, dump_vcpu %zu\n",
+	       sizeof(struct pvsched_dump), sizeof(struct pvsched_dump_vm),
+	       sizeof(struct pvsched_dump_vcpu));
 	printf("%zu counters in pvsched_counters.h, in order\n", NR_COUNTERS);
 	return 0;
 }

@@ -160,6 +160,32 @@
  * PVSCHED_IOC_GET_VCPUS (struct pvsched_vcpu_list, in/out)
  *   Lists this session's vcpu_ids: up to nr entries are written to the
  *   __u32 array at user address ids; nr is set to the number registered.
+ *
+ * PVSCHED_IOC_DUMP (struct pvsched_dump, in/out; ABI 1.2)
+ *   Every session open on the host, with its params, and every vCPU with
+ *   its stats: what debugfs "vms" shows, typed, for admin tools
+ *   ("pvschedctl status").  Needs CAP_SYS_ADMIN, like reading debugfs.  The
+ *   caller's own session is one of them (GET_INFO's vm_id says which).
+ *   In: buf, the user address of a buffer of len bytes, and the size of the
+ *   caller's records, vm_size (sizeof(struct pvsched_dump_vm)) and vcpu_size
+ *   (sizeof(struct pvsched_dump_vcpu)); nr_vms and nr_vcpus are ignored.
+ *   Out: for each session, in the order they were opened, one VM record
+ *   followed by its nr_vcpus vCPU records (ascending vcpu_id), each of the
+ *   caller's size like any output structure (truncated, or its unknown tail
+ *   zeroed); nr_vms and nr_vcpus are the records written, len the bytes
+ *   written.  Each session is read at one instant, the host is not: a
+ *   session may open or close during the call.  Errors:
+ *     -ENOSPC  len is too small for the records: nothing is written to buf,
+ *              len is set to the bytes they need, nr_vms and nr_vcpus to
+ *              their number, and the call may be repeated with a larger
+ *              buffer (with room to spare: sessions come and go); len 0
+ *              asks for the size;
+ *     -EPERM   the caller lacks CAP_SYS_ADMIN;
+ *     -EINVAL  flags, pad or reserved not zero; vm_size or vcpu_size
+ *              smaller than in ABI 1.2 (PVSCHED_DUMP_*_SIZE_VER0) or not
+ *              a multiple of 8;
+ *     -EFAULT  buf not writable for the bytes of the records;
+ *     -ENOMEM  out of memory.
  */
 #ifndef _UAPI_LINUX_PVSCHED_H
 #define _UAPI_LINUX_PVSCHED_H
@@ -171,7 +197,8 @@
 
 #define PVSCHED_MAGIC 0x48435650u /* "PVCH" read as little-endian bytes */
 #define PVSCHED_ABI_MAJOR 1
-#define PVSCHED_ABI_MINOR 1 /* 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE */
+/* 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP */
+#define PVSCHED_ABI_MINOR 2
 
 #define PVSCHED_CACHELINE 64
 #define PVSCHED_SLOT_SIZE 64
@@ -409,6 +436,38 @@ struct pvsched_vcpu_list {
 	__u64 ids; /* user address of a __u32 array */
 };
 
+/* PVSCHED_IOC_DUMP (ABI 1.2): the buffer, then the records it receives. */
+struct pvsched_dump {
+	__u32 flags; /* zero */
+	__u32 vm_size; /* in: sizeof(struct pvsched_dump_vm) */
+	__u32 vcpu_size; /* in: sizeof(struct pvsched_dump_vcpu) */
+	__u32 nr_vms; /* out: VM records */
+	__u32 nr_vcpus; /* out: vCPU records */
+	__u32 pad; /* zero */
+	__u64 buf; /* in: user address of the buffer */
+	__u64 len; /* in: its bytes; out: bytes written, or needed (-ENOSPC) */
+	__u64 reserved[2]; /* zero */
+};
+
+/* The sizes of the records of ABI 1.2: the smallest vm_size, vcpu_size. */
+#define PVSCHED_DUMP_VM_SIZE_VER0 112
+#define PVSCHED_DUMP_VCPU_SIZE_VER0 232
+
+struct pvsched_dump_vm {
+	__u32 vm_id;
+	__u32 pid; /* the opener's process (tgid), init pid namespace */
+	__u32 nr_vcpus; /* vCPU records that follow this one */
+	__u32 pad; /* zero */
+	char name[PVSCHED_NAME_LEN]; /* SET_NAME's, NUL-terminated; "" if none */
+	struct pvsched_params params; /* as GET_PARAMS */
+};
+
+struct pvsched_dump_vcpu {
+	__u32 vm_id;
+	__u32 pad; /* zero */
+	struct pvsched_vcpu_stats stats; /* as GET_STATS */
+};
+
 #define PVSCHED_IOC_GET_INFO _IOR(PVSCHED_IOCTL_TYPE, 0x00, struct pvsched_info)
 #define PVSCHED_IOC_VCPU_ADD \
 	_IOW(PVSCHED_IOCTL_TYPE, 0x01, struct pvsched_vcpu_add)
@@ -424,6 +483,7 @@ struct pvsched_vcpu_list {
 	_IOW(PVSCHED_IOCTL_TYPE, 0x06, struct pvsched_vm_name)
 #define PVSCHED_IOC_GET_VCPUS \
 	_IOWR(PVSCHED_IOCTL_TYPE, 0x07, struct pvsched_vcpu_list)
+#define PVSCHED_IOC_DUMP _IOWR(PVSCHED_IOCTL_TYPE, 0x08, struct pvsched_dump)
 
 /*
  * Guest transports.
