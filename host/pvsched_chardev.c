@@ -20,7 +20,7 @@
  *
  * vms: one line per session, each followed by one line per vCPU
  * (ascending vcpu_id):
- *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> kick_boost=<0|1> idle_hold=<0|1> irq_hold=<0|1> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n>
+ *   vm <id> name=<name or -> pid=<vmm tgid> vcpus=<n> cs=<policy>:<prio>:<nice> intr=<policy>:<prio>:<nice> max_boost_ns=<n> throttle_ns=<n> kick_boost=<0|1> idle_hold=<0|1> irq_hold=<0|1>
  *   vcpu <vm_id> <vcpu_id> tid=<tid> state=<idle|boosted|throttled> status=<0xNN> policy=<normal|fifo|rr|batch|idle> prio=<n> nice=<n> base=<policy>:<prio>:<nice> exits=<n> entries=<n> halts=<n> injections=<n> boosts_cs=<n> boosts_task=<n> boosts_halt=<n> boosts_intr=<n> unboosts=<n> throttles=<n> boosted_ns=<n> throttled_ns=<n> torn_reads=<n> guest_clamped=<n> guest_refused=<n> guest_invalid=<n> apply_direct=<n> apply_deferred=<n> apply_errors=<n> kicks=<n> kick_boosts=<n> idle_holds=<n> irq_holds=<n>
  *   <name> has spaces and backslashes escaped as \040 and \134 (seq_escape);
  *   <policy> is normal, fifo, rr, batch, idle (deadline/unknown never
@@ -865,15 +865,15 @@ static int show_vm(void *priv, const struct pvsched_dump_vm *vm)
 	else
 		seq_putc(m, '-');
 	seq_printf(m, " pid=%u vcpus=%u", vm->pid, vm->nr_vcpus);
-	/* before cs=...: readers match "cs=... throttle_ns=N\n" as one string */
-	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u",
+	print_boost(m, "cs", p->cs_policy, p->cs_rt_prio, p->cs_nice);
+	print_boost(m, "intr", p->intr_policy, p->intr_rt_prio, p->intr_nice);
+	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu", p->max_boost_ns,
+		   p->throttle_ns);
+	/* 0.2's mechanisms: appended, like every field after 0.1's */
+	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u\n",
 		   !(p->flags & PVSCHED_PARAMS_NO_KICK_BOOST),
 		   !(p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
 		   !(p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
-	print_boost(m, "cs", p->cs_policy, p->cs_rt_prio, p->cs_nice);
-	print_boost(m, "intr", p->intr_policy, p->intr_rt_prio, p->intr_nice);
-	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu\n", p->max_boost_ns,
-		   p->throttle_ns);
 	return 0;
 }
 

@@ -618,8 +618,10 @@ static void test_stats_list_name(void)
 		 t[0].tid);
 	check(strstr(debugfs_vms(), line) != NULL,
 	      "debugfs vms shows '%s'", line);
+	/* Fields, not their order: only appended ones follow (DUMP: typed). */
 	check(strstr(debugfs_vms(), " apply_errors=") != NULL &&
-		      strstr(debugfs_vms(), " cs=rr:8:-10 intr=rr:8:-10 max_boost_ns=20000000 throttle_ns=10000000\n"),
+		      strstr(debugfs_vms(), " cs=rr:8:-10 intr=rr:8:-10 max_boost_ns=20000000 throttle_ns=10000000") &&
+		      strstr(debugfs_vms(), " kick_boost=1 idle_hold=1 irq_hold=1"),
 	      "debugfs vms: default params and counters");
 	memset(name.name, 'a', sizeof(name.name));
 	EXPECT(xioctl(fd, PVSCHED_IOC_SET_NAME, &name), -EINVAL,
