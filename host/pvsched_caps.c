@@ -20,7 +20,6 @@
 #include <linux/stringify.h>
 #include <uapi/linux/sched.h>
 
-#include "pvsched.h"
 #include "pvsched_caps.h"
 #include "pvsched_policy.h"
 
@@ -67,20 +66,14 @@ static unsigned int default_throttle_us =
 
 const char *pvsched_policy_name(u32 policy)
 {
-	switch (policy) {
-	case SCHED_NORMAL:
-		return "normal";
-	case SCHED_FIFO:
-		return "fifo";
-	case SCHED_RR:
-		return "rr";
-	case SCHED_BATCH:
-		return "batch";
-	case SCHED_IDLE:
-		return "idle";
-	case SCHED_DEADLINE:
-		return "deadline";
-	}
+	static const char *const names[] = {
+		[SCHED_NORMAL] = "normal", [SCHED_FIFO] = "fifo",
+		[SCHED_RR] = "rr",	   [SCHED_BATCH] = "batch",
+		[SCHED_IDLE] = "idle",	   [SCHED_DEADLINE] = "deadline",
+	};
+
+	if (policy < ARRAY_SIZE(names) && names[policy])
+		return names[policy];
 	return "unknown";
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers of the admin caps (pvsched_caps.c) used by the control plane;
- * struct pvsched_caps, pvsched_caps_get() and pvsched_params_default() are
- * part of the module's internal contract in pvsched.h.
+ * pvsched admin caps (pvsched_caps.c): the module parameters that bound
+ * what a session may ask for (SET_PARAMS) and what the engine applies, and
+ * the defaults of a new session.
  */
 #ifndef _PVSCHED_CAPS_H
 #define _PVSCHED_CAPS_H
@@ -11,9 +11,23 @@
 
 struct pvsched_params;
 
+struct pvsched_caps {
+	u32 max_policy; /* SCHED_NORMAL < SCHED_RR < SCHED_FIFO */
+	u32 max_rt_prio; /* 1..98 */
+	s32 min_nice; /* -20..19 */
+	u32 max_vcpus_per_vm;
+	u32 max_vms;
+	u64 max_boost_cap_ns;
+	u64 min_throttle_ns;
+};
+
+/* A consistent copy of the current caps; callable from any context. */
+void pvsched_caps_get(struct pvsched_caps *caps);
+/* Defaults for a new session's params (module parameters default_*). */
+void pvsched_params_default(struct pvsched_params *params);
+/* SET_PARAMS: 0, -EINVAL (malformed) or -EPERM (beyond the caps). */
+int pvsched_params_check(const struct pvsched_params *params);
 /* "normal", "fifo", "rr", "batch", "idle", "deadline" or "unknown". */
 const char *pvsched_policy_name(u32 policy);
-/* 0, -EINVAL (malformed) or -EPERM (beyond the caps). */
-int pvsched_params_check(const struct pvsched_params *params);
 
 #endif /* _PVSCHED_CAPS_H */

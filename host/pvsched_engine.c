@@ -3,9 +3,25 @@
  * pvsched policy engine: carries out the decisions of the policy core
  * (pvsched_policy.c) for the registered vCPU threads.
  *
- * What others can observe (names are stable; lab tests rely on them)
- * ==================================================================
- * Trace events (trace-cmd record -e pvsched; pvsched_trace.h):
+ * What feeds it (names are stable; lab tests rely on them)
+ * =========================================================
+ * The probes of pvsched_tp.c, through pvsched_engine_current_event() in
+ * the thread of the event and pvsched_engine_kick() in the waker's:
+ *   kvm:kvm_entry        tracepoint  VMENTER (and learns the kvm_vcpu)
+ *   kvm:kvm_exit         tracepoint  VMEXIT (and learns the kvm_vcpu)
+ *   kvm:kvm_inj_virq     tracepoint  INJECT
+ *   kvm:kvm_vcpu_wakeup  tracepoint  WAKEUP (a halt ended)
+ *   kvm_vcpu_halt        kprobe      HALT, before the thread blocks
+ *   kvm_vcpu_kick        kprobe      KICK / KICK_RUNNING (by the thread's
+ *                        vcpu->preempted): a kick that brings an interrupt
+ *                        (KVM_REQ_EVENT, KVM_REQ_UNBLOCK); __kvm_vcpu_kick
+ *                        from 6.16
+ * and its own hrtimer (TIMER: a throttle begins or ends on time).
+ *
+ * What others can observe
+ * =======================
+ * Trace events (trace-cmd record -e pvsched; pvsched_trace.h), each from a
+ * PVSCHED_TR_* bit of the decision:
  *   pvsched:pvsched_boost       a boost starts, becomes stronger/weaker or
  *                               changes reason (reason = the new one)
  *   pvsched:pvsched_unboost     back to base because the guest stopped
@@ -13,27 +29,22 @@
  *   pvsched:pvsched_throttle    boosted for max_boost_ns: back to base for
  *                               throttle_ns (reason = the boost cut off)
  *   pvsched:pvsched_unthrottle  the throttle window ended
+ *   pvsched:pvsched_kick        an interrupt made pending for a preempted
+ *                               vCPU, and whether it boosted it
  *   pvsched:pvsched_apply       an attribute change made effective, with
  *                               "direct" (vCPU thread, at the event) or
  *                               "deferred" (worker), the delay from the
  *                               decision to the change, sched_setattr's ret
- *   Fields: vm_id vcpu_id tid reason old_policy old_prio old_nice
- *   new_policy new_prio new_nice; reason is one of crit_section,
+ *   Fields of the first four: vm_id vcpu_id tid reason old_policy old_prio
+ *   old_nice new_policy new_prio new_nice; reason is one of crit_section,
  *   task_prio, halt, intr (PVSCHED_REASON_*).
- * Kernel log: exactly one line per attach,
- *   "pvsched: attached tracepoint family stock (kvm_entry kvm_exit
- *   kvm_inj_virq kvm_vcpu_wakeup kvm_vcpu_halt)" listing what attached;
- *   "pvsched: detached tracepoint family stock (kvm going)" when kvm goes
- *   ("(pvsched going)" at rmmod pvsched); "pvsched: kvm not loaded:
- *   waiting for it to attach" at load without kvm.
- * debugfs (<debugfs>/pvsched/ from the control plane):
- *   tracepoints  one line per event: "<name> attached" or "<name> missing"
- *                (kvm_entry, kvm_exit, kvm_inj_virq, kvm_vcpu_wakeup,
- *                kvm_vcpu_halt; the last is a kprobe)
- *   engine       "key value" lines: family, events, vcpus,
- *                apply_direct, apply_deferred, apply_errors,
- *                delay_direct_ns_avg/max, delay_deferred_ns_avg/max
- * Stats (PVSCHED_IOC_GET_STATS, struct pvsched_vcpu_stats):
+ * Kernel log: the attach layer's lines (pvsched_tp.c); with a session's
+ *   debug param, one ratelimited line per traced decision.
+ * Views (pvsched_debugfs.c, <debugfs>/pvsched/): "engine" shows
+ *   pvsched_engine_get_stats(), the global apply counts and delays; "vms"
+ *   and PVSCHED_IOC_DUMP each vCPU's stats.
+ * Stats (PVSCHED_IOC_GET_STATS, struct pvsched_vcpu_stats; its counters are
+ * the table of uapi/linux/pvsched_counters.h):
  *   state         PVSCHED_STATE_IDLE / BOOSTED / THROTTLED (policy state)
  *   vcpu_status   last value of the host area's vcpu_status (VMENTERED,
  *                 VMEXITED, HALTED, | INTR_INJECTED until the next exit)
@@ -80,12 +91,12 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
-#include <linux/debugfs.h>
-#include <linux/seq_file.h>
 #include <linux/version.h>
 #include <linux/ktime.h>
 #include <linux/ratelimit.h>
-#include "pvsched.h"
+#include "pvsched_engine.h"
+#include "pvsched_vm.h"
+#include "pvsched_caps.h"
 #include "pvsched_compat.h"
 
 #define CREATE_TRACE_POINTS
@@ -124,7 +135,7 @@ static DEFINE_HASHTABLE(kvm_map, 8);
 
 static struct kthread_worker *worker;
 
-/* Global apply statistics (debugfs "engine"); atomics, any context. */
+/* Global apply statistics (pvsched_engine_get_stats()); atomics, any context. */
 static atomic64_t g_direct, g_deferred, g_errors;
 static atomic64_t g_delay_direct_sum, g_delay_deferred_sum;
 static atomic64_t g_delay_direct_max, g_delay_deferred_max;
@@ -674,29 +685,18 @@ static u64 avg(atomic64_t *sum, atomic64_t *n)
 	return cnt ? div64_u64(atomic64_read(sum), cnt) : 0;
 }
 
-static int engine_show(struct seq_file *m, void *unused)
+void pvsched_engine_get_stats(struct pvsched_engine_stats *s)
 {
-	u32 fam = pvsched_tp_family();
-
-	seq_printf(m, "family %s\n", pvsched_tp_family_name(fam));
-	seq_printf(m, "events %#x\n", pvsched_tp_events());
-	seq_printf(m, "vcpus %d\n", atomic_read(&pvsched_nr_vcpus));
-	seq_printf(m, "apply_direct %lld\n", atomic64_read(&g_direct));
-	seq_printf(m, "apply_deferred %lld\n", atomic64_read(&g_deferred));
-	seq_printf(m, "apply_errors %lld\n", atomic64_read(&g_errors));
-	seq_printf(m, "delay_direct_ns_avg %llu\n",
-		   avg(&g_delay_direct_sum, &g_direct));
-	seq_printf(m, "delay_direct_ns_max %lld\n",
-		   atomic64_read(&g_delay_direct_max));
-	seq_printf(m, "delay_deferred_ns_avg %llu\n",
-		   avg(&g_delay_deferred_sum, &g_deferred));
-	seq_printf(m, "delay_deferred_ns_max %lld\n",
-		   atomic64_read(&g_delay_deferred_max));
-	return 0;
+	s->apply_direct = atomic64_read(&g_direct);
+	s->apply_deferred = atomic64_read(&g_deferred);
+	s->apply_errors = atomic64_read(&g_errors);
+	s->delay_direct_ns_avg = avg(&g_delay_direct_sum, &g_direct);
+	s->delay_direct_ns_max = atomic64_read(&g_delay_direct_max);
+	s->delay_deferred_ns_avg = avg(&g_delay_deferred_sum, &g_deferred);
+	s->delay_deferred_ns_max = atomic64_read(&g_delay_deferred_max);
 }
-DEFINE_SHOW_ATTRIBUTE(engine);
 
-int pvsched_engine_init(struct dentry *debugfs_dir)
+int pvsched_engine_init(void)
 {
 	struct sched_attr sa = {
 		.size = sizeof(sa),
@@ -716,10 +716,6 @@ int pvsched_engine_init(struct dentry *debugfs_dir)
 	if (ret)
 		pr_warn("worker: SCHED_FIFO %d failed: %d\n", sa.sched_priority,
 			ret);
-
-	if (!IS_ERR_OR_NULL(debugfs_dir))
-		debugfs_create_file("engine", 0444, debugfs_dir, NULL,
-				    &engine_fops);
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvsched policy engine: per-vCPU state embedded in struct pvsched_vcpu
- * (host/pvsched.h) and the interface between the attach layer
- * (pvsched_tp.c) and the engine (pvsched_engine.c).
+ * pvsched policy engine (pvsched_engine.c): the per-vCPU state it embeds in
+ * struct pvsched_vcpu (pvsched_vm.h), and its three interfaces: to the
+ * sessions (start, stop, stats of a vCPU), to the attach layer (the two
+ * entry points of pvsched_tp.c's probes) and to debugfs (its apply
+ * statistics).
  */
 #ifndef _PVSCHED_ENGINE_H
 #define _PVSCHED_ENGINE_H
@@ -16,6 +18,7 @@
 #include "pvsched_policy.h"
 
 struct pvsched_vcpu;
+struct pvsched_vcpu_stats;
 
 struct pvsched_engine_vcpu {
 	/* In the task hashtable (RCU readers: the probes; writers: tasks_mutex). */
@@ -52,6 +55,29 @@ struct pvsched_engine_vcpu {
 	struct kthread_work work; /* deferred apply */
 };
 
+/* Module init/exit (pvsched_main.c): the "pvsched" worker. */
+int pvsched_engine_init(void);
+void pvsched_engine_exit(void);
+
+/*
+ * Sessions (pvsched_vm.c) -> engine.
+ *
+ * Start watching @vcpu: saves the thread's base attributes, publishes the
+ * slot header and inserts it in the lookup used by the probes.  Process
+ * context, may sleep.  -EBUSY if the task is registered already (the one
+ * check of that, under the engine's task table lock).
+ */
+int pvsched_vcpu_start(struct pvsched_vcpu *vcpu);
+/*
+ * Stop watching @vcpu: removes it from the lookup, waits for probes, cancels
+ * timers and pending work, restores the base attributes.  Process context,
+ * may sleep.  Safe on a task that has exited.
+ */
+void pvsched_vcpu_stop(struct pvsched_vcpu *vcpu);
+/* Fill the stats of @vcpu but vcpu_id (the caller's). */
+void pvsched_vcpu_get_stats(struct pvsched_vcpu *vcpu,
+			    struct pvsched_vcpu_stats *stats);
+
 /*
  * Attach layer -> engine: an event of the current task (a vCPU thread?).
  * @kvm_vcpu: KVM's struct kvm_vcpu the event is about, if the probe has
@@ -64,5 +90,14 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
  * @kvm_vcpu, whose thread KVM saw @preempted or not.  Any context but NMI.
  */
 void pvsched_engine_kick(const void *kvm_vcpu, bool preempted);
+
+/* Engine -> debugfs "engine": attribute changes of every vCPU so far. */
+struct pvsched_engine_stats {
+	u64 apply_direct, apply_deferred, apply_errors;
+	u64 delay_direct_ns_avg, delay_direct_ns_max; /* decision -> change */
+	u64 delay_deferred_ns_avg, delay_deferred_ns_max;
+};
+
+void pvsched_engine_get_stats(struct pvsched_engine_stats *s);
 
 #endif /* _PVSCHED_ENGINE_H */

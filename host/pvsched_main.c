@@ -6,44 +6,44 @@
  * its *_exit(), called in order, unwound in reverse with goto on failure
  * and undone in reverse on unload.
  *
- *   debugfs dir  /sys/kernel/debug/pvsched  (may be absent: debugfs off)
- *   engine       (worker)                   pvsched_engine.c
- *   tracepoints  (KVM's events -> engine)   pvsched_tp.c
- *   chardev      (/dev/pvsched, debugfs)    pvsched_chardev.c
+ *   engine       the worker that applies decisions   pvsched_engine.c
+ *   tracepoints  KVM's events -> the engine          pvsched_tp.c
+ *   chardev      /dev/pvsched, its sessions          pvsched_chardev.c
+ *   debugfs      the admin views of all of them      pvsched_debugfs.c
  *
- * The probes attach once the engine they feed is ready, and are detached
- * before it goes.  The chardev comes last so that no session can exist
- * before the engine and probes are ready, and goes first so that every
- * session is gone (its vCPUs stopped) before they are torn down.
+ * The probes attach once the engine they feed is ready and are detached
+ * before it goes.  The chardev comes after both so that no session (no
+ * vCPU for them to act on) exists before they are ready, and goes before
+ * them so that every session is gone, its vCPUs stopped, when they are torn
+ * down.  The views come last and go first: they read every other part.
  */
 
 #include <linux/module.h>
 #include <linux/init.h>
-#include <linux/debugfs.h>
 
 #include "pvsched.h"
+#include "pvsched_engine.h"
 #include "pvsched_tp.h"
-
-static struct dentry *pvsched_debugfs_dir;
+#include "pvsched_chardev.h"
+#include "pvsched_debugfs.h"
 
 static int __init pvsched_init(void)
 {
 	int ret;
 
-	/* An error pointer (debugfs disabled) is accepted by every user. */
-	pvsched_debugfs_dir = debugfs_create_dir("pvsched", NULL);
-
-	ret = pvsched_engine_init(pvsched_debugfs_dir);
+	ret = pvsched_engine_init();
 	if (ret)
-		goto undo_debugfs;
+		return ret;
 
-	ret = pvsched_tp_init(pvsched_debugfs_dir);
+	ret = pvsched_tp_init();
 	if (ret)
 		goto undo_engine;
 
-	ret = pvsched_chardev_init(pvsched_debugfs_dir);
+	ret = pvsched_chardev_init();
 	if (ret)
 		goto undo_tp;
+
+	pvsched_debugfs_init();
 
 	pr_info("pvsched: version %u.%u.%u, ABI %u.%u, tracepoints: %s\n",
 		PVSCHED_VERSION_MAJOR, PVSCHED_VERSION_MINOR,
@@ -55,17 +55,15 @@ undo_tp:
 	pvsched_tp_exit();
 undo_engine:
 	pvsched_engine_exit();
-undo_debugfs:
-	debugfs_remove_recursive(pvsched_debugfs_dir);
 	return ret;
 }
 
 static void __exit pvsched_exit(void)
 {
+	pvsched_debugfs_exit();
 	pvsched_chardev_exit();
 	pvsched_tp_exit();
 	pvsched_engine_exit();
-	debugfs_remove_recursive(pvsched_debugfs_dir);
 }
 
 module_init(pvsched_init);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvsched attach layer: finds KVM's events by name, the lttng-modules way,
- * and feeds them to the engine (pvsched_engine_current_event()).
+ * and feeds them to the engine through its two entry points,
+ * pvsched_engine_current_event() and pvsched_engine_kick()
+ * (pvsched_engine.h); the engine knows nothing of this file, and
+ * pvsched_main.c attaches it after the engine and detaches it before.
+ * debugfs "tracepoints" (pvsched_debugfs.c) shows its table.
  *
  * - Tracepoints of modules (kvm.ko) are attached when the module comes and
  *   detached when it goes (register_tracepoint_module_notifier()), so load
@@ -28,12 +32,11 @@
 #include <linux/tracepoint.h>
 #include <linux/kprobes.h>
 #include <linux/version.h>
-#include <linux/seq_file.h>
-#include <linux/debugfs.h>
 #include <linux/utsname.h>
 #include <linux/kvm_host.h>
-#include "pvsched.h"
+#include "../uapi/linux/pvsched.h"
 #include "pvsched_tp.h"
+#include "pvsched_engine.h"
 
 /*
  * The kernels whose KVM this file was checked against (their sources:
@@ -393,32 +396,23 @@ static void builtin_tp(struct tracepoint *tp, void *priv)
 	*any |= attach_one(tp, NULL);
 }
 
-/* --- debugfs "tracepoints" ------------------------------------------------ */
-
-static int tracepoints_show(struct seq_file *m, void *unused)
+void pvsched_tp_walk_events(pvsched_tp_event_fn fn, void *priv)
 {
 	unsigned int i;
 
 	mutex_lock(&tp_mutex);
 	for (i = 0; i < ARRAY_SIZE(stock); i++)
-		seq_printf(m, "%s %s\n", stock[i].name,
-			   stock[i].tp ? "attached" : "missing");
+		fn(priv, stock[i].name, !!stock[i].tp);
 	for (i = 0; i < ARRAY_SIZE(kps); i++)
-		seq_printf(m, "%s %s\n", kps[i].name,
-			   kps[i].attached ? "attached" : "missing");
+		fn(priv, kps[i].name, kps[i].attached);
 	mutex_unlock(&tp_mutex);
-	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(tracepoints);
 
-int pvsched_tp_init(struct dentry *debugfs_dir)
+int pvsched_tp_init(void)
 {
 	bool any = false;
 	int ret;
 
-	if (!IS_ERR_OR_NULL(debugfs_dir))
-		debugfs_create_file("tracepoints", 0444, debugfs_dir, NULL,
-				    &tracepoints_fops);
 	if (!PVSCHED_TP_KNOWN) {
 		pr_err("kernel %s: KVM tracepoint prototypes unknown to this build (known: 6.1.y, 6.12.y, 7.3.y); not attaching\n",
 		       init_utsname()->release);
