@@ -26,26 +26,29 @@
 			 { PVSCHED_REASON_HALT, "halt" },                \
 			 { PVSCHED_REASON_INTR, "intr" })
 
+/*
+ * Every event is about one vCPU: its session, id and thread come first
+ * (fields vm_id, vcpu_id, tid), assigned by this.
+ */
+#define PVSCHED_TP_VCPU_ASSIGN                                   \
+	do {                                                     \
+		__entry->vm_id = vm_id;                          \
+		__entry->vcpu_id = vcpu_id;                      \
+		__entry->tid = tid;                              \
+	} while (0)
+
 DECLARE_EVENT_CLASS(pvsched_change,
 	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
 		 const struct pvsched_attr *old, const struct pvsched_attr *new),
 	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new),
 	TP_STRUCT__entry(
-		__field(u32, vm_id)
-		__field(u32, vcpu_id)
-		__field(pid_t, tid)
+		__field(u32, vm_id) __field(u32, vcpu_id) __field(pid_t, tid)
 		__field(u32, reason)
-		__field(u32, old_policy)
-		__field(u32, old_prio)
-		__field(s32, old_nice)
-		__field(u32, new_policy)
-		__field(u32, new_prio)
-		__field(s32, new_nice)
+		__field(u32, old_policy) __field(u32, old_prio) __field(s32, old_nice)
+		__field(u32, new_policy) __field(u32, new_prio) __field(s32, new_nice)
 	),
 	TP_fast_assign(
-		__entry->vm_id = vm_id;
-		__entry->vcpu_id = vcpu_id;
-		__entry->tid = tid;
+		PVSCHED_TP_VCPU_ASSIGN;
 		__entry->reason = reason;
 		__entry->old_policy = old->policy;
 		__entry->old_prio = old->rt_prio;
@@ -61,42 +64,31 @@ DECLARE_EVENT_CLASS(pvsched_change,
 		  __entry->new_prio, __entry->new_nice)
 );
 
-DEFINE_EVENT(pvsched_change, pvsched_boost,
-	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
-		 const struct pvsched_attr *old, const struct pvsched_attr *new),
-	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new));
-DEFINE_EVENT(pvsched_change, pvsched_unboost,
-	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
-		 const struct pvsched_attr *old, const struct pvsched_attr *new),
-	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new));
-DEFINE_EVENT(pvsched_change, pvsched_throttle,
-	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
-		 const struct pvsched_attr *old, const struct pvsched_attr *new),
-	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new));
-DEFINE_EVENT(pvsched_change, pvsched_unthrottle,
-	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
-		 const struct pvsched_attr *old, const struct pvsched_attr *new),
-	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new));
+/* The events of the class, one per PVSCHED_TR_* bit but the kick. */
+#define PVSCHED_CHANGE_EVENT(name)                                            \
+	DEFINE_EVENT(pvsched_change, name,                                    \
+		     TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,  \
+			      const struct pvsched_attr *old,                 \
+			      const struct pvsched_attr *new),                \
+		     TP_ARGS(vm_id, vcpu_id, tid, reason, old, new))
+PVSCHED_CHANGE_EVENT(pvsched_boost);
+PVSCHED_CHANGE_EVENT(pvsched_unboost);
+PVSCHED_CHANGE_EVENT(pvsched_throttle);
+PVSCHED_CHANGE_EVENT(pvsched_unthrottle);
 
 TRACE_EVENT(pvsched_apply,
 	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, bool deferred,
 		 u64 delay_ns, const struct pvsched_attr *attr, int ret),
 	TP_ARGS(vm_id, vcpu_id, tid, deferred, delay_ns, attr, ret),
 	TP_STRUCT__entry(
-		__field(u32, vm_id)
-		__field(u32, vcpu_id)
-		__field(pid_t, tid)
+		__field(u32, vm_id) __field(u32, vcpu_id) __field(pid_t, tid)
 		__field(bool, deferred)
 		__field(u64, delay_ns)
-		__field(u32, policy)
-		__field(u32, prio)
-		__field(s32, nice)
+		__field(u32, policy) __field(u32, prio) __field(s32, nice)
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		__entry->vm_id = vm_id;
-		__entry->vcpu_id = vcpu_id;
-		__entry->tid = tid;
+		PVSCHED_TP_VCPU_ASSIGN;
 		__entry->deferred = deferred;
 		__entry->delay_ns = delay_ns;
 		__entry->policy = attr->policy;
@@ -115,15 +107,11 @@ TRACE_EVENT(pvsched_kick,
 	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, bool boosted),
 	TP_ARGS(vm_id, vcpu_id, tid, boosted),
 	TP_STRUCT__entry(
-		__field(u32, vm_id)
-		__field(u32, vcpu_id)
-		__field(pid_t, tid)
+		__field(u32, vm_id) __field(u32, vcpu_id) __field(pid_t, tid)
 		__field(bool, boosted)
 	),
 	TP_fast_assign(
-		__entry->vm_id = vm_id;
-		__entry->vcpu_id = vcpu_id;
-		__entry->tid = tid;
+		PVSCHED_TP_VCPU_ASSIGN;
 		__entry->boosted = boosted;
 	),
 	TP_printk("vm=%u vcpu=%u tid=%d preempted boosted=%d",
