@@ -204,10 +204,12 @@ static int dump_vcpu(void *priv, const struct pvsched_dump_vcpu *rec)
 
 static int dump_copy_out(const struct dump_ctx *c, void __user *ubuf)
 {
-	const struct dump_chunk *ch;
+	struct dump_chunk *ch;
 	u32 i;
 
 	list_for_each_entry(ch, &c->chunks, node) {
+		/* what follows, whatever the walk saw (the same, under vm->lock) */
+		ch->vm.nr_vcpus = ch->nr;
 		if (copy_out(ubuf, c->vm_size, &ch->vm, sizeof(ch->vm)))
 			return -EFAULT;
 		ubuf += c->vm_size;
