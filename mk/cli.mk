@@ -4,8 +4,9 @@
 #
 #   make check-cli    build pvschedctl and run its userspace tests (no
 #                     module needed): help at every level vs. the man page,
-#                     JSON output, exit codes, prefixes, caps and status
-#                     against fake sysfs/debugfs trees, install; and
+#                     JSON output, exit codes, prefixes, caps against a
+#                     fake sysfs tree, status against a fake /dev/pvsched
+#                     (tools/pvschedctl/tests/fake-dev.so), install; and
 #                     tests/qmp-test (ASan/UBSan): the QMP client against
 #                     hostile QMP peers (truncated \u escapes, overlong
 #                     lines, NaN, out-of-range thread ids, deep nesting).
@@ -23,7 +24,7 @@ pvschedctl:
 
 check-cli:
 	@mkdir -p $(RESULTS)
-	@if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl >$(BUILD)/cli-build.log 2>&1; then \
+	@if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl all fake-dev >$(BUILD)/cli-build.log 2>&1; then \
 		echo "PASS cli-build" >>$(RESULTS)/cli.log; \
 		$(TOP)/tools/pvschedctl/tests/check-cli.sh \
 			$(TOP)/tools/pvschedctl/pvschedctl $(BUILD)/cli >>$(RESULTS)/cli.log; \

@@ -15,6 +15,8 @@
 #define PVSCHEDCTL_VERSION "unknown"
 #endif
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit codes (documented in pvschedctl.8, EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
@@ -70,13 +72,10 @@ void print_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Paths, overridable through the environment for tests. */
 const char *sysfs_root(void); /* PVSCHED_SYSFS_ROOT, default /sys */
-const char *debugfs_root(void); /* PVSCHED_DEBUGFS_ROOT, /sys/kernel/debug */
 const char *dev_path(void); /* PVSCHED_DEV, default /dev/pvsched */
 const char *run_dir(void); /* PVSCHED_RUN_DIR, default /run/pvsched */
 
 bool module_loaded(void);
-/* Whether debugfs is mounted at debugfs_root() (true if overridden). */
-bool debugfs_mounted(void);
 /* Reads a whole small file into a malloc'ed NUL-terminated buffer. */
 char *read_file(const char *path, int *err);
 /* Opens dev_path() and fills info; returns the fd or -errno. */

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvschedctl status [--watch [SECS]]: module, tracepoints, caps, every VM
- * and vCPU with its state and counters (debugfs pvsched/info and
- * pvsched/vms), and the guest's negotiation published by attach.
+ * and vCPU with its state and counters, and the guest's negotiation
+ * published by attach.
  *
- * The debugfs format (one line per VM, then one per vCPU):
- *   vm ID name=NAME pid=N vcpus=N cs=P:PRIO:NICE intr=P:PRIO:NICE k=v...
- *   vcpu VM_ID VCPU_ID tid=N state=S status=0xNN ... k=v...
- * Unknown keys are kept and printed as they come.
+ * The module's data comes typed, through a /dev/pvsched file of our own:
+ * PVSCHED_IOC_GET_INFO (versions, tracepoints, counts) and PVSCHED_IOC_DUMP
+ * (every session with its params, every vCPU with its stats; ABI 1.2).
+ * Our own session, which has no vCPU, is left out.  The counters are the
+ * table of <linux/pvsched_counters.h>: its names are the keys, in its
+ * order.  The caps come from the module parameters (caps.c), the attach
+ * state from RUN_DIR (state.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,22 +27,22 @@
 #include "main.h"
 #include "state.h"
 
-struct kv {
-	char *key;
-	char *val;
+/* The counters of a vCPU, by name, in the module's order. */
+static const struct counter {
+	const char *name;
+	size_t offset; /* in struct pvsched_vcpu_stats */
+} counters[] = {
+#define PVSCHED_COUNTER(name, member) \
+	{ #name, offsetof(struct pvsched_vcpu_stats, member) },
+#include <linux/pvsched_counters.h>
 };
 
-struct entry {
-	uint32_t vm_id;
-	uint32_t vcpu_id; /* vcpu lines only */
-	struct kv *kv;
-	int nr_kv;
-};
 
-struct vm {
-	struct entry e;
-	struct entry *vcpus;
-	int nr_vcpus;
+/* What the module said, read before anything is printed. */
+struct snapshot {
+	struct pvsched_info info;
+	struct pvsched_dump dump; /* nr_vms, nr_vcpus, len of buf */
+	char *buf; /* the records */
 };
 
 static void status_help(void)
@@ -46,193 +52,134 @@ static void status_help(void)
 	       "\n"
 	       "Shows whether pvsched.ko is loaded, the tracepoint family and events\n"
 	       "it attached, the admin caps, and every VM session and vCPU with its\n"
-	       "state and counters (from debugfs pvsched/vms and pvsched/info), plus\n"
-	       "the guest's negotiated features of VMs attached with \"pvschedctl\n"
-	       "attach\".  --watch refreshes every SECS seconds (default 1) until\n"
-	       "interrupted; with -j it prints one JSON object per refresh.\n");
+	       "state and counters (from the module's PVSCHED_IOC_GET_INFO and\n"
+	       "PVSCHED_IOC_DUMP: root), plus the guest's negotiated features of VMs\n"
+	       "attached with \"pvschedctl attach\".  --watch refreshes every SECS\n"
+	       "seconds (default 1) until interrupted; with -j it prints one JSON\n"
+	       "object per refresh.\n");
 }
 
-/* seq_escape() writes octal escapes (\040 for a space). */
-static void unescape(char *s)
+/*
+ * PVSCHED_IOC_DUMP into snap->buf, grown until the records fit (sessions
+ * may come between two calls).  0 or -errno.
+ */
+static int read_dump(int fd, struct snapshot *snap)
 {
-	char *d = s;
+	size_t len = (snap->info.nr_vms + 4) * sizeof(struct pvsched_dump_vm) +
+		     (snap->info.nr_vcpus + 16) *
+			     sizeof(struct pvsched_dump_vcpu);
+	struct pvsched_dump *d = &snap->dump;
+	int tries;
 
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
+	for (tries = 0; tries < 8; tries++) {
+		char *nb = realloc(snap->buf, len);
+
+		if (!nb)
+			return -ENOMEM;
+		snap->buf = nb;
+		memset(d, 0, sizeof(*d));
+		d->vm_size = sizeof(struct pvsched_dump_vm);
+		d->vcpu_size = sizeof(struct pvsched_dump_vcpu);
+		d->buf = (uintptr_t)snap->buf;
+		d->len = len;
+		if (!ioctl(fd, PVSCHED_IOC_DUMP, d))
+			return 0;
+		if (errno != ENOSPC)
+			return -errno;
+		/* what it needs now, and room for a few more vCPUs */
+		len = d->len + 16 * sizeof(struct pvsched_dump_vcpu);
 	}
-	*d = '\0';
+	return -ENOSPC;
 }
 
-static void entry_add(struct entry *e, char *key, char *val)
+/*
+ * The next VM record of the dump at *pos (and its vCPU records at *vcpus),
+ * or NULL at the end or if the records would run past it.
+ */
+static const struct pvsched_dump_vm *next_vm(const struct snapshot *snap,
+					     size_t *pos, const char **vcpus)
 {
-	struct kv *n = realloc(e->kv, (e->nr_kv + 1) * sizeof(*n));
+	const struct pvsched_dump *d = &snap->dump;
+	const struct pvsched_dump_vm *vm;
 
-	if (!n)
-		return;
-	e->kv = n;
-	unescape(val);
-	e->kv[e->nr_kv].key = key;
-	e->kv[e->nr_kv].val = val;
-	e->nr_kv++;
+	if (*pos + d->vm_size > d->len)
+		return NULL;
+	vm = (const void *)(snap->buf + *pos);
+	*vcpus = snap->buf + *pos + d->vm_size;
+	if ((uint64_t)vm->nr_vcpus * d->vcpu_size > d->len - *pos - d->vm_size)
+		return NULL;
+	*pos += d->vm_size + (size_t)vm->nr_vcpus * d->vcpu_size;
+	return vm;
 }
 
-static const char *entry_get(const struct entry *e, const char *key)
-{
-	int i;
+/* --- printing ---------------------------------------------------------------- */
 
-	for (i = 0; i < e->nr_kv; i++)
-		if (!strcmp(e->kv[i].key, key))
-			return e->kv[i].val;
-	return NULL;
+/* " key=value" in plain text, "key": value in JSON. */
+static void print_kv_uint(const char *key, uint64_t v)
+{
+	print_fp(" %s=%" PRIu64, key, v);
+	print_uint(PRINT_JSON, key, NULL, v);
 }
 
-/* Parses buf in place; returns the number of VMs. */
-static int parse_vms(char *buf, struct vm **out)
+static void print_kv_int(const char *key, int64_t v)
 {
-	char *line, *save = NULL;
-	struct vm *vms = NULL;
-	int nr = 0;
-
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tok, *tsave = NULL, *kind;
-		struct entry e = { 0 };
-		int pos = 0;
-
-		kind = strtok_r(line, " \t", &tsave);
-		if (!kind || (strcmp(kind, "vm") && strcmp(kind, "vcpu")))
-			continue; /* tolerate other lines */
-		while ((tok = strtok_r(NULL, " \t", &tsave))) {
-			char *eq = strchr(tok, '=');
-
-			if (!eq) {
-				if (pos == 0)
-					e.vm_id = strtoul(tok, NULL, 0);
-				else if (pos == 1)
-					e.vcpu_id = strtoul(tok, NULL, 0);
-				pos++;
-				continue;
-			}
-			*eq = '\0';
-			entry_add(&e, tok, eq + 1);
-		}
-		if (!strcmp(kind, "vm")) {
-			struct vm *n = realloc(vms, (nr + 1) * sizeof(*n));
-
-			if (!n)
-				break;
-			vms = n;
-			memset(&vms[nr], 0, sizeof(vms[nr]));
-			vms[nr++].e = e;
-		} else {
-			struct vm *vm = NULL;
-			struct entry *n;
-			int i;
-
-			for (i = 0; i < nr; i++)
-				if (vms[i].e.vm_id == e.vm_id)
-					vm = &vms[i];
-			if (!vm) {
-				free(e.kv);
-				continue;
-			}
-			n = realloc(vm->vcpus, (vm->nr_vcpus + 1) * sizeof(*n));
-			if (!n)
-				break;
-			vm->vcpus = n;
-			vm->vcpus[vm->nr_vcpus++] = e;
-		}
-	}
-	*out = vms;
-	return nr;
+	print_fp(" %s=%" PRId64, key, v);
+	print_int(PRINT_JSON, key, NULL, v);
 }
 
-static void free_vms(struct vm *vms, int nr)
+static void print_kv_string(const char *key, const char *v)
 {
-	int i, j;
-
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < vms[i].nr_vcpus; j++)
-			free(vms[i].vcpus[j].kv);
-		free(vms[i].vcpus);
-		free(vms[i].e.kv);
-	}
-	free(vms);
+	print_fp(" %s=%s", key, v);
+	print_string(PRINT_JSON, key, NULL, v);
 }
 
-static bool parse_int(const char *s, int64_t *v)
+/* " key=policy:prio:nice"; in JSON {"policy", "prio", "nice"}. */
+static void print_kv_attr(const char *key, uint32_t policy, uint32_t prio,
+			  int32_t nice)
 {
-	char *end;
-
-	if (!*s)
-		return false;
-	errno = 0;
-	*v = strtoll(s, &end, strncmp(s, "0x", 2) ? 10 : 16);
-	return !*end && !errno;
+	print_fp(" %s=%s:%u:%d", key, policy_name(policy), prio, nice);
+	open_json_object(key);
+	print_string(PRINT_JSON, "policy", NULL, policy_name(policy));
+	print_int(PRINT_JSON, "prio", NULL, prio);
+	print_int(PRINT_JSON, "nice", NULL, nice);
+	close_json_object();
 }
 
-/* A value typed for JSON: integer, policy:prio:nice triple or string. */
-static void print_value(const char *key, const char *val)
+static const char *state_name(uint32_t state)
 {
-	char policy[32];
-	int64_t n;
-	int prio, nice, used = 0;
+	static const char *const names[] = {
+		[PVSCHED_STATE_IDLE] = "idle",
+		[PVSCHED_STATE_BOOSTED] = "boosted",
+		[PVSCHED_STATE_THROTTLED] = "throttled",
+	};
 
-	if (parse_int(val, &n)) {
-		print_int(PRINT_JSON, key, NULL, n);
-	} else if (sscanf(val, "%31[a-z]:%d:%d%n", policy, &prio, &nice,
-			  &used) == 3 && !val[used]) {
-		open_json_object(key);
-		print_string(PRINT_JSON, "policy", NULL, policy);
-		print_int(PRINT_JSON, "prio", NULL, prio);
-		print_int(PRINT_JSON, "nice", NULL, nice);
-		close_json_object();
-	} else {
-		print_string(PRINT_JSON, key, NULL, val);
-	}
+	return state < ARRAY_SIZE(names) ? names[state] : "unknown";
 }
 
-/* Keys shown on the first plain line of a vCPU; the rest follow. */
-static bool is_head_key(const char *key)
+/* The head on the vCPU's first line, its counters 4 a line below. */
+static void print_vcpu(const struct pvsched_dump_vcpu *c)
 {
-	static const char *const head[] = { "tid",    "state", "status",
-					    "policy", "prio",  "nice",
-					    "base",   NULL };
-	int i;
-
-	for (i = 0; head[i]; i++)
-		if (!strcmp(key, head[i]))
-			return true;
-	return false;
-}
-
-static void print_vcpu(const struct entry *e)
-{
-	int i, col;
+	const struct pvsched_vcpu_stats *st = &c->stats;
+	size_t i;
 
 	open_json_object(NULL);
-	print_uint(PRINT_ANY, "vcpu_id", "  vcpu %" PRIu64, e->vcpu_id);
-	for (i = 0; i < e->nr_kv; i++) {
-		if (!is_head_key(e->kv[i].key))
-			continue;
-		print_fp(" %s=%s", e->kv[i].key, e->kv[i].val);
-		print_value(e->kv[i].key, e->kv[i].val);
-	}
-	for (i = 0, col = 0; i < e->nr_kv; i++) {
-		if (is_head_key(e->kv[i].key))
-			continue;
-		if (col % 4 == 0)
+	print_uint(PRINT_ANY, "vcpu_id", "  vcpu %" PRIu64, st->vcpu_id);
+	print_kv_uint("tid", st->tid);
+	print_kv_string("state", state_name(st->state));
+	print_fp(" status=0x%02x", st->vcpu_status);
+	print_uint(PRINT_JSON, "status", NULL, st->vcpu_status);
+	print_kv_string("policy", policy_name(st->cur_policy));
+	print_kv_uint("prio", st->cur_rt_prio);
+	print_kv_int("nice", st->cur_nice);
+	print_kv_attr("base", st->base_policy, st->base_rt_prio,
+		      st->base_nice);
+	for (i = 0; i < ARRAY_SIZE(counters); i++) {
+		uint64_t v;
+
+		if (i % 4 == 0)
 			print_fp("\n     ");
-		print_fp(" %s=%s", e->kv[i].key, e->kv[i].val);
-		print_value(e->kv[i].key, e->kv[i].val);
-		col++;
+		memcpy(&v, (const char *)st + counters[i].offset, sizeof(v));
+		print_kv_uint(counters[i].name, v);
 	}
 	print_nl();
 	close_json_object();
@@ -265,82 +212,106 @@ static void print_attach(uint32_t vm_id)
 	close_json_object();
 }
 
-static void print_vm(const struct vm *vm)
+static void print_vm(const struct pvsched_dump_vm *vm, const char *vcpus,
+		     uint32_t vcpu_size)
 {
-	const struct entry *e = &vm->e;
-	int i;
+	const struct pvsched_params *p = &vm->params;
+	char name[PVSCHED_NAME_LEN];
+	uint32_t i;
 
+	/* the module's name is NUL-terminated; trust no one */
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(vm->name) - 1,
+		 vm->name);
 	open_json_object(NULL);
-	print_uint(PRINT_ANY, "id", "vm %" PRIu64, e->vm_id);
-	for (i = 0; i < e->nr_kv; i++) {
-		const char *k = e->kv[i].key;
-
-		print_fp(" %s=%s", k, e->kv[i].val);
-		/* "vcpus" is the array below; the count is nr_vcpus */
-		print_value(!strcmp(k, "vcpus") ? "nr_vcpus" : k,
-			    e->kv[i].val);
-	}
+	print_uint(PRINT_ANY, "id", "vm %" PRIu64, vm->vm_id);
+	print_kv_string("name", name[0] ? name : "-");
+	print_kv_uint("pid", vm->pid);
+	print_fp(" vcpus=%u", vm->nr_vcpus);
+	print_uint(PRINT_JSON, "nr_vcpus", NULL, vm->nr_vcpus);
+	print_kv_attr("cs", p->cs_policy, p->cs_rt_prio, p->cs_nice);
+	print_kv_attr("intr", p->intr_policy, p->intr_rt_prio, p->intr_nice);
+	print_kv_uint("max_boost_ns", p->max_boost_ns);
+	print_kv_uint("throttle_ns", p->throttle_ns);
+	print_kv_uint("kick_boost",
+		      !(p->flags & PVSCHED_PARAMS_NO_KICK_BOOST));
+	print_kv_uint("idle_hold", !(p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD));
+	print_kv_uint("irq_hold", !(p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
 	print_nl();
-	print_attach(e->vm_id);
+	print_attach(vm->vm_id);
 	open_json_array("vcpus");
 	for (i = 0; i < vm->nr_vcpus; i++)
-		print_vcpu(&vm->vcpus[i]);
+		print_vcpu((const void *)(vcpus + (size_t)i * vcpu_size));
 	close_json_array();
 	close_json_object();
 }
 
-static void print_info(char *buf)
+/* The module object's members; *nr_vms: sessions but ours. */
+static void print_module(const struct pvsched_info *info, uint32_t nr_vms)
 {
-	char *line, *save = NULL, names[128];
-	struct entry e = { 0 };
-	const char *v;
-	int64_t n;
-	int i;
+	char buf[64], names[128];
 
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		entry_add(&e, line, eq + 1);
-	}
-	v = entry_get(&e, "version");
-	print_string(PRINT_FP, NULL, ", version %s", v);
-	v = entry_get(&e, "abi");
-	print_string(PRINT_FP, NULL, ", ABI %s\n", v);
-	for (i = 0; i < e.nr_kv; i++)
-		print_value(e.kv[i].key, e.kv[i].val);
-	v = entry_get(&e, "tp_events");
-	n = 0;
-	if (v)
-		parse_int(v, &n);
-	tp_events_str(n, names, sizeof(names));
-	print_fp("tracepoints: %s (%s)\n", entry_get(&e, "tp_family") ?: "?",
+	snprintf(buf, sizeof(buf), "%u.%u.%u", info->version_major,
+		 info->version_minor, info->version_patch);
+	print_string(PRINT_ANY, "version", ", version %s", buf);
+	snprintf(buf, sizeof(buf), "%u.%u", info->abi_major, info->abi_minor);
+	print_string(PRINT_ANY, "abi", ", ABI %s\n", buf);
+	print_string(PRINT_JSON, "tp_family", NULL,
+		     tp_family_name(info->tp_family));
+	print_uint(PRINT_JSON, "tp_events", NULL, info->tp_events);
+	print_uint(PRINT_JSON, "nr_vms", NULL, nr_vms);
+	print_uint(PRINT_JSON, "nr_vcpus", NULL, info->nr_vcpus);
+	print_uint(PRINT_JSON, "pinned_pages", NULL, info->pinned_pages);
+	tp_events_str(info->tp_events, names, sizeof(names));
+	print_fp("tracepoints: %s (%s)\n", tp_family_name(info->tp_family),
 		 names);
 	open_json_array("tp_event_names");
-	if (n) {
-		char *tok, *tsave = NULL;
+	if (info->tp_events) {
+		char *tok, *save = NULL;
 
-		for (tok = strtok_r(names, ",", &tsave); tok;
-		     tok = strtok_r(NULL, ",", &tsave))
+		for (tok = strtok_r(names, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
 			print_string(PRINT_JSON, NULL, NULL, tok);
 	}
 	close_json_array();
-	print_fp("vms %s, vcpus %s, pinned pages %s\n",
-		 entry_get(&e, "nr_vms") ?: "?",
-		 entry_get(&e, "nr_vcpus") ?: "?",
-		 entry_get(&e, "pinned_pages") ?: "?");
-	free(e.kv);
+	print_fp("vms %u, vcpus %u, pinned pages %" PRIu64 "\n", nr_vms,
+		 info->nr_vcpus, (uint64_t)info->pinned_pages);
+}
+
+/* --- one report ----------------------------------------------------------------- */
+
+/* GET_INFO and DUMP into *snap; 0, or an exit status after a message. */
+static int read_snapshot(struct snapshot *snap)
+{
+	int fd, ret;
+
+	fd = pvsched_open_info(&snap->info);
+	if (fd < 0) {
+		print_errno(-fd, "%s", dev_path());
+		return fd == -ENOENT ? EXIT_NOMOD : EXIT_FAIL;
+	}
+	ret = read_dump(fd, snap);
+	close(fd);
+	if (ret == -ENOTTY) {
+		print_err("PVSCHED_IOC_DUMP: pvsched.ko ABI %u.%u has none (ABI 1.2 and later)",
+			  snap->info.abi_major, snap->info.abi_minor);
+		return EXIT_FAIL;
+	}
+	if (ret < 0) {
+		print_errno(-ret, "PVSCHED_IOC_DUMP");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 /* One full status report; returns the exit status. */
 static int status_once(void)
 {
-	char path[4096], *info, *vmsbuf;
-	struct vm *vms = NULL;
-	int nr, i, err, ret = EXIT_OK;
+	struct snapshot snap = { 0 };
+	const struct pvsched_dump_vm *vm;
+	const char *vcpus;
+	uint32_t nr_vms = 0;
+	size_t pos = 0;
+	int ret;
 
 	new_json_obj();
 	open_json_object("module");
@@ -353,48 +324,32 @@ static int status_once(void)
 	}
 	print_bool(PRINT_JSON, "loaded", NULL, true);
 	print_fp("pvsched.ko: loaded");
-	if (!debugfs_mounted()) {
+	ret = read_snapshot(&snap);
+	if (ret != EXIT_OK) {
 		print_fp("\n");
 		close_json_object();
 		delete_json_obj();
-		print_err("debugfs not mounted at %s (mount -t debugfs none %s)",
-			  debugfs_root(), debugfs_root());
-		return EXIT_FAIL;
+		free(snap.buf);
+		return ret;
 	}
-	snprintf(path, sizeof(path), "%s/pvsched/info", debugfs_root());
-	info = read_file(path, &err);
-	if (!info) {
-		print_fp("\n");
-		close_json_object();
-		delete_json_obj();
-		print_errno(err, "%s", path);
-		return EXIT_FAIL;
-	}
-	print_info(info);
-	free(info);
+	while ((vm = next_vm(&snap, &pos, &vcpus)))
+		nr_vms += vm->vm_id != snap.info.vm_id;
+	print_module(&snap.info, nr_vms);
 	close_json_object();
 
 	caps_print_inline();
 
-	snprintf(path, sizeof(path), "%s/pvsched/vms", debugfs_root());
-	vmsbuf = read_file(path, &err);
 	open_json_array("vms");
-	if (vmsbuf) {
-		nr = parse_vms(vmsbuf, &vms);
-		for (i = 0; i < nr; i++) {
-			print_nl();
-			print_vm(&vms[i]);
-		}
-		free_vms(vms, nr);
-		free(vmsbuf);
+	for (pos = 0; (vm = next_vm(&snap, &pos, &vcpus));) {
+		if (vm->vm_id == snap.info.vm_id)
+			continue;
+		print_nl();
+		print_vm(vm, vcpus, snap.dump.vcpu_size);
 	}
 	close_json_array();
 	delete_json_obj();
-	if (!vmsbuf) {
-		print_errno(err, "%s", path);
-		ret = EXIT_FAIL;
-	}
-	return ret;
+	free(snap.buf);
+	return EXIT_OK;
 }
 
 int do_status(int argc, char **argv)

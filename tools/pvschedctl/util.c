@@ -159,11 +159,6 @@ const char *sysfs_root(void)
 	return env_or("PVSCHED_SYSFS_ROOT", "/sys");
 }
 
-const char *debugfs_root(void)
-{
-	return env_or("PVSCHED_DEBUGFS_ROOT", "/sys/kernel/debug");
-}
-
 const char *dev_path(void)
 {
 	return env_or("PVSCHED_DEV", "/dev/pvsched");
@@ -181,31 +176,6 @@ bool module_loaded(void)
 
 	snprintf(path, sizeof(path), "%s/module/pvsched", sysfs_root());
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool debugfs_mounted(void)
-{
-	char *mounts, *line, *save = NULL;
-	bool found = false;
-	int err;
-
-	if (getenv("PVSCHED_DEBUGFS_ROOT"))
-		return true;
-	mounts = read_file("/proc/self/mounts", &err);
-	if (!mounts)
-		return true; /* cannot tell: let the open fail instead */
-	for (line = strtok_r(mounts, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char dev[256], dir[4096], type[64];
-
-		if (sscanf(line, "%255s %4095s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "debugfs") && !strcmp(dir, debugfs_root())) {
-			found = true;
-			break;
-		}
-	}
-	free(mounts);
-	return found;
 }
 
 char *read_file(const char *path, int *err)
@@ -279,7 +249,7 @@ static const char *const policy_names[] = {
 
 const char *policy_name(uint32_t policy)
 {
-	if (policy < sizeof(policy_names) / sizeof(policy_names[0]) &&
+	if (policy < ARRAY_SIZE(policy_names) &&
 	    policy_names[policy])
 		return policy_names[policy];
 	return "unknown";
@@ -295,7 +265,7 @@ int policy_parse(const char *s, uint32_t *policy)
 		*policy = 0;
 		return 0;
 	}
-	for (i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(policy_names); i++) {
 		if (policy_names[i] && !strcmp(s, policy_names[i])) {
 			*policy = i;
 			return 0;

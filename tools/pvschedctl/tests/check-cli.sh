@@ -5,16 +5,18 @@
 #
 # Userspace tests of pvschedctl (no module needed): help at every level and
 # the man page agree, -j output parses, exit codes, prefix matching, caps
-# against a fake sysfs, status against a fake debugfs and attach state,
-# JSON escaping, --watch stopping on SIGINT, install.  Prints PASS/FAIL
-# lines; exit 0 even on failures (the log says).
+# against a fake sysfs, status against a fake /dev/pvsched (tests/fake-dev.so,
+# LD_PRELOAD: GET_INFO and DUMP answered from a description file) and attach
+# state, JSON escaping, --watch stopping on SIGINT, install.  Prints
+# PASS/FAIL lines; exit 0 even on failures (the log says).
 set -uo pipefail
 
 ctl=$(realpath "$1")
 work=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work" && mkdir -p "$work"
-unset PVSCHED_SYSFS_ROOT PVSCHED_DEBUGFS_ROOT PVSCHED_DEV PVSCHED_RUN_DIR
+fakelib=$src/tests/fake-dev.so
+unset PVSCHED_SYSFS_ROOT PVSCHED_DEV PVSCHED_RUN_DIR
 
 result() { # result NAME STATUS(0=pass) [DETAIL]
 	if [[ $2 == 0 ]]; then
@@ -40,25 +42,26 @@ isjson() { python3 -m json.tool "$1" >/dev/null 2>&1; }
 
 # --- fake roots ------------------------------------------------------------
 nomod=$work/nomod
-mkdir -p "$nomod/sys/module" "$nomod/dbg"
+mkdir -p "$nomod/sys/module"
 fake=$work/fake
 params=$fake/sys/module/pvsched/parameters
-mkdir -p "$params" "$fake/dbg/pvsched" "$fake/run"
+mkdir -p "$params" "$fake/run"
 for kv in max_policy=fifo max_rt_prio=49 min_nice=-10 max_vcpus_per_vm=256 \
 	max_vms=64 max_boost_cap_us=1000000 min_throttle_us=1000 \
 	default_boost_policy=rr default_boost_prio=8 default_max_boost_us=20000 \
 	default_throttle_us=10000; do
 	echo "${kv#*=}" >"$params/${kv%%=*}"
 done
-printf 'version=0.1.0\nabi=1.0\ntp_family=stock\ntp_events=0x07\nnr_vms=1\nnr_vcpus=2\npinned_pages=1\nfuture_key=42\n' \
-	>"$fake/dbg/pvsched/info"
-# name: seq_escape()d space and backslash, plus a quote
-cat >"$fake/dbg/pvsched/vms" <<'VMS'
-vm 7 name=we"b\0401\134x pid=1234 vcpus=2 cs=rr:8:0 intr=fifo:3:-5 max_boost_ns=20000000 throttle_ns=10000000
-vcpu 7 0 tid=1240 state=idle status=0x01 policy=normal prio=0 nice=0 base=normal:0:0 exits=10 entries=11 halts=2 injections=3 boosts_cs=1 boosts_task=0 boosts_halt=0 boosts_intr=0 unboosts=1 throttles=0 boosted_ns=100 throttled_ns=0 torn_reads=0 guest_clamped=0 guest_refused=0 guest_invalid=0 apply_direct=1 apply_deferred=0 apply_errors=0 newcounter=5
-some future line the parser must skip
-vcpu 7 3 tid=1243 state=boosted status=0x12 policy=rr prio=8 nice=0 base=normal:0:0 exits=99
-VMS
+# The module's state for fake-dev.so: GET_INFO, then DUMP's sessions (our
+# own, 9, has no vCPU and is not shown); a name with a quote, a space and
+# a backslash; policies as numbers (1 fifo, 2 rr).
+cat >"$fake/dev" <<'DEV'
+info version=0.1.0 abi=1.2 tp_family=1 tp_events=0x07 nr_vcpus=2 pinned_pages=1 vm_id=9
+vm id=7 pid=1234 cs=2:8:0 intr=1:3:-5 max_boost_ns=20000000 throttle_ns=10000000 flags=1 name=we"b 1\x
+vcpu id=0 tid=1240 state=0 status=0x01 cur=0:0:0 base=0:0:0 exits=10 entries=11 halts=2 injections=3 boosts_cs=1 unboosts=1 boosted_ns=100 apply_direct=1 irq_holds=5
+vcpu id=3 tid=1243 state=1 status=0x12 cur=2:8:0 base=0:0:0 exits=99
+vm id=9 pid=4444 cs=2:8:-10 intr=2:8:-10 max_boost_ns=20000000 throttle_ns=10000000
+DEV
 # attach state + a region file whose guest accepted bits 0,1 and claims 3
 python3 - "$fake/region" <<'PY'
 import struct, sys
@@ -86,8 +89,10 @@ guest_features=0x0
 refused_features=0x0
 ignored_features=0x0
 EOF2
-fakeenv=(env PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_DEBUGFS_ROOT="$fake/dbg" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/nodev")
-noenv=(env PVSCHED_SYSFS_ROOT="$nomod/sys" PVSCHED_DEBUGFS_ROOT="$nomod/dbg" PVSCHED_RUN_DIR="$nomod/run" PVSCHED_DEV="$nomod/nodev")
+fakeenv=(env PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/nodev")
+noenv=(env PVSCHED_SYSFS_ROOT="$nomod/sys" PVSCHED_RUN_DIR="$nomod/run" PVSCHED_DEV="$nomod/nodev")
+# status: the fake /dev/pvsched
+devenv=(env LD_PRELOAD="$fakelib" PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/dev")
 
 # --- help ------------------------------------------------------------------
 for h in help -h --help; do
@@ -153,8 +158,8 @@ t cli-caps-nomod-exit2 2 "${noenv[@]}" "$ctl" caps show
 "${fakeenv[@]}" "$ctl" ca sh >"$work/b" 2>&1
 cmp -s "$work/a" "$work/b" && [[ -s $work/a ]]
 result cli-prefix-caps-show $?
-"${fakeenv[@]}" "$ctl" -j status >"$work/a" 2>&1
-"${fakeenv[@]}" "$ctl" -j st >"$work/b" 2>&1
+"${devenv[@]}" "$ctl" -j status >"$work/a" 2>&1
+"${devenv[@]}" "$ctl" -j st >"$work/b" 2>&1
 cmp -s "$work/a" "$work/b" && [[ -s $work/a ]]
 result cli-prefix-status $?
 t cli-prefix-version 2 "${noenv[@]}" "$ctl" v
@@ -191,27 +196,36 @@ grep -q '^pvschedctl: caps set min_nice=-5: ' "$work/err" && isjson "$work/out"
 result cli-caps-set-refused-errno $?
 rmdir "$params/min_nice" && mv "$params/min_nice.f" "$params/min_nice"
 
-# --- status on the fake debugfs ----------------------------------------------
-t cli-status-json 0 "${fakeenv[@]}" "$ctl" -j status
+# --- status on the fake /dev/pvsched ------------------------------------------
+t cli-status-json 0 "${devenv[@]}" "$ctl" -j status
 cp "$work/out" "$work/status.json"
-isjson "$work/status.json" && python3 - "$work/status.json" <<'PY'
-import json, sys
+isjson "$work/status.json" && python3 - "$work/status.json" "$src/../../uapi/linux/pvsched_counters.h" <<'PY'
+import json, re, sys
 d = json.load(open(sys.argv[1]))
+counters = re.findall(r"^PVSCHED_COUNTER\((\w+),", open(sys.argv[2]).read(), re.M)
 m = d["module"]
-assert m["loaded"] and m["version"] == "0.1.0" and m["tp_family"] == "stock", m
+assert m["loaded"] and m["version"] == "0.1.0" and m["abi"] == "1.2", m
+assert m["tp_family"] == "stock" and m["tp_events"] == 7, m
 assert m["tp_event_names"] == ["vmenter", "vmexit", "halt"], m
-assert m["future_key"] == 42 and m["pinned_pages"] == 1
+assert m["nr_vms"] == 1 and m["nr_vcpus"] == 2 and m["pinned_pages"] == 1, m
 assert d["caps"]["max_vms"] == 64
-vm, = d["vms"]
+vm, = d["vms"]  # our own session (9) is not shown
 assert vm["id"] == 7 and vm["name"] == 'we"b 1\\x', repr(vm["name"])
 assert vm["nr_vcpus"] == 2 and vm["pid"] == 1234
+assert vm["cs"] == {"policy": "rr", "prio": 8, "nice": 0}
 assert vm["intr"] == {"policy": "fifo", "prio": 3, "nice": -5}
+assert vm["max_boost_ns"] == 20000000 and vm["throttle_ns"] == 10000000
+assert (vm["kick_boost"], vm["idle_hold"], vm["irq_hold"]) == (0, 1, 1), vm
 assert [c["vcpu_id"] for c in vm["vcpus"]] == [0, 3]
 c0, c3 = vm["vcpus"]
 assert c0["tid"] == 1240 and c0["state"] == "idle" and c0["status"] == 1
-assert c0["newcounter"] == 5 and c0["apply_direct"] == 1
+assert c0["apply_direct"] == 1 and c0["irq_holds"] == 5 and c0["boosts_cs"] == 1
 assert c0["base"] == {"policy": "normal", "prio": 0, "nice": 0}
 assert c3["tid"] == 1243 and c3["state"] == "boosted" and c3["status"] == 0x12
+assert c3["policy"] == "rr" and c3["prio"] == 8 and c3["exits"] == 99
+# every counter of the table, by its name, in its order, after the head
+head = ["vcpu_id", "tid", "state", "status", "policy", "prio", "nice", "base"]
+assert len(counters) == 23 and list(c0) == head + counters, list(c0)
 a = vm["attach"]
 assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
 g = vm["guest"]
@@ -221,26 +235,48 @@ assert g["accepted_names"] == ["crit_section", "task_prio"], g
 assert g["ignored_names"] == ["idle_hint"], g
 PY
 result cli-status-json-content $?
-t cli-status-pretty 0 "${fakeenv[@]}" "$ctl" -p status
+t cli-status-pretty 0 "${devenv[@]}" "$ctl" -p status
 isjson "$work/out" && [[ $(wc -l <"$work/out") -gt 50 ]]
 result cli-status-pretty-json $?
-t cli-status-plain 0 "${fakeenv[@]}" "$ctl" status
-grep -q '^  vcpu 3 tid=1243 state=boosted' "$work/out" &&
+t cli-status-plain 0 "${devenv[@]}" "$ctl" status
+grep -q '^  vcpu 3 tid=1243 state=boosted status=0x12 policy=rr prio=8 nice=0 base=normal:0:0$' "$work/out" &&
+	grep -q '^vm 7 name=we"b 1\\x pid=1234 vcpus=2 cs=rr:8:0 intr=fifo:3:-5 max_boost_ns=20000000 throttle_ns=10000000 kick_boost=0 idle_hold=1 irq_hold=1$' "$work/out" &&
+	grep -q '^      exits=10 entries=11 halts=2 injections=3$' "$work/out" &&
 	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored idle_hint' "$work/out" &&
-	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out"
+	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out" &&
+	grep -q '^vms 1, vcpus 2, pinned pages 1$' "$work/out" &&
+	! grep -q '^vm 9 ' "$work/out"
 result cli-status-plain-content $?
 kill "$fakeattach" 2>/dev/null
 wait "$fakeattach" 2>/dev/null
-t cli-status-stale-state 0 "${fakeenv[@]}" "$ctl" -j status
+t cli-status-stale-state 0 "${devenv[@]}" "$ctl" -j status
 python3 -c '
 import json,sys; d=json.load(open(sys.argv[1])); assert d["vms"][0]["attach"] is None' "$work/out"
 result cli-status-stale-state-ignored $?
-t cli-status-no-debugfs-exit3 3 env PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_DEBUGFS_ROOT="$nomod/dbg" "$ctl" status
-grep -q "pvschedctl: $nomod/dbg/pvsched/info: No such file or directory" "$work/err"
-result cli-status-no-debugfs-message $?
+# /dev/pvsched missing with the module loaded: a message, exit 2
+t cli-status-nodev-exit2 2 "${fakeenv[@]}" "$ctl" status
+grep -q "pvschedctl: $fake/nodev: No such file or directory" "$work/err"
+result cli-status-nodev-message $?
+# A module without DUMP (ABI 1.1): a message naming the ABI, exit 3
+sed 's/abi=1.2/abi=1.1/; $a dump_errno 25' "$fake/dev" >"$fake/dev11"
+t cli-status-old-module-exit3 3 env LD_PRELOAD="$fakelib" PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/dev11" "$ctl" status
+grep -q 'pvschedctl: PVSCHED_IOC_DUMP: pvsched.ko ABI 1.1 has none (ABI 1.2 and later)' "$work/err"
+result cli-status-old-module-message $?
+# More vCPUs than GET_INFO said: DUMP says -ENOSPC and the size, status
+# asks again with a buffer that large
+{
+	echo "info version=0.2.0 abi=1.2 tp_family=1 tp_events=0x07 nr_vcpus=0 vm_id=2"
+	echo "vm id=1 pid=10 cs=2:8:0 intr=2:8:0 max_boost_ns=1 throttle_ns=1 name=big"
+	for i in $(seq 0 59); do echo "vcpu id=$i tid=$((100 + i)) exits=$i"; done
+} >"$fake/devbig"
+t cli-status-dump-retry 0 env LD_PRELOAD="$fakelib" PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_RUN_DIR="$fake/run" PVSCHED_DEV="$fake/devbig" "$ctl" -j status
+python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); vm, = d["vms"]
+assert [c["exits"] for c in vm["vcpus"]] == list(range(60)), vm' "$work/out"
+result cli-status-dump-retry-content $?
 
 # --watch: refreshes, one JSON document per refresh, SIGINT ends with 0
-"${fakeenv[@]}" "$ctl" -j status --watch 0.2 >"$work/watch" 2>&1 &
+"${devenv[@]}" "$ctl" -j status --watch 0.2 >"$work/watch" 2>&1 &
 wpid=$!
 sleep 1.5
 kill -INT "$wpid"
