@@ -95,10 +95,6 @@ static u32 pvg_families; /* families started */
 static bool pvg_idle_hint; /* PVSCHED_F_IDLE_HINT negotiated */
 static bool pvg_host_area; /* PVSCHED_F_HOST_AREA negotiated */
 
-static bool unboost_exit = true;
-module_param(unboost_exit, bool, 0644);
-MODULE_PARM_DESC(unboost_exit,
-		 "When this CPU's latency work is done (back to a fair task, out of interrupts) while the host still boosts it, make one VM exit (CPUID) so the host demotes it now, not at the next natural exit");
 static int pvg_cpuhp_state = -1;
 static unsigned long pvg_skip_warned;
 #ifdef CONFIG_X86
@@ -158,7 +154,8 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	unsigned long irqflags;
 	u32 policy;
 
-	if (!unboost_exit || !pvg_host_area || c->prio < DEFAULT_PRIO ||
+	if (!pvsched_guest_unboost_exit || !pvg_host_area ||
+	    c->prio < DEFAULT_PRIO ||
 	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
 		return;
 	policy = READ_ONCE(s->host.sched_policy);

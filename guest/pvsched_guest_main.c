@@ -37,6 +37,10 @@ static bool hook_preempt = true;
 module_param(hook_preempt, bool, 0644);
 MODULE_PARM_DESC(hook_preempt,
 		 "Set PVSCHED_CS_PREEMPT_DISABLED (needs CONFIG_PREEMPTIRQ_TRACEPOINTS); read at bind");
+bool pvsched_guest_unboost_exit = true;
+module_param_named(unboost_exit, pvsched_guest_unboost_exit, bool, 0644);
+MODULE_PARM_DESC(unboost_exit,
+		 "When this CPU's latency work is done (back to a fair task, out of interrupts) while the host still boosts it, make one VM exit (CPUID) so the host demotes it now, not at the next natural exit");
 
 /* Serializes attach/detach and protects pvg_active. */
 static DEFINE_MUTEX(pvg_lock);
