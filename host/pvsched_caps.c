@@ -7,6 +7,12 @@
  * Caps bound what a VM session may ask for (SET_PARAMS) and what the engine
  * applies at run time; the default_* parameters are the tunables a new
  * session starts with (GET_PARAMS before any SET_PARAMS).
+ *
+ * The bounds of the attributes (nice, RT priority), a new session's
+ * defaults and the rank of the boost policies are the policy core's
+ * (pvsched_policy.h), and so is the check of a malformed boost attribute
+ * (pvsched_attr_valid()): SET_PARAMS' validation here adds only what the
+ * caps refuse.
  */
 
 #include <linux/module.h>
