@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A guest real-time task holds its priority on the host for as long as the
+# throttle allows (issue 19): one stock-QEMU L2 guest (2 vCPUs) attached
+# with the default parameters (boosts SCHED_RR 8, max_boost 20 ms, throttle
+# 10 ms), its guest driver loaded; a SCHED_FIFO 20 loop spins 6 s on guest
+# CPU 1.  The host samples the vCPU 1 thread's scheduling class every
+# 20 ms: while the loop runs, the thread is at FIFO 20 except during throttle
+# windows, so at least half of the samples (the budget allows 2/3) must see
+# FIFO 20, and every sample must be FIFO 20, or the base when throttled.
+# The pvsched events of that thread are kept in trace-rt.txt, the samples in
+# samples.txt.
+# lab-timeout: 600
+# shellcheck source=../lib.sh
+. "$PVSCHED_SRC/tests/lab/lib.sh"
+# shellcheck source=../l2/attach-lib.sh
+. "$PVSCHED_SRC/tests/lab/l2/attach-lib.sh"
+
+# the defaults of a new session: the FIFO 20 request is the only RT 20 source
+ATTACH_PARAMS=max_boost_us=20000
+attach_begin
+attach_vms a
+
+tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')
+[[ -n $tid ]] || lab_fail "no vCPU 1 thread id for a"
+base=$(chrt -p "$tid" | tr '\n' ' ')
+lab_log "vCPU 1 of a (tid $tid): $base"
+
+tr=/sys/kernel/tracing
+for e in pvsched_boost pvsched_unboost pvsched_throttle pvsched_unthrottle pvsched_apply; do
+	echo 1 >"$tr/events/pvsched/$e/enable" || lab_fail "no $e trace event"
+done
+echo "tid == $tid" >"$tr/events/pvsched/filter" || lab_fail "cannot filter the pvsched events on tid $tid"
+: >"$tr/trace"
+
+lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 6 >/dev/null 2>&1 &"
+# vcpu1_fifo20: the vCPU 1 thread is at FIFO 20 now.
+vcpu1_fifo20() {
+	[[ $(chrt -p "$tid" 2>/dev/null | tr '\n' ' ') == *SCHED_FIFO*"priority: 20"* ]]
+}
+lab_wait_until 30 vcpu1_fifo20 || lab_fail "vCPU 1 thread never at SCHED_FIFO 20 while the guest FIFO 20 task ran"
+
+# 4 s of samples, every 20 ms, while the 6 s loop still runs
+: >"$LAB_OUT/samples.txt"
+end=$(($(date +%s%N) + 4000000000))
+while (($(date +%s%N) < end)); do
+	chrt -p "$tid" 2>/dev/null | tr '\n' ' ' | sed 's/pid [0-9]*.s current scheduling //g' >>"$LAB_OUT/samples.txt"
+	echo >>"$LAB_OUT/samples.txt"
+	sleep 0.02
+done
+echo 0 >"$tr/events/pvsched/enable"
+grep -a -E "pvsched_" "$tr/trace" >"$LAB_OUT/trace-rt.txt" || true
+
+n=$(grep -c . "$LAB_OUT/samples.txt")
+fifo20=$(grep -c 'SCHED_FIFO.*priority: 20' "$LAB_OUT/samples.txt" || true)
+other=$(grep -c 'SCHED_OTHER' "$LAB_OUT/samples.txt" || true)
+throttles=$(grep -c "pvsched_throttle:" "$LAB_OUT/trace-rt.txt" || true)
+lab_log "vCPU 1 thread over 4 s: $fifo20 of $n samples at FIFO 20, $other at its base (SCHED_OTHER), $((n - fifo20 - other)) else; $throttles throttle windows"
+grep -v -e 'SCHED_FIFO.*priority: 20' -e SCHED_OTHER "$LAB_OUT/samples.txt" | sort | uniq -c | sed 's/^/  other: /' || true
+lab_expect -gt "$n" 20 "too few samples ($n) to judge"
+lab_expect -ge $((fifo20 * 2)) "$n" "a guest FIFO 20 task held FIFO 20 on the host in only $fifo20 of $n samples"
+lab_expect -eq $((fifo20 + other)) "$n" "samples neither at FIFO 20 nor at the base while the guest RT task ran"
+
+attach_finish a
+lab_unload_pvsched
+lab_check_dmesg
