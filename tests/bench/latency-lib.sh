@@ -20,6 +20,10 @@
 #                  pvsched-0.1  the same with the 0.2 mechanisms off
 #                             (kick_boost=0,idle_hold=0,irq_hold=0): the
 #                             0.1 policy (boosts end at the next VM exit)
+#                  pvsched-nodriver  pvsched.ko + pvschedctl attach, and no
+#                             guest driver: what the host side alone gives
+#                             a guest that never loads pvsched_guest.ko (a
+#                             Windows guest, an old kernel)
 # and every repetition.  Each measurement appends one line of key=value
 # pairs to $LAB_OUT/bench/raw.txt; tests/bench/latency-report.py turns them
 # into the table and the chart on the build machine.
@@ -54,6 +58,7 @@ B_SHM=/dev/shm/pvsched-bench
 B_WORK=/tmp/bench
 B_PVSCHED_PENDING=
 B_ATTACH_PID=
+B_DRIVER=1
 
 # cyclictest for L2: L2's busybox initramfs has no dynamic loader or
 # libraries, so bench_l2_install copies cyclictest and the libraries it
@@ -205,7 +210,11 @@ bench_is_pvsched() {
 # arguments), then the guest driver; on only once the guest has negotiated
 # (guest state "active").
 bench_pvsched_on() {
-	local i state=
+	local i state= driver=1
+	if [[ ${1:-} == --no-driver ]]; then
+		driver=0
+		shift
+	fi
 	lab_load_pvsched
 	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir "$B_VM")/qmp-pvsched.sock" --shm "$B_SHM" \
 		--name "$B_VM" "$@" >"$B_OUT/attach.log" 2>&1 &
@@ -216,6 +225,12 @@ bench_pvsched_on() {
 		sleep 0.1
 	done
 	grep -q '^attached vm' "$B_OUT/attach.log" || lab_fail "pvschedctl attach did not attach within 30 s"
+	B_DRIVER=$driver
+	if ((!driver)); then
+		lab_expect == "$(bench_pvsched_guest_state)" none "guest state of VM $B_VM without its driver"
+		"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
+		return
+	fi
 	lab_l2_run "$B_VM" /lab-l2/load-guest-module
 	for ((i = 0; i < 300; i++)); do
 		state=$(bench_pvsched_guest_state)
@@ -228,7 +243,7 @@ bench_pvsched_on() {
 
 bench_pvsched_off() {
 	"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
-	lab_l2_run "$B_VM" rmmod pvsched_guest
+	((B_DRIVER)) && lab_l2_run "$B_VM" rmmod pvsched_guest
 	if [[ -n $B_ATTACH_PID ]]; then
 		kill -TERM "$B_ATTACH_PID" 2>/dev/null || true
 		wait "$B_ATTACH_PID" 2>/dev/null || true
@@ -251,6 +266,7 @@ bench_config_on() {
 		;;
 	pvsched) bench_pvsched_on ;;
 	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0,irq_hold=0 ;;
+	pvsched-nodriver) bench_pvsched_on --no-driver ;;
 	*) lab_fail "unknown configuration '$1'" ;;
 	esac
 }

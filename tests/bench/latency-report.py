@@ -52,12 +52,14 @@ CONFIG_NAMES = {
     "rt": "static RT",
     "pvsched": "pvsched",
     "pvsched-0.1": "pvsched 0.1 policy",
+    "pvsched-nodriver": "pvsched, no guest driver",
 }
 CONFIG_COLORS = {
     "vanilla": "#7f7f7f",
     "rt": "#d62728",
     "pvsched": "#1f77b4",
     "pvsched-0.1": "#17becf",
+    "pvsched-nodriver": "#9467bd",
 }
 SERIES = [
     ("guest_avg", "guest avg", "#1f77b4"),
