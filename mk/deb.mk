@@ -5,22 +5,33 @@
 # kernels) and pvschedctl (the CLI, its man page, bash completion and the
 # udev rule).
 #
-#   make deb-deps     install what make deb needs (debhelper, dh-dkms,
-#                     lintian, the libraries pvschedctl links; apt-get)
+#   make deb-deps     install what make deb and check-deb need (debhelper,
+#                     dh-dkms, lintian, dkms, the libraries pvschedctl
+#                     links; apt-get)
 #   make deb          build both with dpkg-buildpackage in build/deb/ out of
 #                     a copy of the tracked files (nothing is written in the
 #                     tree), run lintian (failing on errors), print the .deb
 #                     paths; fails with the list of missing packages if
 #                     deb-deps has not been run
+#   make check-deb    make deb, then check the result: lintian (no error or
+#                     warning), the files each package holds, the versions,
+#                     dkms.conf as in the tree, the maintainer scripts, and
+#                     "dkms build" of the packaged sources for $(KVER) with a
+#                     private dkms tree under build/deb-check/ (no system-wide
+#                     dkms state); PASS/FAIL in build/results/deb.log
 #
-# Scripts: packaging/deb/{deps,build}.
+# Scripts: packaging/deb/{deps,build,check}.
 
 DEB_OUT := $(BUILD)/deb
 
-.PHONY: deb deb-deps
+.PHONY: deb deb-deps check-deb
 
 deb-deps:
 	@$(TOP)/packaging/deb/deps
 
 deb:
 	@$(TOP)/packaging/deb/build $(DEB_OUT)
+
+check-deb:
+	@mkdir -p $(RESULTS)
+	-@$(TOP)/packaging/deb/check $(DEB_OUT) $(BUILD)/deb-check "$(KVER)" "$(KDIR)" >>$(RESULTS)/deb.log
