@@ -19,12 +19,16 @@
 #                     "dkms build" of the packaged sources for $(KVER) with a
 #                     private dkms tree under build/deb-check/ (no system-wide
 #                     dkms state); PASS/FAIL in build/results/deb.log
+#   make deb-install-test   dpkg -i both packages on this machine (dkms
+#                     builds and installs the modules for the kernels with
+#                     headers, nothing is loaded), then purge them and check
+#                     that nothing is left; not part of any check
 #
-# Scripts: packaging/deb/{deps,build,check}.
+# Scripts: packaging/deb/{deps,build,check,install-test}.
 
 DEB_OUT := $(BUILD)/deb
 
-.PHONY: deb deb-deps check-deb
+.PHONY: deb deb-deps check-deb deb-install-test
 
 deb-deps:
 	@$(TOP)/packaging/deb/deps
@@ -35,3 +39,6 @@ deb:
 check-deb:
 	@mkdir -p $(RESULTS)
 	-@$(TOP)/packaging/deb/check $(DEB_OUT) $(BUILD)/deb-check "$(KVER)" "$(KDIR)" >>$(RESULTS)/deb.log
+
+deb-install-test:
+	@$(TOP)/packaging/deb/install-test $(DEB_OUT)
