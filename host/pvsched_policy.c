@@ -245,11 +245,23 @@ bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 	return false;
 }
 
-/* Sequence-counter writer of the host area; the caller serialises. */
-void pvsched_host_publish(struct pvsched_host_area *ha,
+/*
+ * Sequence-counter writer of the host area, and of slot.host_boost inside
+ * the same window; the caller serialises.
+ */
+void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
 			  const struct pvsched_policy *p)
 {
+	struct pvsched_host_area *ha = &slot->host;
 	u32 seq = PVSCHED_READ(ha->seq);
+	u32 boost = 0;
+
+	if (p->state == PVSCHED_STATE_BOOSTED)
+		boost = PVSCHED_HOST_BOOSTED |
+			(p->reason << PVSCHED_HOST_REASON_SHIFT &
+			 PVSCHED_HOST_REASON_MASK);
+	else if (p->state == PVSCHED_STATE_THROTTLED)
+		boost = PVSCHED_HOST_THROTTLED;
 
 	/* Odd while writing, even if the old value was odd (scribbled). */
 	seq = (seq + 1) | 1;
@@ -261,6 +273,7 @@ void pvsched_host_publish(struct pvsched_host_area *ha,
 	PVSCHED_WRITE(ha->rt_prio, p->cur.rt_prio);
 	PVSCHED_WRITE(ha->throttled,
 		      (u32)(p->state == PVSCHED_STATE_THROTTLED));
+	PVSCHED_WRITE(slot->host_boost, boost);
 	pvsched_wmb();
 	PVSCHED_WRITE(ha->seq, seq + 1);
 }
@@ -333,13 +346,18 @@ static void resume_clock(struct pvsched_policy *p, u64 now)
  * reason changes.
  */
 static void set_target(struct pvsched_policy *p,
+		       const struct pvsched_policy_limits *lim,
 		       const struct pvsched_attr *target, u32 reason, u64 now,
 		       struct pvsched_decision *d)
 {
 	if (pvsched_attr_cmp(target, &p->base) <= 0) {
 		if (p->state == PVSCHED_STATE_BOOSTED) {
-			/* keep what was used: see the boost start below */
-			p->boost_run_ns = boost_used(p, now);
+			/*
+			 * Keep what was used (see the boost start below), and
+			 * charge this transition.
+			 */
+			p->boost_run_ns = add_sat(boost_used(p, now),
+						  lim->transition_ns);
 			p->unboost_at = now;
 			p->state = PVSCHED_STATE_IDLE;
 			p->cnt.unboosts++;
@@ -362,6 +380,12 @@ static void set_target(struct pvsched_policy *p,
 
 		p->boost_run_ns = p->boost_run_ns > idle ?
 					  p->boost_run_ns - idle : 0;
+		/*
+		 * Each transition costs the host a sched_setattr() and often a
+		 * preemption: charged to the budget, so flipping the request
+		 * fast meets the throttle even with boosts of a few us.
+		 */
+		p->boost_run_ns = add_sat(p->boost_run_ns, lim->transition_ns);
 		p->state = PVSCHED_STATE_BOOSTED;
 		p->run_since = now;
 		p->cnt.boosts[reason]++;
@@ -391,7 +415,7 @@ static void raise_to(struct pvsched_policy *p, const struct pvsched_attr *param,
 		return;
 	pvsched_policy_boost_attr(param, lim, &a);
 	if (pvsched_attr_cmp(&a, &p->cur) >= 0)
-		set_target(p, &a, reason, now, d);
+		set_target(p, lim, &a, reason, now, d);
 }
 
 /*
@@ -503,7 +527,7 @@ static void follow_guest(struct pvsched_policy *p,
 		p->cnt.idle_holds++;
 		return;
 	}
-	set_target(p, &t, reason, now, d);
+	set_target(p, lim, &t, reason, now, d);
 }
 
 static u64 next_deadline(const struct pvsched_policy *p,
@@ -636,12 +660,41 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		d->trace |= PVSCHED_TR_KICK;
 		kick_boost(p, lim, ga, now, d);
 		break;
+	case PVSCHED_POL_POSTED:
+		/*
+		 * The same, for an interrupt KVM posted (APICv, AVIC) instead
+		 * of kicking: kvm_vcpu_wake_up() on a runnable thread wakes
+		 * nothing, so nothing else would bring the vCPU to a CPU.
+		 */
+		p->cnt.kicks++;
+		p->cnt.wakes++;
+		d->trace |= PVSCHED_TR_KICK;
+		kick_boost(p, lim, ga, now, d);
+		break;
 	case PVSCHED_POL_KICK_RUNNING:
 		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&
 		    p->state != PVSCHED_STATE_THROTTLED)
 			p->kick_pending = true;
 		break;
-	default: /* TIMER: the transitions above did the work */
+	case PVSCHED_POL_DEADLINE:
+		p->cnt.deadlines++;
+		break;
+	case PVSCHED_POL_TIMER_DUE:
+		/*
+		 * The guest's own timer is due and its thread is preempted;
+		 * with the VMX preemption timer KVM arms nothing on the host
+		 * for it (it only counts in guest mode), so this is the only
+		 * host event that says so.  The interrupt boost, held like a
+		 * kick's until the guest takes the interrupt.
+		 */
+		if (lim->flags & PVSCHED_PARAMS_NO_TIMER_BOOST)
+			break;
+		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
+		if (d->trace & PVSCHED_TR_BOOST)
+			p->cnt.timer_boosts++;
+		irq_hold_start(p, ga, now);
+		break;
+	default: /* TIMER, USERSPACE: the transitions above did the work */
 		break;
 	}
 

@@ -29,6 +29,19 @@
  *   KICK_RUNNING  the same while the vCPU runs (in guest mode, or in the
  *            host on its way back): the VMEXIT that follows boosts it
  *            instead of demoting it before it could inject.
+ *   POSTED   an interrupt was posted (APICv, AVIC) for a vCPU whose thread
+ *            is preempted: KVM called kvm_vcpu_wake_up(), which wakes
+ *            nothing for a runnable thread; boosted like KICK (the same
+ *            flag turns both off), counted in wakes too.
+ *   DEADLINE the guest programmed its TSC-deadline timer: counted; the
+ *            engine arms a shadow timer for its host time.
+ *   TIMER_DUE  that shadow timer expired while the thread was preempted:
+ *            the guest's timer interrupt is due and, with the VMX
+ *            preemption timer, nothing else on the host knows (it counts
+ *            only in guest mode); the interrupt boost, held like a kick's
+ *            (unless PVSCHED_PARAMS_NO_TIMER_BOOST).
+ *   USERSPACE  KVM_RUN returns to the VMM: nothing to decide (the engine
+ *            applies a demotion it left for the next VM entry).
  *   TIMER    the deadline armed by a previous decision expired.
  *   Idle hold: at VMEXIT, if the guest says PVSCHED_GUEST_IDLE (its idle
  *   task runs: it is on its way to HLT), a boost in force is not lowered
@@ -39,6 +52,10 @@
  *   PVSCHED_PARAMS_NO_IRQ_HOLD).
  *   Halted time pays the boost budget back like time at base: a vCPU that
  *   halts gives its CPU back.
+ *   Transitions cost: each boost start and each return to base charges
+ *   limits.transition_ns to the budget, so a guest that flips its request
+ *   at a high rate (each flip a sched_setattr() on the host) meets the
+ *   throttle however short its boosts are.
  *   Throttle: boosted (and running) for max_boost_ns in a row -> back to
  *   base for throttle_ns, boost requests ignored meanwhile; then the last
  *   guest request is evaluated again.  "In a row" tolerates short gaps:
@@ -124,6 +141,17 @@ void pvsched_test_rmb(void);
 #define PVSCHED_DEFAULT_MAX_BOOST_NS 20000000ULL
 #define PVSCHED_DEFAULT_THROTTLE_NS 10000000ULL
 
+/*
+ * What one transition (boost start or return to base) costs the budget:
+ * 10 us, a sched_setattr() and the preemption it brings on a real host, a
+ * few times over.  A guest taking 10,000 interrupts a second, each a boost
+ * and an unboost, is charged 200 ms a second, which its time at base pays
+ * back; one that flips its request at every VM exit (hundreds of thousands
+ * a second) is charged seconds a second and meets the throttle within a
+ * few milliseconds whatever its boosts last.
+ */
+#define PVSCHED_TRANSITION_COST_NS 10000ULL
+
 /* Guest-area snapshot retries before giving up (torn read). */
 #define PVSCHED_GUEST_READ_RETRIES 4
 
@@ -146,6 +174,7 @@ struct pvsched_policy_limits {
 	u64 max_boost_ns; /* VM: continuous boost before throttling */
 	u64 throttle_ns; /* VM: throttle window */
 	u32 flags; /* VM: PVSCHED_PARAMS_NO_* (mechanisms turned off) */
+	u64 transition_ns; /* engine: budget charged per boost start or end */
 };
 
 /* A consistent copy of the guest area's request (raw, untrusted). */
@@ -166,6 +195,10 @@ enum pvsched_policy_event {
 	PVSCHED_POL_KICK,
 	PVSCHED_POL_KICK_RUNNING,
 	PVSCHED_POL_TIMER,
+	PVSCHED_POL_POSTED,
+	PVSCHED_POL_DEADLINE,
+	PVSCHED_POL_TIMER_DUE,
+	PVSCHED_POL_USERSPACE,
 	PVSCHED_POL_NR
 };
 
@@ -180,6 +213,11 @@ struct pvsched_policy_counters {
 	u64 kick_boosts; /* kicks (either kind) that started a boost */
 	u64 idle_holds; /* VMEXITs where the idle hint kept a boost */
 	u64 irq_holds; /* VMEXITs where an untaken interrupt kept a boost */
+	u64 wakes; /* POSTED events: posted interrupts while preempted */
+	u64 deadlines; /* DEADLINE events: guest TSC-deadline writes */
+	u64 timer_boosts; /* TIMER_DUE events that started a boost */
+	u64 lazy_demotes; /* engine: demotions postponed to the VM entry */
+	u64 quiet_exits; /* engine: exits with nothing new, no work done */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
 	u64 unboosts; /* returns to base because the request ended */
 	u64 throttles;
@@ -260,7 +298,7 @@ u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim);
 
 bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 			struct pvsched_guest_snap *out, unsigned int retries);
-void pvsched_host_publish(struct pvsched_host_area *ha,
+void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
 			  const struct pvsched_policy *p);
 
 void pvsched_policy_init(struct pvsched_policy *p,

@@ -39,6 +39,7 @@ CHECK(slot_cacheline, PVSCHED_SLOT_SIZE == PVSCHED_CACHELINE);
 OFF(pvsched_vcpu_slot, header, 0);
 OFF(pvsched_vcpu_slot, guest, 8);
 OFF(pvsched_vcpu_slot, host, 32);
+OFF(pvsched_vcpu_slot, host_boost, 56);
 OFF(pvsched_guest_area, seq, 0);
 OFF(pvsched_guest_area, flags, 4);
 OFF(pvsched_guest_area, sched_policy, 8);
@@ -70,12 +71,14 @@ OFF(pvsched_params, max_boost_ns, 24);
 OFF(pvsched_params, throttle_ns, 32);
 OFF(pvsched_params, debug, 40);
 OFF(pvsched_params, reserved, 48);
-SIZE(pvsched_vcpu_stats, 224);
+SIZE(pvsched_vcpu_stats, 264);
 OFF(pvsched_vcpu_stats, exits, 40);
 OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
 OFF(pvsched_vcpu_stats, idle_holds, 208);
 OFF(pvsched_vcpu_stats, irq_holds, 216);
+OFF(pvsched_vcpu_stats, wakes, 224);
+OFF(pvsched_vcpu_stats, quiet_exits, 256);
 /* pvsched_counters.h: every __u64 of the stats from exits on, in order */
 static const size_t counter_off[] = {
 #define PVSCHED_COUNTER(name, member) \
@@ -100,7 +103,7 @@ SIZE(pvsched_dump_vm, 112);
 OFF(pvsched_dump_vm, nr_vcpus, 8);
 OFF(pvsched_dump_vm, name, 16);
 OFF(pvsched_dump_vm, params, 48);
-SIZE(pvsched_dump_vcpu, 232);
+SIZE(pvsched_dump_vcpu, 272);
 OFF(pvsched_dump_vcpu, stats, 8);
 /* records stay 8-byte aligned one after the other */
 CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&

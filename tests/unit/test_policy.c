@@ -323,7 +323,8 @@ static void t_torn_once(void)
 
 static void t_publish(void)
 {
-	struct pvsched_host_area ha = { 0 };
+	struct pvsched_vcpu_slot slot = { 0 };
+	struct pvsched_host_area *ha = &slot.host;
 	struct pvsched_policy p;
 	struct pvsched_attr base = { NORMAL, 0, 0 };
 
@@ -331,18 +332,32 @@ static void t_publish(void)
 	p.cur = (struct pvsched_attr){ RR, 0, 8 };
 	p.status = PVSCHED_VCPU_STATUS_VMENTERED |
 		   PVSCHED_VCPU_STATUS_INTR_INJECTED;
-	pvsched_host_publish(&ha, &p);
-	UT_EQ(ha.seq, 2);
-	UT_EQ(ha.vcpu_status, 0xF1);
-	UT_EQ(ha.sched_policy, RR);
-	UT_EQ(ha.rt_prio, 8);
-	UT_EQ(ha.throttled, 0);
-	ha.seq = 7; /* scribbled odd */
+	pvsched_host_publish(&slot, &p);
+	UT_EQ(ha->seq, 2);
+	UT_EQ(ha->vcpu_status, 0xF1);
+	UT_EQ(ha->sched_policy, RR);
+	UT_EQ(ha->rt_prio, 8);
+	UT_EQ(ha->throttled, 0);
+	UT_EQ(slot.host_boost, 0); /* state idle: not boosted */
+	p.state = PVSCHED_STATE_BOOSTED;
+	p.reason = PVSCHED_REASON_INTR;
+	pvsched_host_publish(&slot, &p);
+	UT_EQ(slot.host_boost, PVSCHED_HOST_BOOSTED |
+				       PVSCHED_REASON_INTR
+					       << PVSCHED_HOST_REASON_SHIFT);
+	ha->seq = 7; /* scribbled odd */
 	p.state = PVSCHED_STATE_THROTTLED;
-	pvsched_host_publish(&ha, &p);
-	UT_EQ(ha.seq & 1, 0);
-	UT_CHECK(ha.seq > 7);
-	UT_EQ(ha.throttled, 1);
+	pvsched_host_publish(&slot, &p);
+	UT_EQ(ha->seq & 1, 0);
+	UT_CHECK(ha->seq > 7);
+	UT_EQ(ha->throttled, 1);
+	UT_EQ(slot.host_boost, PVSCHED_HOST_THROTTLED);
+	/* a base above the boosts (RT) is still "not boosted" */
+	base = (struct pvsched_attr){ FIFO, 0, 30 };
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_host_publish(&slot, &p);
+	UT_EQ(ha->sched_policy, FIFO);
+	UT_EQ(slot.host_boost, 0);
 }
 
 /* --- event sequences (table-driven) ------------------------------------------ */
@@ -355,6 +370,9 @@ static void t_publish(void)
 #define TIMER PVSCHED_POL_TIMER
 #define KICK PVSCHED_POL_KICK
 #define KICKR PVSCHED_POL_KICK_RUNNING
+#define POSTED PVSCHED_POL_POSTED
+#define DLINE PVSCHED_POL_DEADLINE
+#define TDUE PVSCHED_POL_TIMER_DUE
 #define END { .ev = -1 }
 
 #define G_KEEP 0xffffffffu /* step does not change the guest area */
@@ -545,6 +563,26 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, S_EXIT },
 	    { EXIT_, 4, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 22, S_EXIT },
 	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "posted interrupt boosts a preempted vCPU like a kick",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { POSTED, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 22, 0 },
+	    { POSTED, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, K, 22, 0 },
+	    { EXIT_, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, S_EXIT },
+	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "guest timer due while preempted boosts and holds",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { DLINE, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { TDUE, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 23, S_EXIT },
+	    { EXIT_, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 23, S_EXIT },
+	    { EXIT_, 5, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 23, S_EXIT },
+	    { EXIT_, 6, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    END } },
+	{ "guest timer due while throttled does nothing",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
+	    { TDUE, 21, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
 	    END } },
 	{ "irq hold ends when the guest publishes",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
@@ -974,6 +1012,108 @@ static void t_mechanism_flags(void)
 	UT_CHECK(attr_is(&p.cur, NORMAL, -10, 0));
 }
 
+/* Posted interrupts, the guest's timer, and their flags (module 0.3). */
+static void t_posted_and_timer(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, POSTED, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.kicks, 1);
+	UT_EQU(p.cnt.wakes, 1);
+	UT_EQU(p.cnt.kick_boosts, 1);
+	/* NO_KICK_BOOST turns the posted boost off too; counted anyway */
+	l.flags = PVSCHED_PARAMS_NO_KICK_BOOST;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, POSTED, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.wakes, 1);
+	UT_EQU(p.cnt.kick_boosts, 0);
+
+	/* the guest timer: deadlines counted, a due timer boosts ... */
+	l = def_limits();
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, DLINE, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, DLINE, &ga, 2 * MS, &d);
+	UT_EQU(p.cnt.deadlines, 2);
+	UT_CHECK(!d.apply && !d.trace);
+	pvsched_policy_event(&p, &l, TDUE, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQ(d.reason, PVSCHED_REASON_INTR);
+	UT_EQU(p.cnt.timer_boosts, 1);
+	/* ... a second one while boosted raises nothing, counts nothing */
+	pvsched_policy_event(&p, &l, TDUE, &ga, 4 * MS, &d);
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.timer_boosts, 1);
+	/* ... a stronger task boost is not lowered */
+	guest_set(&ga, 0, FIFO, 0, 20);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS, &d);
+	pvsched_policy_event(&p, &l, TDUE, &ga, 6 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 20));
+	/* NO_TIMER_BOOST: nothing, not even with the kick boost on */
+	l.flags = PVSCHED_PARAMS_NO_TIMER_BOOST;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, TDUE, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.timer_boosts, 0);
+}
+
+/*
+ * Every transition is charged: a guest that flips its request at every
+ * exit meets the throttle within milliseconds however short its boosts,
+ * where without the charge time at base paid every boost back; one that
+ * takes an interrupt a millisecond is never throttled.
+ */
+static void t_transition_cost(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	uint64_t t = 0, cost;
+	int i;
+
+	for (cost = 0; cost <= PVSCHED_TRANSITION_COST_NS;
+	     cost += PVSCHED_TRANSITION_COST_NS) {
+		l.transition_ns = cost;
+		pvsched_policy_init(&p, &base, 0);
+		/* boosted 5 us, at base 5 us, for 50 ms: 5,000 flips */
+		for (i = 0, t = 0; i < 5000; i++) {
+			guest_set(&ga, CS, NORMAL, 0, 0);
+			pvsched_policy_event(&p, &l, EXIT_, &ga, t, &d);
+			t += 5000;
+			guest_set(&ga, 0, NORMAL, 0, 0);
+			pvsched_policy_event(&p, &l, EXIT_, &ga, t, &d);
+			t += 5000;
+		}
+		if (cost)
+			UT_CHECK(p.cnt.throttles >= 1);
+		else
+			UT_EQU(p.cnt.throttles, 0);
+	}
+	/* an interrupt a millisecond, 50 us of handler: never throttled */
+	l.transition_ns = PVSCHED_TRANSITION_COST_NS;
+	pvsched_policy_init(&p, &base, 0);
+	for (i = 0, t = 0; i < 1000; i++) {
+		pvsched_policy_event(&p, &l, INJ, &ga, t, &d);
+		guest_set(&ga, CS, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, t + 20000, &d);
+		guest_set(&ga, 0, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, t + 50000, &d);
+		t += MS;
+	}
+	UT_EQU(p.cnt.throttles, 0);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 1000);
+}
+
 static void t_unknown_event(void)
 {
 	struct pvsched_policy_limits l = def_limits();
@@ -1006,6 +1146,8 @@ int main(void)
 	ut_run("torn-events", t_torn_events);
 	ut_run("bases-and-caps", t_bases);
 	ut_run("mechanism-flags", t_mechanism_flags);
+	ut_run("posted-and-timer", t_posted_and_timer);
+	ut_run("transition-cost", t_transition_cost);
 	ut_run("unknown-event", t_unknown_event);
 	return ut_failed_groups ? 1 : 0;
 }

@@ -197,7 +197,10 @@
 
 #define PVSCHED_MAGIC 0x48435650u /* "PVCH" read as little-endian bytes */
 #define PVSCHED_ABI_MAJOR 1
-/* 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP */
+/*
+ * 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP,
+ * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts
+ */
 #define PVSCHED_ABI_MINOR 2
 
 #define PVSCHED_CACHELINE 64
@@ -212,9 +215,10 @@
 #define PVSCHED_F_TASK_PRIO (1ULL << 1) /* 1:1 policy/nice/rt_prio */
 #define PVSCHED_F_HOST_AREA (1ULL << 2) /* host area published */
 #define PVSCHED_F_IDLE_HINT (1ULL << 3) /* PVSCHED_GUEST_IDLE honoured (1.1) */
+#define PVSCHED_F_BOOST_STATE (1ULL << 4) /* slot.host_boost published (1.2) */
 #define PVSCHED_F_ALL                                                  \
 	(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO | PVSCHED_F_HOST_AREA | \
-	 PVSCHED_F_IDLE_HINT)
+	 PVSCHED_F_IDLE_HINT | PVSCHED_F_BOOST_STATE)
 
 /* guest_state in the region header */
 #define PVSCHED_GUEST_NONE 0 /* no guest driver (yet) */
@@ -287,11 +291,24 @@ struct pvsched_host_area {
 	__u32 throttled; /* 1 while the vCPU is throttled */
 };
 
+/*
+ * slot.host_boost (PVSCHED_F_BOOST_STATE, ABI 1.2): whether the host boosts
+ * the vCPU now, written by pvsched.ko with the host area (inside the host
+ * area's sequence window), so a guest need not infer it from the applied
+ * attributes (a thread whose own base is RT or a negative nice looks
+ * boosted for ever).  Bits 8..15 hold the PVSCHED_REASON_* of a boost.
+ */
+#define PVSCHED_HOST_BOOSTED (1u << 0) /* above the thread's base */
+#define PVSCHED_HOST_THROTTLED (1u << 1) /* at base, requests ignored */
+#define PVSCHED_HOST_REASON_SHIFT 8
+#define PVSCHED_HOST_REASON_MASK 0xFF00
+
 struct pvsched_vcpu_slot {
 	struct pvsched_slot_header header;
 	struct pvsched_guest_area guest;
 	struct pvsched_host_area host;
-	__u32 reserved[2];
+	__u32 host_boost; /* PVSCHED_HOST_* (1.2), host-written; 0 before */
+	__u32 reserved; /* zero */
 };
 
 /* /dev/pvsched */
@@ -313,6 +330,9 @@ struct pvsched_vcpu_slot {
 #define PVSCHED_EV_INJECT (1u << 3)
 #define PVSCHED_EV_WAKEUP (1u << 4)
 #define PVSCHED_EV_KICK (1u << 5) /* kvm_vcpu_kick (kick boost) */
+#define PVSCHED_EV_WAKE (1u << 6) /* kvm_vcpu_wake_up: posted (1.2) */
+#define PVSCHED_EV_TSC_DEADLINE (1u << 7) /* guest TSC deadline (1.2) */
+#define PVSCHED_EV_USERSPACE (1u << 8) /* kvm_userspace_exit (1.2) */
 
 struct pvsched_info {
 	__u32 version_major; /* module version */
@@ -374,9 +394,13 @@ struct pvsched_params {
 #define PVSCHED_PARAMS_NO_KICK_BOOST (1u << 0) /* no boost on a kick */
 #define PVSCHED_PARAMS_NO_IDLE_HOLD (1u << 1) /* PVSCHED_GUEST_IDLE ignored */
 #define PVSCHED_PARAMS_NO_IRQ_HOLD (1u << 2) /* intr boost ends at next exit */
+/* module 0.3 (ABI 1.2) */
+#define PVSCHED_PARAMS_NO_TIMER_BOOST (1u << 3) /* no guest-timer boost */
+#define PVSCHED_PARAMS_NO_LAZY_DEMOTE (1u << 4) /* demote at the exit itself */
 #define PVSCHED_PARAMS_FLAGS_ALL                                  \
 	(PVSCHED_PARAMS_NO_KICK_BOOST | PVSCHED_PARAMS_NO_IDLE_HOLD | \
-	 PVSCHED_PARAMS_NO_IRQ_HOLD)
+	 PVSCHED_PARAMS_NO_IRQ_HOLD | PVSCHED_PARAMS_NO_TIMER_BOOST |  \
+	 PVSCHED_PARAMS_NO_LAZY_DEMOTE)
 /* Longest interrupt hold: an injected interrupt not taken by then is late. */
 #define PVSCHED_IRQ_HOLD_MAX_NS 4000000ULL
 
@@ -424,6 +448,12 @@ struct pvsched_vcpu_stats {
 	__u64 kick_boosts; /* boosts started by kicks (preempted or running) */
 	__u64 idle_holds; /* VM exits where PVSCHED_GUEST_IDLE kept a boost */
 	__u64 irq_holds; /* VM exits where an untaken interrupt kept a boost */
+	/* module 0.3 (zero from 0.2) */
+	__u64 wakes; /* posted interrupts announced while preempted */
+	__u64 deadlines; /* guest TSC-deadline writes seen */
+	__u64 timer_boosts; /* boosts started by a guest timer due while preempted */
+	__u64 lazy_demotes; /* demotions decided at an exit, applied at the entry */
+	__u64 quiet_exits; /* VM exits with nothing new: no work done */
 };
 
 struct pvsched_vm_name {
@@ -451,7 +481,7 @@ struct pvsched_dump {
 
 /* The sizes of the records of ABI 1.2: the smallest vm_size, vcpu_size. */
 #define PVSCHED_DUMP_VM_SIZE_VER0 112
-#define PVSCHED_DUMP_VCPU_SIZE_VER0 232
+#define PVSCHED_DUMP_VCPU_SIZE_VER0 272
 
 struct pvsched_dump_vm {
 	__u32 vm_id;

@@ -42,5 +42,10 @@ PVSCHED_COUNTER(kicks, kicks)
 PVSCHED_COUNTER(kick_boosts, kick_boosts)
 PVSCHED_COUNTER(idle_holds, idle_holds)
 PVSCHED_COUNTER(irq_holds, irq_holds)
+PVSCHED_COUNTER(wakes, wakes)
+PVSCHED_COUNTER(deadlines, deadlines)
+PVSCHED_COUNTER(timer_boosts, timer_boosts)
+PVSCHED_COUNTER(lazy_demotes, lazy_demotes)
+PVSCHED_COUNTER(quiet_exits, quiet_exits)
 
 #undef PVSCHED_COUNTER
