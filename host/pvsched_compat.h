@@ -68,10 +68,11 @@ static inline void pvsched_hrtimer_setup(struct hrtimer *timer,
  * kthread_run_worker is a macro, so its presence is the test.
  */
 #ifdef kthread_run_worker
-#define pvsched_kthread_run_worker(flags, name) kthread_run_worker(flags, name)
+#define pvsched_kthread_run_worker(flags, ...) \
+	kthread_run_worker(flags, __VA_ARGS__)
 #else
-#define pvsched_kthread_run_worker(flags, name) \
-	kthread_create_worker(flags, name)
+#define pvsched_kthread_run_worker(flags, ...) \
+	kthread_create_worker(flags, __VA_ARGS__)
 #endif
 
 /*

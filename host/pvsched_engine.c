@@ -6,17 +6,26 @@
  * What feeds it (names are stable; lab tests rely on them)
  * =========================================================
  * The probes of pvsched_tp.c, through pvsched_engine_current_event() in
- * the thread of the event and pvsched_engine_kick() in the waker's:
+ * the thread of the event, pvsched_engine_kvm_event() in the waker's and
+ * pvsched_engine_guest_timer():
  *   kvm:kvm_entry        tracepoint  VMENTER (and learns the kvm_vcpu)
  *   kvm:kvm_exit         tracepoint  VMEXIT (and learns the kvm_vcpu)
  *   kvm:kvm_inj_virq     tracepoint  INJECT
  *   kvm:kvm_vcpu_wakeup  tracepoint  WAKEUP (a halt ended)
+ *   kvm:kvm_userspace_exit  tracepoint  USERSPACE (KVM_RUN returns)
  *   kvm_vcpu_halt        kprobe      HALT, before the thread blocks
  *   kvm_vcpu_kick        kprobe      KICK / KICK_RUNNING (by the thread's
  *                        vcpu->preempted): a kick that brings an interrupt
  *                        (KVM_REQ_EVENT, KVM_REQ_UNBLOCK); __kvm_vcpu_kick
  *                        from 6.16
- * and its own hrtimer (TIMER: a throttle begins or ends on time).
+ *   kvm_vcpu_wake_up     kprobe      POSTED: an interrupt posted (APICv,
+ *                        AVIC) for a preempted vCPU (kvm-intel/kvm-amd's
+ *                        calls only: kvm.ko inlines its own)
+ *   kvm_set_lapic_tscdeadline_msr  kprobe  DEADLINE: the guest's timer,
+ *                        converted to host time, armed on gtimer
+ * and its own hrtimers: timer (TIMER: a throttle begins or ends on time, a
+ * lazy demotion is due) and gtimer (TIMER_DUE: the guest's timer is due and
+ * its thread preempted).
  *
  * What others can observe
  * =======================
@@ -64,6 +73,11 @@
  *                 preempted, and the boosts they started (kick boost)
  *   idle_holds    VM exits where the guest's idle hint kept a boost
  *   irq_holds     VM exits where an interrupt not yet taken kept a boost
+ *   wakes         of the kicks, the posted ones (kvm_vcpu_wake_up)
+ *   deadlines / timer_boosts  the guest's TSC-deadline writes, and the
+ *                 boosts its timer brought to a preempted thread
+ *   lazy_demotes  demotions decided at an exit, left to the next entry
+ *   quiet_exits   exits with nothing new, handled without a decision
  *
  * Where priorities change
  * =======================
@@ -72,13 +86,16 @@
  * kvm_vcpu_wakeup), where the kernel's sched_setattr_nocheck() takes only
  * raw locks and never sleeps for non-deadline policies (6.1.50+, 6.12,
  * 7.3, PREEMPT_RT included; can_apply_direct() says why interrupts being
- * off does not matter).  Everywhere else (the hrtimer in hard IRQ, the kick
- * probe in the waker, a vCPU the worker is applying to) the change is
- * handed to the "pvsched" kthread_worker at SCHED_FIFO 99, above any boost
- * (the admin cap max_rt_prio is at most 98), so it preempts a boosted vCPU
- * thread on its CPU at once.  The worker calls the kernel outside the
- * vCPU's lock (apply_work_fn()).  Fair-to-fair nice changes use
- * set_user_nice().
+ * off does not matter).  A demotion decided at a VM exit waits for the
+ * next VM entry (lazy demote: event_locked() says why).  Everywhere else
+ * (the hrtimers in hard IRQ, the kick probes in the waker, a vCPU the
+ * worker is applying to) the change is handed to the session's worker,
+ * "pvsched/<vm id>", at the session's strongest boost, never above it
+ * (pvsched_engine_vm_start()): it boosts a thread that is not running, and
+ * a throttle that must demote a running thread is carried out at the VM
+ * exit the hrtimer's interrupt itself causes, in the thread.  The worker
+ * calls the kernel outside the vCPU's lock (apply_work_fn()).  Fair-to-fair
+ * nice changes use set_user_nice().
  * Tracepoint probes run with preemption disabled up to 6.12 and under SRCU
  * (preemptible) from 7.x; the engine relies on neither: every path takes
  * rcu_read_lock() and the vCPU's raw spinlock.
@@ -133,7 +150,11 @@ static DEFINE_HASHTABLE(tasks, 8);
 static DEFINE_RAW_SPINLOCK(kvm_map_lock);
 static DEFINE_HASHTABLE(kvm_map, 8);
 
-static struct kthread_worker *worker;
+/*
+ * How long a demotion decided at a VM exit may wait for the next entry
+ * before the timer applies it anyway (a thread back in its VMM).
+ */
+#define PVSCHED_LAZY_DEMOTE_MAX_NS (1000ULL * 1000)
 
 /* Global apply statistics (pvsched_engine_get_stats()); atomics, any context. */
 static atomic64_t g_direct, g_deferred, g_errors;
@@ -173,9 +194,9 @@ static void max_update(atomic64_t *max, u64 v)
  * Lock-free (pvsched_caps_get() is a raw seqcount reader), so any
  * context; called before taking e->lock to keep that section short.
  */
-static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
+static void vm_limits(struct pvsched_vm *vm, struct pvsched_policy_limits *l)
 {
-	const struct pvsched_params *pp = &v->vm->params;
+	const struct pvsched_params *pp = &vm->params;
 	struct pvsched_caps caps;
 
 	pvsched_caps_get(&caps);
@@ -193,6 +214,12 @@ static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
 	l->max_boost_ns = READ_ONCE(pp->max_boost_ns);
 	l->throttle_ns = READ_ONCE(pp->throttle_ns);
 	l->flags = READ_ONCE(pp->flags);
+	l->transition_ns = PVSCHED_TRANSITION_COST_NS;
+}
+
+static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
+{
+	vm_limits(v->vm, l);
 }
 
 static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
@@ -375,8 +402,31 @@ static void trace_decision(struct pvsched_vcpu *v,
 }
 
 /*
+ * Wait for the VM entry with this change?  Only a demotion decided at a VM
+ * exit, in the vCPU thread, that is not a throttle's (a throttle acts at
+ * once).  The next event of the thread that is not an exit applies it: the
+ * VM entry, or KVM_RUN returning to the VMM (its device emulation does not
+ * run boosted), and the timer at lazy_until.
+ */
+static bool lazy_demote(struct pvsched_engine_vcpu *e,
+			const struct pvsched_policy_limits *lim,
+			enum pvsched_policy_event ev,
+			const struct pvsched_decision *d)
+{
+	if (lim->flags & PVSCHED_PARAMS_NO_LAZY_DEMOTE ||
+	    e->pol.state == PVSCHED_STATE_THROTTLED || current != e->task ||
+	    pvsched_attr_cmp(&e->pol.cur, &e->applied) >= 0)
+		return false;
+	/* pending: it waits across further exits only */
+	if (e->lazy_until)
+		return ev == PVSCHED_POL_VMEXIT && ktime_get_ns() < e->lazy_until;
+	return ev == PVSCHED_POL_VMEXIT;
+}
+
+/*
  * One policy event for @v at time @now, e->lock held: decide, publish,
- * trace, apply (here or via the worker) and arm the timer.
+ * trace, apply (here, at the next VM entry, or via the session's worker)
+ * and arm the timer.
  */
 static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 			 const struct pvsched_policy_limits *lim)
@@ -388,16 +438,35 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 	lockdep_assert_held(&e->lock);
 	pvsched_policy_event(&e->pol, lim, ev, &v->slot->guest, now, &d);
 	if (d.publish)
-		pvsched_host_publish(&v->slot->host, &e->pol);
+		pvsched_host_publish(v->slot, &e->pol);
 	if (d.trace)
 		trace_decision(v, &d);
-	if (!pvsched_attr_eq(&e->applied, &e->pol.cur)) {
+	if (pvsched_attr_eq(&e->applied, &e->pol.cur)) {
+		e->lazy_until = 0;
+	} else if (lazy_demote(e, lim, ev, &d)) {
+		/*
+		 * Lazy demote: the vCPU is left where it is until its next VM
+		 * entry, which applies the change with the last need_resched
+		 * check behind it, so the host preempts the thread at a later
+		 * interrupt rather than at this exit.  The exit a guest makes
+		 * to end its own boost (its unboost exit) comes from inside
+		 * its scheduler with the runqueue lock held: demoted at the
+		 * exit itself, the vCPU was often preempted there, holding it.
+		 */
+		if (!e->lazy_until) {
+			e->lazy_until = now + PVSCHED_LAZY_DEMOTE_MAX_NS;
+			e->pol.cnt.lazy_demotes++;
+		}
+	} else {
 		e->event_ns = now;
+		e->lazy_until = 0;
 		if (can_apply_direct(e))
 			apply_locked(e, false);
 		else
-			kthread_queue_work(worker, &e->work);
+			kthread_queue_work(v->vm->engine.worker, &e->work);
 	}
+	if (e->lazy_until && (!d.deadline || e->lazy_until < d.deadline))
+		d.deadline = e->lazy_until;
 	if (d.deadline)
 		hrtimer_start(&e->timer, ns_to_ktime(d.deadline),
 			      HRTIMER_MODE_ABS_HARD);
@@ -474,9 +543,43 @@ static void unmap_kvm_vcpu(struct pvsched_engine_vcpu *e)
 }
 
 /*
+ * Sched-event mode: a VM exit or entry (or a return to the VMM) of a vCPU
+ * with nothing going on (at
+ * its base, no boost or hold, no kick pending, nothing waiting to be
+ * applied) whose guest has not written its slot since the last decision
+ * needs no decision: count it and leave, without the lock, the policy or
+ * the host area.  The vCPU's own thread is the only one that counts exits
+ * and entries, so the plain increments are safe; a kick or timer racing
+ * with the reads below is seen at the next exit.  The host area then shows
+ * the status of the last decision, not of every exit and entry.
+ */
+static bool quiet_exit(struct pvsched_vcpu *v, enum pvsched_policy_event ev)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	const struct pvsched_guest_area *g = &v->slot->guest;
+
+	if ((ev != PVSCHED_POL_VMEXIT && ev != PVSCHED_POL_VMENTER &&
+	     ev != PVSCHED_POL_USERSPACE) ||
+	    READ_ONCE(e->pol.state) != PVSCHED_STATE_IDLE ||
+	    READ_ONCE(e->pol.kick_pending) || READ_ONCE(e->pol.irq_hold) ||
+	    READ_ONCE(e->lazy_until) || READ_ONCE(e->stopping) ||
+	    READ_ONCE(g->seq) != READ_ONCE(e->pol.snap.seq) ||
+	    READ_ONCE(g->flags) != READ_ONCE(e->pol.snap.flags))
+		return false;
+	if (ev == PVSCHED_POL_VMEXIT) {
+		e->pol.cnt.exits++;
+		e->pol.cnt.quiet_exits++;
+	} else if (ev == PVSCHED_POL_VMENTER) {
+		e->pol.cnt.entries++;
+	}
+	return true;
+}
+
+/*
  * Called by the probes of pvsched_tp.c, in the current task (a vCPU thread
  * or not): preemptible or not (7.x tracepoints run under SRCU), never in
- * NMI.  O(1) and lock-free until the task is known to be registered.
+ * NMI.  O(1) and lock-free until the task is known to be registered, and
+ * for a quiet VM exit or entry (quiet_exit()).
  */
 void pvsched_engine_current_event(enum pvsched_policy_event ev,
 				  const void *kvm_vcpu)
@@ -492,25 +595,28 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
 	if (v) {
 		if (kvm_vcpu && unlikely(READ_ONCE(v->engine.kvm_vcpu) != kvm_vcpu))
 			learn_kvm_vcpu(&v->engine, kvm_vcpu);
+		if (quiet_exit(v, ev))
+			goto out;
 		get_limits(v, &lim);
 		raw_spin_lock_irqsave(&v->engine.lock, flags);
 		if (!v->engine.stopping)
 			event_locked(v, ev, &lim);
 		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 	}
+out:
 	rcu_read_unlock();
 }
 
 /*
- * An interrupt became pending for KVM's vCPU @kvm_vcpu; KVM saw its thread
- * @preempted (runnable, not running) or not.  Called by the kick probe in
- * the waker's context: the LAPIC timer's hrtimer (hard IRQ, also on
- * PREEMPT_RT, often on the vCPU thread's own CPU), another vCPU sending an
- * IPI, an irqfd.  Never applies here (maybe hard IRQ): a preempted vCPU is
- * boosted by the worker at SCHED_FIFO 99; a running one at its next VM
- * exit, in its own thread.  @kvm_vcpu is only compared.
+ * An event KVM raised for its vCPU @kvm_vcpu in the waker's context: the
+ * LAPIC timer's hrtimer (hard IRQ, also on PREEMPT_RT, often on the vCPU
+ * thread's own CPU), another vCPU sending an IPI, an irqfd, a posted
+ * delivery.  Never applies here (maybe hard IRQ, maybe another thread): a
+ * preempted vCPU is boosted by its session's worker, a running one at its
+ * next VM exit, in its own thread.  @kvm_vcpu is only compared.
  */
-void pvsched_engine_kick(const void *kvm_vcpu, bool preempted)
+void pvsched_engine_kvm_event(const void *kvm_vcpu,
+			      enum pvsched_policy_event ev)
 {
 	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
@@ -524,9 +630,59 @@ void pvsched_engine_kick(const void *kvm_vcpu, bool preempted)
 		get_limits(v, &lim);
 		raw_spin_lock_irqsave(&v->engine.lock, flags);
 		if (!v->engine.stopping)
-			event_locked(v, preempted ? PVSCHED_POL_KICK :
-						    PVSCHED_POL_KICK_RUNNING,
-				     &lim);
+			event_locked(v, ev, &lim);
+		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * The guest's TSC-deadline timer is due and its thread is runnable but
+ * not on a CPU (KVM's vcpu->preempted, read from the task since the vCPU
+ * itself may be gone by now): the guest waits for an interrupt that, with
+ * the VMX preemption timer, nothing on the host delivers until the thread
+ * runs again.  Hard IRQ.
+ */
+static enum hrtimer_restart gtimer_fn(struct hrtimer *t)
+{
+	struct pvsched_engine_vcpu *e =
+		container_of(t, struct pvsched_engine_vcpu, gtimer);
+	struct task_struct *task = e->task;
+	struct pvsched_policy_limits lim;
+	unsigned long flags;
+
+	if (!task_is_running(task) || READ_ONCE(task->on_cpu))
+		return HRTIMER_NORESTART;
+	get_limits(to_vcpu(e), &lim);
+	raw_spin_lock_irqsave(&e->lock, flags);
+	if (!e->stopping)
+		event_locked(to_vcpu(e), PVSCHED_POL_TIMER_DUE, &lim);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	return HRTIMER_NORESTART;
+}
+
+void pvsched_engine_guest_timer(u64 expire_ns)
+{
+	struct pvsched_policy_limits lim;
+	struct pvsched_vcpu *v;
+	unsigned long flags;
+
+	if (likely(none_registered()))
+		return;
+	rcu_read_lock();
+	v = lookup_rcu(current);
+	if (v) {
+		get_limits(v, &lim);
+		raw_spin_lock_irqsave(&v->engine.lock, flags);
+		if (!v->engine.stopping) {
+			event_locked(v, PVSCHED_POL_DEADLINE, &lim);
+			if (expire_ns)
+				hrtimer_start(&v->engine.gtimer,
+					      ns_to_ktime(expire_ns),
+					      HRTIMER_MODE_ABS_HARD);
+			else
+				hrtimer_try_to_cancel(&v->engine.gtimer);
+		}
 		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
 	}
 	rcu_read_unlock();
@@ -577,6 +733,8 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	/* _HARD: the timer runs in hard IRQ on PREEMPT_RT too (raw lock). */
 	pvsched_hrtimer_setup(&e->timer, timer_fn, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_ABS_HARD);
+	pvsched_hrtimer_setup(&e->gtimer, gtimer_fn, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_ABS_HARD);
 	kthread_init_work(&e->work, apply_work_fn);
 	e->task = v->task;
 
@@ -599,7 +757,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	WRITE_ONCE(v->slot->header.vcpu_id, v->vcpu_id);
 	WRITE_ONCE(v->slot->header.vcpu_pid, v->tid);
 	raw_spin_lock_irqsave(&e->lock, flags);
-	pvsched_host_publish(&v->slot->host, &e->pol);
+	pvsched_host_publish(v->slot, &e->pol);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
 
 	hash_add_rcu(tasks, &e->hnode, (unsigned long)v->task);
@@ -626,8 +784,9 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	e->stopping = true;
 	pvsched_policy_stop(&e->pol, ktime_get_ns());
 	raw_spin_unlock_irqrestore(&e->lock, flags);
-	/* stopping: the timer does not re-arm and queues no work. */
+	/* stopping: the timers do not re-arm and queue no work. */
 	hrtimer_cancel(&e->timer);
+	hrtimer_cancel(&e->gtimer);
 	kthread_cancel_work_sync(&e->work);
 
 	/* Nothing else touches @e now; restore the base in process context. */
@@ -696,39 +855,80 @@ void pvsched_engine_get_stats(struct pvsched_engine_stats *s)
 	s->delay_deferred_ns_max = atomic64_read(&g_delay_deferred_max);
 }
 
-int pvsched_engine_init(void)
+/*
+ * The session's worker runs at the stronger of its two boosts as the caps
+ * allow them now (pvsched_policy_boost_attr()), never above: the worker
+ * boosts vCPUs that are not running, and demotes the boosted ones whose
+ * own thread cannot (a throttle seen from the timer); both go with that
+ * boost's priority.
+ */
+static int vm_worker_attr(struct pvsched_vm *vm)
 {
-	struct sched_attr sa = {
-		.size = sizeof(sa),
-		.sched_policy = SCHED_FIFO,
-		.sched_priority = MAX_RT_PRIO - 1,
-	};
+	struct pvsched_policy_limits lim;
+	struct pvsched_attr cs, intr, *a;
+	struct sched_attr sa = { .size = sizeof(sa) };
+
+	vm_limits(vm, &lim);
+	pvsched_policy_boost_attr(&lim.cs, &lim, &cs);
+	pvsched_policy_boost_attr(&lim.intr, &lim, &intr);
+	a = pvsched_attr_cmp(&cs, &intr) >= 0 ? &cs : &intr;
+	sa.sched_policy = a->policy;
+	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR)
+		sa.sched_priority = a->rt_prio;
+	else
+		sa.sched_nice = a->nice;
+	return sched_setattr_nocheck(vm->engine.worker->task, &sa);
+}
+
+int pvsched_engine_vm_start(struct pvsched_vm *vm)
+{
+	struct kthread_worker *w;
 	int ret;
 
-	worker = pvsched_kthread_run_worker(0, "pvsched");
-	if (IS_ERR(worker)) {
-		ret = PTR_ERR(worker);
-		worker = NULL;
-		return ret;
-	}
-	/* Above any boost (caps.max_rt_prio <= 98): preempts what it demotes. */
-	ret = sched_setattr_nocheck(worker->task, &sa);
+	lockdep_assert_held(&vm->lock);
+	if (vm->engine.worker)
+		return 0;
+	w = pvsched_kthread_run_worker(0, "pvsched/%u", vm->id);
+	if (IS_ERR(w))
+		return PTR_ERR(w);
+	vm->engine.worker = w;
+	ret = vm_worker_attr(vm);
 	if (ret)
-		pr_warn("worker: SCHED_FIFO %d failed: %d\n", sa.sched_priority,
-			ret);
+		pr_warn("vm %u: worker attributes: %d\n", vm->id, ret);
+	return 0;
+}
+
+void pvsched_engine_vm_params(struct pvsched_vm *vm)
+{
+	int ret;
+
+	lockdep_assert_held(&vm->lock);
+	if (!vm->engine.worker)
+		return;
+	ret = vm_worker_attr(vm);
+	if (ret)
+		pr_warn("vm %u: worker attributes: %d\n", vm->id, ret);
+}
+
+void pvsched_engine_vm_stop(struct pvsched_vm *vm)
+{
+	if (vm->engine.worker) {
+		kthread_destroy_worker(vm->engine.worker);
+		vm->engine.worker = NULL;
+	}
+}
+
+int pvsched_engine_init(void)
+{
 	return 0;
 }
 
 /*
- * Module unload: the control plane has stopped every vCPU already and the
- * probes are detached (pvsched_chardev_exit() and pvsched_tp_exit() run
- * first), so only the worker is left.
+ * Module unload: the control plane has stopped every vCPU and destroyed
+ * every session's worker already, and the probes are detached
+ * (pvsched_chardev_exit() and pvsched_tp_exit() run first).
  */
 void pvsched_engine_exit(void)
 {
-	if (worker) {
-		kthread_destroy_worker(worker);
-		worker = NULL;
-	}
 	WARN_ON_ONCE(!hash_empty(tasks));
 }

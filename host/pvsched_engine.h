@@ -17,8 +17,22 @@
 #include <uapi/linux/sched/types.h>
 #include "pvsched_policy.h"
 
+struct pvsched_vm;
 struct pvsched_vcpu;
 struct pvsched_vcpu_stats;
+
+/*
+ * A session's part of the engine: the worker that applies the changes a
+ * vCPU thread cannot make itself (a boost of a preempted vCPU, a throttle
+ * seen from a timer), created with the session's first vCPU.  It runs at
+ * the session's strongest boost and never above it, so what it does on a
+ * guest's behalf competes with the host's own work as that boost would,
+ * and its CPU time is the session's, in a thread of its own
+ * ("pvsched/<vm id>").
+ */
+struct pvsched_engine_vm {
+	struct kthread_worker *worker; /* NULL until the first vCPU */
+};
 
 struct pvsched_engine_vcpu {
 	/* In the task hashtable (RCU readers: the probes; writers: tasks_mutex). */
@@ -53,11 +67,28 @@ struct pvsched_engine_vcpu {
 	u64 event_ns; /* time of the decision awaiting the worker */
 	struct hrtimer timer; /* throttle / unthrottle deadline */
 	struct kthread_work work; /* deferred apply */
+	/*
+	 * A demotion decided at a VM exit waits for the next VM entry (lazy
+	 * demote, see event_locked()); if the thread never enters again (back
+	 * in its VMM, stopped), the timer applies it at lazy_until.
+	 */
+	u64 lazy_until;
+	/* The guest's TSC-deadline timer, in host time (the timer boost). */
+	struct hrtimer gtimer;
 };
 
-/* Module init/exit (pvsched_main.c): the "pvsched" worker. */
+/* Module init/exit (pvsched_main.c). */
 int pvsched_engine_init(void);
 void pvsched_engine_exit(void);
+
+/*
+ * Sessions (pvsched_vm.c) -> engine, process context, vm->lock held:
+ * the session's worker made ready for a first vCPU (0 or -errno), set to
+ * new params (after SET_PARAMS), and destroyed once every vCPU is stopped.
+ */
+int pvsched_engine_vm_start(struct pvsched_vm *vm);
+void pvsched_engine_vm_params(struct pvsched_vm *vm);
+void pvsched_engine_vm_stop(struct pvsched_vm *vm);
 
 /*
  * Sessions (pvsched_vm.c) -> engine.
@@ -86,10 +117,18 @@ void pvsched_vcpu_get_stats(struct pvsched_vcpu *vcpu,
 void pvsched_engine_current_event(enum pvsched_policy_event ev,
 				  const void *kvm_vcpu);
 /*
- * Attach layer -> engine: an interrupt became pending for KVM's vCPU
- * @kvm_vcpu, whose thread KVM saw @preempted or not.  Any context but NMI.
+ * Attach layer -> engine: event @ev (KICK or KICK_RUNNING: an interrupt
+ * became pending; POSTED: one was posted while the thread was preempted)
+ * for KVM's vCPU @kvm_vcpu, from whichever context KVM raised it in (hard
+ * IRQ included, never NMI).
  */
-void pvsched_engine_kick(const void *kvm_vcpu, bool preempted);
+void pvsched_engine_kvm_event(const void *kvm_vcpu,
+			      enum pvsched_policy_event ev);
+/*
+ * Attach layer -> engine: the current thread's guest set its TSC-deadline
+ * timer to fire at @expire_ns (CLOCK_MONOTONIC; 0: disarmed or unknown).
+ */
+void pvsched_engine_guest_timer(u64 expire_ns);
 
 /* Engine -> debugfs "engine": attribute changes of every vCPU so far. */
 struct pvsched_engine_stats {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvsched attach layer: finds KVM's events by name, the lttng-modules way,
- * and feeds them to the engine through its two entry points,
- * pvsched_engine_current_event() and pvsched_engine_kick()
- * (pvsched_engine.h); the engine knows nothing of this file, and
+ * and feeds them to the engine through its entry points (pvsched_engine.h:
+ * the current thread's events, KVM's events for a vCPU, the guest's timer);
+ * the engine knows nothing of this file, and
  * pvsched_main.c attaches it after the engine and detaches it before.
  * debugfs "tracepoints" (pvsched_debugfs.c) shows its table.
  *
@@ -14,7 +14,10 @@
  *   with for_each_kernel_tracepoint().  pvsched does not depend on kvm.ko.
  * - HALT is not visible in kvm_exit's arguments on stock kernels: a kprobe
  *   on kvm_vcpu_halt() (exported, runs in the vCPU thread right before it
- *   blocks) is registered when kvm comes and removed when it goes.
+ *   blocks) is registered when kvm comes and removed when it goes, with the
+ *   other kprobes: the kick, the posted delivery (kvm_vcpu_wake_up) and the
+ *   guest's TSC-deadline write.  Where KVM delivers an interrupt, and which
+ *   of these events sees it, per hardware configuration: docs/design.md.
  * - The paravirt tracepoints of patched kernels (paravirt_vmentry, ...) are
  *   preferred only with known prototypes; none is known to this build, so
  *   if present they are reported and the stock family is used.
@@ -97,6 +100,12 @@ static void probe_kvm_inj_virq(void *data, unsigned int vector, bool soft,
 	pvsched_engine_current_event(PVSCHED_POL_INJECT, NULL);
 }
 
+/* In the vCPU thread, KVM_RUN returning to the VMM. */
+static void probe_kvm_userspace_exit(void *data, __u32 reason, int errno)
+{
+	pvsched_engine_current_event(PVSCHED_POL_USERSPACE, NULL);
+}
+
 /* In the vCPU thread, after a halt (kvm_vcpu_halt) ended. */
 static void probe_kvm_vcpu_wakeup(void *data, u64 ns, bool waited,
 				  bool valid)
@@ -139,7 +148,74 @@ static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	if (!vcpu || in_nmi() ||
 	    !(READ_ONCE(vcpu->requests) & PVSCHED_INTR_REQUESTS))
 		return 0;
-	pvsched_engine_kick(vcpu, READ_ONCE(vcpu->preempted));
+	pvsched_engine_kvm_event(vcpu, READ_ONCE(vcpu->preempted) ?
+					       PVSCHED_POL_KICK :
+					       PVSCHED_POL_KICK_RUNNING);
+	return 0;
+}
+
+/*
+ * kvm_vcpu_wake_up(vcpu): kvm.ko inlines its own calls (the kick's, the
+ * requests'), so what reaches the function itself is kvm-intel's and
+ * kvm-amd's posted deliveries: vmx_deliver_interrupt() with APICv,
+ * svm_complete_interrupt_delivery() with AVIC (an IPI, an MSI, an irqfd
+ * for a vCPU not in guest mode), the VT-d wake-up vector, AMD's GA log.
+ * For a runnable thread it wakes nothing: a preempted vCPU would wait for
+ * the host scheduler's turn.  Sender's context, hard IRQ included.
+ */
+static int wake_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu =
+		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+
+	if (!vcpu || in_nmi() || !READ_ONCE(vcpu->preempted))
+		return 0;
+	pvsched_engine_kvm_event(vcpu, PVSCHED_POL_POSTED);
+	return 0;
+}
+
+/*
+ * The host time at which guest TSC value @deadline comes, or 0 if it
+ * cannot be told: what KVM's start_sw_tscdeadline() computes, with public
+ * fields only (struct kvm_lapic is KVM's own).  Guest TSC = host TSC +
+ * l1_tsc_offset when the TSC is not scaled (ratio 1 << 48 on VMX, 1 << 32
+ * on SVM, 1 without TSC scaling); a scaled TSC is not handled.
+ */
+static u64 guest_tsc_to_host_ns(struct kvm_vcpu *vcpu, u64 deadline)
+{
+	u64 ratio = READ_ONCE(vcpu->arch.l1_tsc_scaling_ratio);
+	u32 khz = READ_ONCE(vcpu->arch.virtual_tsc_khz);
+	unsigned long flags;
+	u64 now, guest_tsc;
+
+	if (!deadline || !khz ||
+	    (ratio != 1 && ratio != 1ULL << 32 && ratio != 1ULL << 48))
+		return 0;
+	local_irq_save(flags);
+	now = ktime_get_ns();
+	guest_tsc = rdtsc() + READ_ONCE(vcpu->arch.l1_tsc_offset);
+	local_irq_restore(flags);
+	if (deadline <= guest_tsc)
+		return now;
+	return now + mul_u64_u32_div(deadline - guest_tsc, NSEC_PER_MSEC, khz);
+}
+
+/*
+ * kvm_set_lapic_tscdeadline_msr(vcpu, data): the guest wrote its
+ * TSC-deadline timer (the write always exits, with APICv and AVIC too), in
+ * the vCPU thread.  With the VMX preemption timer nothing else on the host
+ * knows when it fires while the thread is preempted: the engine arms a
+ * shadow timer for it (timer boost).
+ */
+static int tscdeadline_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu =
+		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	u64 data = regs_get_kernel_argument(regs, 1);
+
+	if (!vcpu || in_nmi())
+		return 0;
+	pvsched_engine_guest_timer(guest_tsc_to_host_ns(vcpu, data));
 	return 0;
 }
 
@@ -158,6 +234,8 @@ static struct tp_entry stock[] = {
 	{ "kvm_exit", probe_kvm_exit, PVSCHED_EV_VMEXIT },
 	{ "kvm_inj_virq", probe_kvm_inj_virq, PVSCHED_EV_INJECT },
 	{ "kvm_vcpu_wakeup", probe_kvm_vcpu_wakeup, PVSCHED_EV_WAKEUP },
+	{ "kvm_userspace_exit", probe_kvm_userspace_exit,
+	  PVSCHED_EV_USERSPACE },
 };
 
 static const char *const paravirt_names[] = {
@@ -185,6 +263,10 @@ static struct kp_entry kps[] = {
 	{ "kvm_vcpu_halt", "kvm_vcpu_halt", halt_pre_handler, PVSCHED_EV_HALT },
 	{ "kvm_vcpu_kick", PVSCHED_KICK_SYMBOL, kick_pre_handler,
 	  PVSCHED_EV_KICK },
+	{ "kvm_vcpu_wake_up", "kvm_vcpu_wake_up", wake_pre_handler,
+	  PVSCHED_EV_WAKE },
+	{ "kvm_set_lapic_tscdeadline_msr", "kvm_set_lapic_tscdeadline_msr",
+	  tscdeadline_pre_handler, PVSCHED_EV_TSC_DEADLINE },
 };
 
 static DEFINE_MUTEX(tp_mutex);

@@ -216,7 +216,9 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 		ret = ret == -EBUSY ? -EEXIST : ret;
 		goto out_unpin;
 	}
-	ret = pvsched_vcpu_start(vcpu);
+	ret = pvsched_engine_vm_start(vm);
+	if (!ret)
+		ret = pvsched_vcpu_start(vcpu);
 	if (ret) {
 		xa_erase(&vm->vcpus, vcpu_id);
 		goto out_unpin;
@@ -330,6 +332,8 @@ void pvsched_vm_destroy(struct pvsched_vm *vm)
 	mutex_lock(&vm->lock);
 	xa_for_each(&vm->vcpus, id, vcpu)
 		vcpu_remove(vm, vcpu);
+	/* every vCPU stopped: no work item of theirs is left to run */
+	pvsched_engine_vm_stop(vm);
 	mutex_unlock(&vm->lock);
 
 	xa_destroy(&vm->vcpus);
@@ -352,6 +356,7 @@ void pvsched_vm_set_params(struct pvsched_vm *vm,
 	WRITE_ONCE(vm->params.throttle_ns, p->throttle_ns);
 	WRITE_ONCE(vm->params.debug, p->debug);
 	WRITE_ONCE(vm->params.flags, p->flags);
+	pvsched_engine_vm_params(vm);
 	mutex_unlock(&vm->lock);
 }
 

@@ -45,6 +45,7 @@ struct pvsched_vm {
 	 * SET_PARAMS; the engine reads them with READ_ONCE from any context.
 	 */
 	struct pvsched_params params;
+	struct pvsched_engine_vm engine; /* owned by the engine */
 };
 
 struct pvsched_vcpu {
