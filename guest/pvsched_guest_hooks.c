@@ -94,6 +94,7 @@ static struct pvsched_guest_region *pvg_region;
 static u32 pvg_families; /* families started */
 static bool pvg_idle_hint; /* PVSCHED_F_IDLE_HINT negotiated */
 static bool pvg_host_area; /* PVSCHED_F_HOST_AREA negotiated */
+static bool pvg_boost_state; /* PVSCHED_F_BOOST_STATE negotiated */
 
 static int pvg_cpuhp_state = -1;
 static unsigned long pvg_skip_warned;
@@ -140,11 +141,20 @@ static inline void pvg_cpuid_exit(void)
  * boost its interrupt or RT task brought until the next exit, often the
  * next timer interrupt, and so keep its host thread boosted all along.
  * When the published request says "nothing", no critical section is open,
- * the CPU is not idle (HLT is an exit of its own) and the host area shows
- * a boost in force, move seq (the host's interrupt hold ends when it
- * moves) and execute CPUID, which always exits to KVM and is handled
- * there.  Called from sched_switch, the outermost hard-interrupt exit
- * and softirq exit (interrupts on in ksoftirqd: seq moves with them off).
+ * the CPU is not idle (HLT is an exit of its own) and the host boosts this
+ * vCPU, move seq (the host's interrupt hold ends when it moves) and execute
+ * CPUID, which always exits to KVM and is handled there.  Called from
+ * sched_switch, the outermost hard-interrupt exit and softirq exit
+ * (interrupts on in ksoftirqd: seq moves with them off).
+ *
+ * "The host boosts this vCPU" is the host's own word with
+ * PVSCHED_F_BOOST_STATE (slot.host_boost, ABI 1.2).  An older host only
+ * shows the attributes it applied, and a thread whose base is RT, a
+ * negative nice, BATCH or IDLE looks boosted for ever there: a CPUID exit at
+ * every switch to a fair task and every interrupt's end.  The exit from
+ * sched_switch is taken with this CPU's runqueue lock held: a 0.3 host
+ * (lazy demote) lowers the thread's priority only at the next VM entry, so
+ * it is not preempted at this exit, holding that lock.
  */
 static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 {
@@ -158,9 +168,15 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	    c->prio < DEFAULT_PRIO ||
 	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
 		return;
-	policy = READ_ONCE(s->host.sched_policy);
-	if (policy == SCHED_NORMAL && (s32)READ_ONCE(s->host.sched_nice) >= 0)
-		return;
+	if (pvg_boost_state) {
+		if (!(READ_ONCE(s->host_boost) & PVSCHED_HOST_BOOSTED))
+			return;
+	} else {
+		policy = READ_ONCE(s->host.sched_policy);
+		if (policy == SCHED_NORMAL &&
+		    (s32)READ_ONCE(s->host.sched_nice) >= 0)
+			return;
+	}
 	/* same fields, a new even seq: readers retry or see it moved */
 	local_irq_save(irqflags);
 	c->seq += 2;
@@ -696,6 +712,7 @@ int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
 	pvg_idle_hint = (r->features & PVSCHED_F_IDLE_HINT) &&
 			(pvg_families & PVG_FAM_SCHED);
 	pvg_host_area = r->features & PVSCHED_F_HOST_AREA;
+	pvg_boost_state = r->features & PVSCHED_F_BOOST_STATE;
 	pvg_skip_warned = 0;
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvsched_guest:online",
 				pvg_cpu_online, pvg_cpu_offline);

@@ -65,7 +65,8 @@ static u64 pvg_supported(u32 families)
 	u64 f = PVSCHED_F_HOST_AREA; /* shown in debugfs */
 
 	if (families & PVG_FAM_SCHED)
-		f |= PVSCHED_F_TASK_PRIO | PVSCHED_F_IDLE_HINT;
+		f |= PVSCHED_F_TASK_PRIO | PVSCHED_F_IDLE_HINT |
+		     PVSCHED_F_BOOST_STATE;
 	if (families & PVG_FAM_CS)
 		f |= PVSCHED_F_CRIT_SECTION;
 	return f;
