@@ -64,7 +64,8 @@ static void attach_help(void)
 	       "\n"
 	       "KEY := { cs_policy | cs_prio | cs_nice | intr_policy | intr_prio |\n"
 	       "         intr_nice | max_boost_us | throttle_us | debug |\n"
-	       "         kick_boost | idle_hold | irq_hold }\n"
+	       "         kick_boost | idle_hold | irq_hold | timer_boost |\n"
+	       "         lazy_demote }\n"
 	       "\n"
 	       "Attaches a stock QEMU VM started with\n"
 	       "  -object memory-backend-file,id=pvsched,share=on,mem-path=PATH,size=SIZE\n"
@@ -89,16 +90,22 @@ enum {
 	P_MAX_BOOST,
 	P_THROTTLE,
 	P_DEBUG,
-	P_KICK_BOOST,
-	P_IDLE_HOLD,
-	P_IRQ_HOLD,
-	P_NR
+	P_FLAGS, /* the mechanisms, 1 (on, the module's default) or 0: below */
+	P_NR = P_FLAGS + 5
 };
 
 static const char *const param_keys[P_NR] = {
-	"cs_policy", "cs_prio",	     "cs_nice",	    "intr_policy", "intr_prio",
-	"intr_nice", "max_boost_us", "throttle_us", "debug", "kick_boost",
-	"idle_hold", "irq_hold",
+	"cs_policy",  "cs_prio",     "cs_nice",	    "intr_policy",
+	"intr_prio",  "intr_nice",   "max_boost_us", "throttle_us",
+	"debug",      "kick_boost",  "idle_hold",    "irq_hold",
+	"timer_boost", "lazy_demote",
+};
+
+/* The PVSCHED_PARAMS_NO_* flag of each mechanism key, from P_FLAGS on. */
+static const uint32_t param_flags[P_NR - P_FLAGS] = {
+	PVSCHED_PARAMS_NO_KICK_BOOST,  PVSCHED_PARAMS_NO_IDLE_HOLD,
+	PVSCHED_PARAMS_NO_IRQ_HOLD,    PVSCHED_PARAMS_NO_TIMER_BOOST,
+	PVSCHED_PARAMS_NO_LAZY_DEMOTE,
 };
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -166,10 +173,7 @@ static int parse_params(struct attach *a, const char *arg)
 			if (parse_long(val, 1, 100000000, &v))
 				goto range;
 			break;
-		case P_DEBUG:
-		case P_KICK_BOOST:
-		case P_IDLE_HOLD:
-		case P_IRQ_HOLD:
+		default: /* P_DEBUG and the mechanisms */
 			if (parse_long(val, 0, 1, &v))
 				goto range;
 			break;
@@ -203,18 +207,12 @@ static int parse_params(struct attach *a, const char *arg)
 		case P_DEBUG:
 			p->debug = v;
 			break;
-		case P_KICK_BOOST:
+		default:
 			/* 1 (the module's default) clears the "off" flag */
-			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_KICK_BOOST :
-				       p->flags | PVSCHED_PARAMS_NO_KICK_BOOST;
-			break;
-		case P_IDLE_HOLD:
-			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD :
-				       p->flags | PVSCHED_PARAMS_NO_IDLE_HOLD;
-			break;
-		case P_IRQ_HOLD:
-			p->flags = v ? p->flags & ~PVSCHED_PARAMS_NO_IRQ_HOLD :
-				       p->flags | PVSCHED_PARAMS_NO_IRQ_HOLD;
+			if (v)
+				p->flags &= ~param_flags[k - P_FLAGS];
+			else
+				p->flags |= param_flags[k - P_FLAGS];
 			break;
 		}
 		continue;
@@ -234,6 +232,7 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 {
 	const struct pvsched_params *p = &a->params;
 	uint32_t s = a->params_set;
+	int k;
 
 	if (s & (1u << P_CS_POLICY)) {
 		cur->cs_policy = p->cs_policy;
@@ -262,15 +261,12 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 		cur->throttle_ns = p->throttle_ns;
 	if (s & (1u << P_DEBUG))
 		cur->debug = p->debug;
-	if (s & (1u << P_KICK_BOOST))
-		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_KICK_BOOST) |
-			     (p->flags & PVSCHED_PARAMS_NO_KICK_BOOST);
-	if (s & (1u << P_IDLE_HOLD))
-		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_IDLE_HOLD) |
-			     (p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD);
-	if (s & (1u << P_IRQ_HOLD))
-		cur->flags = (cur->flags & ~PVSCHED_PARAMS_NO_IRQ_HOLD) |
-			     (p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD);
+	for (k = P_FLAGS; k < P_NR; k++) {
+		uint32_t f = param_flags[k - P_FLAGS];
+
+		if (s & (1u << k))
+			cur->flags = (cur->flags & ~f) | (p->flags & f);
+	}
 }
 
 /* --- steps --------------------------------------------------------------- */

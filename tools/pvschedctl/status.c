@@ -236,6 +236,10 @@ static void print_vm(const struct pvsched_dump_vm *vm, const char *vcpus,
 		      !(p->flags & PVSCHED_PARAMS_NO_KICK_BOOST));
 	print_kv_uint("idle_hold", !(p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD));
 	print_kv_uint("irq_hold", !(p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
+	print_kv_uint("timer_boost",
+		      !(p->flags & PVSCHED_PARAMS_NO_TIMER_BOOST));
+	print_kv_uint("lazy_demote",
+		      !(p->flags & PVSCHED_PARAMS_NO_LAZY_DEMOTE));
 	print_nl();
 	print_attach(vm->vm_id);
 	open_json_array("vcpus");

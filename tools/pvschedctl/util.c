@@ -319,18 +319,20 @@ static const char *bits_str(uint64_t v, const char *const *names, int n,
 }
 
 static const char *const feature_names[] = { "crit_section", "task_prio",
-					     "host_area", "idle_hint" };
+					     "host_area", "idle_hint",
+					     "boost_state" };
 static const char *const event_names[] = { "vmenter", "vmexit", "halt",
-					   "inject", "wakeup", "kick" };
+					   "inject", "wakeup", "kick",
+					   "wake", "tsc_deadline", "userspace" };
 
 const char *features_str(uint64_t f, char *buf, size_t len)
 {
-	return bits_str(f, feature_names, 4, buf, len);
+	return bits_str(f, feature_names, ARRAY_SIZE(feature_names), buf, len);
 }
 
 const char *tp_events_str(uint32_t ev, char *buf, size_t len)
 {
-	return bits_str(ev, event_names, 6, buf, len);
+	return bits_str(ev, event_names, ARRAY_SIZE(event_names), buf, len);
 }
 
 const char *guest_state_name(uint32_t state)

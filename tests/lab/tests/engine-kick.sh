@@ -13,8 +13,15 @@
 #  - interrupt hold and unboost exit: in the same run, VM exits held an
 #    interrupt boost until the guest took it (irq_holds), and the guest's
 #    busy loop made VM exits to end a boost (its unboost_exits counter);
+#  - lazy demote: in that run, demotions decided at exits (the unboost
+#    exits' among them) waited for the next VM entry (lazy_demotes);
 #  - kick_boost=0 (PVSCHED_PARAMS_NO_KICK_BOOST) in a new session for the
-#    same VM: kicks are still seen and counted, none boosts.
+#    same VM: kicks are still seen and counted, none boosts; the guest's
+#    TSC-deadline writes are seen (deadlines) and its timer, due while the
+#    thread is preempted, boosts it (timer_boosts: the timer boost, which
+#    stands in for the VMX preemption timer's missing host event);
+#  - kick_boost=0,timer_boost=0,lazy_demote=0: no kick or timer boost, no
+#    lazy demotion.
 # lab-timeout: 420
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
@@ -78,7 +85,9 @@ u0=$(guest_counter unboost_exits)
 trace_window 4 "$LAB_OUT/trace-kick.txt"
 k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks) i1=$(vm_counter a irq_holds)
 u1=$(guest_counter unboost_exits)
-lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1"
+l1=$(vm_counter a lazy_demotes)
+lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1, lazy_demotes $l1"
+lab_expect -gt "$l1" 0 "no demotion left to the next VM entry (lazy_demotes)"
 lab_expect -gt "$i1" "$i0" "no VM exit held an interrupt boost (irq_holds $i0 -> $i1)"
 lab_expect -gt "$u1" "$u0" "the guest's busy loop made no unboost exit (unboost_exits $u0 -> $u1)"
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-kick.txt" || true)
@@ -89,36 +98,62 @@ lab_expect -gt "$k1" "$k0" "no kick boost counted (kick_boosts $k0 -> $k1)"
 lab_expect -gt "$boosted" 0 "no pvsched_kick event with boosted=1 for tid $tid (see trace-kick.txt)"
 lab_expect -gt "$intr" 0 "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
 
-# --- kick_boost=0: a new session for the same VM ---------------------------------
-kill "${attach_pids[0]}"
-wait "${attach_pids[0]}" 2>/dev/null || true
-"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
-	--name vm-a --params "$ATTACH_PARAMS,kick_boost=0" >"$LAB_OUT/attach-a.log" 2>&1 &
-attach_pids=($!)
+# --- new sessions for the same VM, mechanisms off ---------------------------------
+# new_session PARAMS: end the current attach, attach again with PARAMS.
+new_session() {
+	kill "${attach_pids[0]}"
+	wait "${attach_pids[0]}" 2>/dev/null || true
+	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
+		--name vm-a --params "$ATTACH_PARAMS,$1" >"$LAB_OUT/attach-a.log" 2>&1 &
+	attach_pids=($!)
+	lab_wait_until 30 new_session_attached || lab_fail "attach with $1 did not attach"
+}
 # new_session_attached: the new attach logged "attached vm"; fails the test
 # if it has exited.
 new_session_attached() {
 	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && return 0
-	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach with kick_boost=0 exited: $(cat "$LAB_OUT/attach-a.log")"
+	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach exited: $(cat "$LAB_OUT/attach-a.log")"
 	return 1
 }
-lab_wait_until 30 new_session_attached || lab_fail "attach with kick_boost=0 did not attach"
-kb=$("$PVSCHEDCTL" -j status | python3 -c '
+# flags_of: the session's mechanisms as pvschedctl status shows them.
+flags_of() {
+	"$PVSCHEDCTL" -j status | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 vm = [v for v in d["vms"] if v.get("name") == "vm-a"][0]
-print(vm.get("kick_boost"), vm.get("idle_hold"))') || lab_fail "pvschedctl -j status failed"
-lab_log "new session: kick_boost idle_hold = $kb"
-lab_assert_eq "$kb" "0 1" "pvschedctl status: kick_boost and idle_hold of the new session"
+print(*(vm.get(k) for k in ("kick_boost", "idle_hold", "timer_boost", "lazy_demote")))' ||
+		lab_fail "pvschedctl -j status failed"
+}
+
+# kick_boost=0: kicks seen, none boosts; the guest's timer boosts instead
+new_session kick_boost=0
+kb=$(flags_of)
+lab_log "new session: kick_boost idle_hold timer_boost lazy_demote = $kb"
+lab_assert_eq "$kb" "0 1 1 1" "pvschedctl status: the new session's mechanisms"
 trace_window 4 "$LAB_OUT/trace-nokick.txt"
 n2=$(vm_counter a kicks) k2=$(vm_counter a kick_boosts)
+d2=$(vm_counter a deadlines) t2=$(vm_counter a timer_boosts)
 seen=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=0" "$LAB_OUT/trace-nokick.txt" || true)
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-nokick.txt" || true)
-lab_log "kick_boost=0, 4 s: kicks $n2, kick_boosts $k2; trace: pvsched_kick boosted=0 $seen, boosted=1 $boosted"
+lab_log "kick_boost=0, 4 s: kicks $n2, kick_boosts $k2; trace: pvsched_kick boosted=0 $seen, boosted=1 $boosted; guest TSC deadlines $d2, timer boosts $t2"
 lab_expect -gt "$n2" 0 "kick_boost=0: no kick counted"
 lab_expect -gt "$seen" 0 "kick_boost=0: no pvsched_kick event (see trace-nokick.txt)"
 lab_assert_eq "$boosted" 0 "pvsched_kick events with boosted=1 under kick_boost=0"
 lab_assert_eq "$k2" 0 "kick_boosts under kick_boost=0"
+lab_expect -gt "$d2" 0 "no guest TSC-deadline write seen (deadlines)"
+lab_expect -gt "$t2" 0 "the guest's timer, due while its thread was preempted, boosted nothing (timer_boosts)"
+
+# everything off: no kick, timer or lazy demotion
+new_session kick_boost=0,timer_boost=0,lazy_demote=0
+lab_assert_eq "$(flags_of)" "0 1 0 0" "pvschedctl status: the mechanisms off"
+sleep 4
+d3=$(vm_counter a deadlines) t3=$(vm_counter a timer_boosts)
+k3=$(vm_counter a kick_boosts) l3=$(vm_counter a lazy_demotes)
+lab_log "kick_boost=0,timer_boost=0,lazy_demote=0, 4 s: deadlines $d3, timer_boosts $t3, kick_boosts $k3, lazy_demotes $l3"
+lab_expect -gt "$d3" 0 "timer_boost=0: no guest TSC-deadline write seen"
+lab_assert_eq "$t3" 0 "timer_boosts under timer_boost=0"
+lab_assert_eq "$k3" 0 "kick_boosts under kick_boost=0"
+lab_assert_eq "$l3" 0 "lazy_demotes under lazy_demote=0"
 
 cleanup
 hogs=()

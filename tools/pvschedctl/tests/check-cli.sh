@@ -225,7 +225,7 @@ assert c3["tid"] == 1243 and c3["state"] == "boosted" and c3["status"] == 0x12
 assert c3["policy"] == "rr" and c3["prio"] == 8 and c3["exits"] == 99
 # every counter of the table, by its name, in its order, after the head
 head = ["vcpu_id", "tid", "state", "status", "policy", "prio", "nice", "base"]
-assert len(counters) == 23 and list(c0) == head + counters, list(c0)
+assert len(counters) == 28 and list(c0) == head + counters, list(c0)
 a = vm["attach"]
 assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
 g = vm["guest"]
@@ -240,7 +240,7 @@ isjson "$work/out" && [[ $(wc -l <"$work/out") -gt 50 ]]
 result cli-status-pretty-json $?
 t cli-status-plain 0 "${devenv[@]}" "$ctl" status
 grep -q '^  vcpu 3 tid=1243 state=boosted status=0x12 policy=rr prio=8 nice=0 base=normal:0:0$' "$work/out" &&
-	grep -q '^vm 7 name=we"b 1\\x pid=1234 vcpus=2 cs=rr:8:0 intr=fifo:3:-5 max_boost_ns=20000000 throttle_ns=10000000 kick_boost=0 idle_hold=1 irq_hold=1$' "$work/out" &&
+	grep -q '^vm 7 name=we"b 1\\x pid=1234 vcpus=2 cs=rr:8:0 intr=fifo:3:-5 max_boost_ns=20000000 throttle_ns=10000000 kick_boost=0 idle_hold=1 irq_hold=1 timer_boost=1 lazy_demote=1$' "$work/out" &&
 	grep -q '^      exits=10 entries=11 halts=2 injections=3$' "$work/out" &&
 	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored idle_hint' "$work/out" &&
 	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out" &&
