@@ -99,21 +99,9 @@ lab_expect -gt "$boosted" 0 "no pvsched_kick event with boosted=1 for tid $tid (
 lab_expect -gt "$intr" 0 "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
 
 # --- new sessions for the same VM, mechanisms off ---------------------------------
-# new_session PARAMS: end the current attach, attach again with PARAMS.
+# new_session PARAMS: a new session for vm-a with PARAMS too.
 new_session() {
-	kill "${attach_pids[0]}"
-	wait "${attach_pids[0]}" 2>/dev/null || true
-	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
-		--name vm-a --params "$ATTACH_PARAMS,$1" >"$LAB_OUT/attach-a.log" 2>&1 &
-	attach_pids=($!)
-	lab_wait_until 30 new_session_attached || lab_fail "attach with $1 did not attach"
-}
-# new_session_attached: the new attach logged "attached vm"; fails the test
-# if it has exited.
-new_session_attached() {
-	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && return 0
-	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach exited: $(cat "$LAB_OUT/attach-a.log")"
-	return 1
+	attach_again a "$ATTACH_PARAMS,$1"
 }
 # flags_of: the session's mechanisms as pvschedctl status shows them.
 flags_of() {
