@@ -19,7 +19,10 @@
 #    of the calls and never more), boosts the vCPU (kick_boosts, boosts
 #    intr; trace pvsched_kick boosted=1 and pvsched_boost reason=intr for
 #    its thread) and its worker applies the interrupt boost (pvsched_apply
-#    deferred attr=2/8/0).
+#    deferred attr=2/8/0);
+#  - then MSIs from the VMM (KVM_SIGNAL_MSI) to a vCPU beside the same
+#    hogs: on SVM without AVIC they take KVM's kick path, so kicks and kick
+#    boosts are counted and no posted wake.
 # lab-timeout: 300
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
@@ -131,10 +134,6 @@ res=$(wake_calls "$vmm" 10 50 preempted) || lab_fail "the test module's calls fa
 s=$(stats wakes kick_boosts boost_intr)
 read -r w1 k1 b1 <<<"$s"
 trace_stop posted
-for p in "${hogs[@]}"; do
-	kill "$p"
-done
-hogs=()
 kill -TERM "$vmm"
 wait "$vmm" || lab_fail "pvsched-vmm cs-forever failed (see preempted.log)"
 vmm=
@@ -154,6 +153,24 @@ lab_log "trace: pvsched_kick boosted=1 $kick, pvsched_boost intr $boost, pvsched
 lab_expect -gt "$kick" 0 "no pvsched_kick boosted=1 for tid $tid (see posted.trace)"
 lab_expect -gt "$boost" 0 "no pvsched_boost reason=intr for tid $tid (see posted.trace)"
 lab_expect -gt "$apply" 0 "the worker never applied rr/8 to tid $tid (see posted.trace)"
+
+# --- MSIs from the VMM (KVM_SIGNAL_MSI) to the same kind of vCPU -----------------
+# On SVM without AVIC they take KVM's kick path, never kvm_vcpu_wake_up():
+# the kick boost, no posted wake (docs/design.md, "userspace-delivered").
+L=$LAB_OUT/msi.log
+"$VMM" --cpu 1 --name msi --iters 100 --period-us 20000 --ms 200 inject >"$L" 2>&1 ||
+	lab_fail "pvsched-vmm inject failed (see msi.log)"
+for p in "${hogs[@]}"; do
+	kill "$p"
+done
+hogs=()
+kicks=$(kv "$L" '^stats vcpu=0 at=end' kicks)
+kb=$(kv "$L" '^stats vcpu=0 at=end' kick_boosts)
+wakes=$(kv "$L" '^stats vcpu=0 at=end' wakes)
+lab_log "MSIs to a vCPU beside two hogs: kicks $kicks, kick_boosts $kb, posted wakes $wakes"
+lab_expect -gt "$kicks" 0 "no kick counted for MSIs to a preempted vCPU"
+lab_expect -gt "$kb" 0 "no kick boost for MSIs to a preempted vCPU"
+lab_assert_eq "$wakes" 0 "posted wakes on SVM without AVIC"
 
 rmmod pvsched_wake_test || lab_fail "rmmod pvsched_wake_test failed"
 lab_unload_pvsched
