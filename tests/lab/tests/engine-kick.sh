@@ -29,13 +29,9 @@
 . "$PVSCHED_SRC/tests/lab/l2/attach-lib.sh"
 
 tr=/sys/kernel/tracing
-hogs=()
 
 cleanup() {
-	local p
-	for p in "${hogs[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
+	lab_hogs_stop
 	echo 0 >"$tr/events/pvsched/enable" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -75,10 +71,7 @@ lab_expect -gt "$h1" "$h0" "no VM exit kept a boost on the guest's idle hint (id
 # two loops: each preempts the other in the guest, so the guest driver
 # sees CPU-bound (batch) tasks
 lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 & sh -c 'while :; do :; done' >/dev/null 2>&1 &"
-for i in 1 2; do
-	taskset -c 1 sh -c 'while :; do :; done' &
-	hogs+=($!)
-done
+lab_hogs 1 2
 sleep 1
 k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks) i0=$(vm_counter a irq_holds)
 u0=$(guest_counter unboost_exits)
@@ -144,7 +137,6 @@ lab_assert_eq "$k3" 0 "kick_boosts under kick_boost=0"
 lab_assert_eq "$l3" 0 "lazy_demotes under lazy_demote=0"
 
 cleanup
-hogs=()
 attach_finish a
 lab_unload_pvsched
 lab_check_dmesg

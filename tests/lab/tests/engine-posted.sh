@@ -34,12 +34,8 @@ WAKE=/sys/kernel/debug/pvsched_wake_test/wake
 [[ -f $KO ]] || lab_fail "$KO not built (engine-posted.pre)"
 
 vmm=
-hogs=()
 cleanup() {
-	local p
-	for p in "${hogs[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
+	lab_hogs_stop
 	[[ -n $vmm ]] && kill -TERM "$vmm" 2>/dev/null
 	wait 2>/dev/null || true
 	rmmod pvsched_wake_test 2>/dev/null || true
@@ -109,11 +105,8 @@ L=$LAB_OUT/preempted.log
 vmm=$!
 wait_line "$L" '^phase vcpu=0 phase=cs'
 tid=$(kv "$L" '^vcpu vcpu=0' tid)
-for i in 1 2; do
-	taskset -c 1 bash -c 'while :; do :; done' &
-	hogs+=($!)
-done
-lab_log "vCPU thread $tid on CPU 1 beside hogs ${hogs[*]}"
+lab_hogs 1 2
+lab_log "vCPU thread $tid on CPU 1 beside hogs ${lab_hog_pids[*]}"
 sleep 1
 snaps=0
 # stats KEY...: the vCPU's counters now (the VMM's GET_STATS at SIGUSR1).
@@ -160,10 +153,7 @@ lab_expect -gt "$apply" 0 "the worker never applied rr/8 to tid $tid (see posted
 L=$LAB_OUT/msi.log
 "$VMM" --cpu 1 --name msi --iters 100 --period-us 20000 --ms 200 inject >"$L" 2>&1 ||
 	lab_fail "pvsched-vmm inject failed (see msi.log)"
-for p in "${hogs[@]}"; do
-	kill "$p"
-done
-hogs=()
+lab_hogs_stop
 kicks=$(kv "$L" '^stats vcpu=0 at=end' kicks)
 kb=$(kv "$L" '^stats vcpu=0 at=end' kick_boosts)
 wakes=$(kv "$L" '^stats vcpu=0 at=end' wakes)
