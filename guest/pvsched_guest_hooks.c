@@ -164,14 +164,25 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	struct pvsched_vcpu_slot *s =
 		container_of(g, struct pvsched_vcpu_slot, guest);
 	unsigned long irqflags;
-	u32 policy;
+	u32 policy, hb;
 
 	if (!pvsched_guest_unboost_exit || !pvg_host_area ||
 	    c->prio < DEFAULT_PRIO ||
 	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
 		return;
 	if (pvg_boost_state && READ_ONCE(pvsched_guest_boost_state)) {
-		if (!(READ_ONCE(s->host_boost) & PVSCHED_HOST_BOOSTED))
+		hb = READ_ONCE(s->host_boost);
+		if (!(hb & PVSCHED_HOST_BOOSTED))
+			return;
+		/*
+		 * Boosted for this very request (a base below it: a SCHED_IDLE
+		 * thread lifted to the nice-0 task now running): the exit
+		 * would change nothing, at every switch.
+		 */
+		if ((hb & PVSCHED_HOST_REASON_MASK) >> PVSCHED_HOST_REASON_SHIFT ==
+			    PVSCHED_REASON_TASK_PRIO &&
+		    READ_ONCE(s->host.sched_policy) == SCHED_NORMAL &&
+		    (s32)READ_ONCE(s->host.sched_nice) == c->nice)
 			return;
 	} else {
 		policy = READ_ONCE(s->host.sched_policy);
