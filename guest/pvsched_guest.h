@@ -70,8 +70,12 @@ pvsched_guest_slot(const struct pvsched_guest_region *r, unsigned int i)
 #define PVG_FAM_NMI BIT(3)
 #define PVG_FAM_PREEMPT BIT(4)
 
-/* Module parameter unboost_exit (pvsched_guest_main.c), read by the hooks. */
+/*
+ * Module parameters unboost_exit and boost_state (pvsched_guest_main.c),
+ * read by the hooks at each decision.
+ */
 extern bool pvsched_guest_unboost_exit;
+extern bool pvsched_guest_boost_state;
 
 /* pvsched_guest_hooks.c */
 int pvsched_hooks_init(void); /* module load: look tracepoints up */

@@ -148,13 +148,15 @@ static inline void pvg_cpuid_exit(void)
  * (interrupts on in ksoftirqd: seq moves with them off).
  *
  * "The host boosts this vCPU" is the host's own word with
- * PVSCHED_F_BOOST_STATE (slot.host_boost, ABI 1.2).  An older host only
- * shows the attributes it applied, and a thread whose base is RT, a
- * negative nice, BATCH or IDLE looks boosted for ever there: a CPUID exit at
- * every switch to a fair task and every interrupt's end.  The exit from
- * sched_switch is taken with this CPU's runqueue lock held: a 0.3 host
- * (lazy demote) lowers the thread's priority only at the next VM entry, so
- * it is not preempted at this exit, holding that lock.
+ * PVSCHED_F_BOOST_STATE (slot.host_boost, ABI 1.2), unless the boost_state
+ * parameter is off.  An older host only shows the attributes it applied,
+ * and a thread whose base is RT, a negative nice, BATCH or IDLE looks
+ * boosted for ever there: a CPUID exit at every switch to a fair task and
+ * every interrupt's end.  boost_state=0 brings that inference back on a
+ * 1.2 host, so that the storm it makes can be measured against the host's
+ * word.  The exit from sched_switch is taken with this CPU's runqueue lock
+ * held: a 0.3 host (lazy demote) lowers the thread's priority only at the
+ * next VM entry, so it is not preempted at this exit, holding that lock.
  */
 static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 {
@@ -162,14 +164,25 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	struct pvsched_vcpu_slot *s =
 		container_of(g, struct pvsched_vcpu_slot, guest);
 	unsigned long irqflags;
-	u32 policy;
+	u32 policy, hb;
 
 	if (!pvsched_guest_unboost_exit || !pvg_host_area ||
 	    c->prio < DEFAULT_PRIO ||
 	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
 		return;
-	if (pvg_boost_state) {
-		if (!(READ_ONCE(s->host_boost) & PVSCHED_HOST_BOOSTED))
+	if (pvg_boost_state && READ_ONCE(pvsched_guest_boost_state)) {
+		hb = READ_ONCE(s->host_boost);
+		if (!(hb & PVSCHED_HOST_BOOSTED))
+			return;
+		/*
+		 * Boosted for this very request (a base below it: a SCHED_IDLE
+		 * thread lifted to the nice-0 task now running): the exit
+		 * would change nothing, at every switch.
+		 */
+		if ((hb & PVSCHED_HOST_REASON_MASK) >> PVSCHED_HOST_REASON_SHIFT ==
+			    PVSCHED_REASON_TASK_PRIO &&
+		    READ_ONCE(s->host.sched_policy) == SCHED_NORMAL &&
+		    (s32)READ_ONCE(s->host.sched_nice) == c->nice)
 			return;
 	} else {
 		policy = READ_ONCE(s->host.sched_policy);
@@ -786,6 +799,7 @@ void pvsched_hooks_show_state(struct seq_file *m)
 {
 	struct pvsched_guest_region *r = pvg_region;
 	unsigned int i, cpu;
+	const char *rule;
 
 	seq_puts(m, "hooks:");
 	for (i = 0; i < ARRAY_SIZE(pvg_tps); i++)
@@ -798,7 +812,15 @@ void pvsched_hooks_show_state(struct seq_file *m)
 	seq_puts(m, "\n");
 	if (!r)
 		return;
-	seq_puts(m, "cpu slot seq flags policy nice rt_prio host_status host_policy host_nice host_rt_prio throttled\n");
+	/* which rule pvg_unboost_exit() follows */
+	if (!pvg_boost_state)
+		rule = "not negotiated";
+	else if (READ_ONCE(pvsched_guest_boost_state))
+		rule = "used";
+	else
+		rule = "ignored (boost_state=0)";
+	seq_printf(m, "boost_state: %s\n", rule);
+	seq_puts(m, "cpu slot seq flags policy nice rt_prio host_status host_policy host_nice host_rt_prio throttled host_boost\n");
 	for_each_possible_cpu(cpu) {
 		struct pvsched_vcpu_slot *s;
 
@@ -807,7 +829,7 @@ void pvsched_hooks_show_state(struct seq_file *m)
 			continue;
 		}
 		s = pvsched_guest_slot(r, cpu);
-		seq_printf(m, "%u %s %u 0x%x %u %d %u 0x%x %u %d %u %u\n", cpu,
+		seq_printf(m, "%u %s %u 0x%x %u %d %u 0x%x %u %d %u %u 0x%x\n", cpu,
 			   READ_ONCE(per_cpu_ptr(&pvg_cpu, cpu)->area) ?
 				   "active" :
 				   "quiet",
@@ -819,7 +841,8 @@ void pvsched_hooks_show_state(struct seq_file *m)
 			   READ_ONCE(s->host.sched_policy),
 			   READ_ONCE(s->host.sched_nice),
 			   READ_ONCE(s->host.rt_prio),
-			   READ_ONCE(s->host.throttled));
+			   READ_ONCE(s->host.throttled),
+			   READ_ONCE(s->host_boost));
 	}
 }
 

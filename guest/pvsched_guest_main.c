@@ -41,6 +41,10 @@ bool pvsched_guest_unboost_exit = true;
 module_param_named(unboost_exit, pvsched_guest_unboost_exit, bool, 0644);
 MODULE_PARM_DESC(unboost_exit,
 		 "When this CPU's latency work is done (back to a fair task, out of interrupts) while the host still boosts it, make one VM exit (CPUID) so the host demotes it now, not at the next natural exit");
+bool pvsched_guest_boost_state = true;
+module_param_named(boost_state, pvsched_guest_boost_state, bool, 0644);
+MODULE_PARM_DESC(boost_state,
+		 "Decide the unboost exit from the host's published boost state (slot.host_boost) when PVSCHED_F_BOOST_STATE is negotiated; 0: infer it from the applied attributes as with a host before ABI 1.2, for comparison (a vCPU whose base is RT, a negative nice, BATCH or IDLE then exits at every switch)");
 
 /* Serializes attach/detach and protects pvg_active. */
 static DEFINE_MUTEX(pvg_lock);

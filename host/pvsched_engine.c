@@ -552,6 +552,12 @@ static void unmap_kvm_vcpu(struct pvsched_engine_vcpu *e)
  * and entries, so the plain increments are safe; a kick or timer racing
  * with the reads below is seen at the next exit.  The host area then shows
  * the status of the last decision, not of every exit and entry.
+ * One exception: slot.host_boost still saying "boosted" (or "throttled") at
+ * base.  A demotion applied without a VM entry (lazy_demote=0, or by the
+ * lazy timer or at a return to the VMM) leaves the last entry's "boosted"
+ * published, and a guest that reads it exits to end a boost at every
+ * switch (PVSCHED_F_BOOST_STATE): that entry is not quiet, it publishes.
+ * A guest that scribbles on host_boost only loses its own quiet exits.
  */
 static bool quiet_exit(struct pvsched_vcpu *v, enum pvsched_policy_event ev)
 {
@@ -563,6 +569,7 @@ static bool quiet_exit(struct pvsched_vcpu *v, enum pvsched_policy_event ev)
 	    READ_ONCE(e->pol.state) != PVSCHED_STATE_IDLE ||
 	    READ_ONCE(e->pol.kick_pending) || READ_ONCE(e->pol.irq_hold) ||
 	    READ_ONCE(e->lazy_until) || READ_ONCE(e->stopping) ||
+	    READ_ONCE(v->slot->host_boost) ||
 	    READ_ONCE(g->seq) != READ_ONCE(e->pol.snap.seq) ||
 	    READ_ONCE(g->flags) != READ_ONCE(e->pol.snap.flags))
 		return false;

@@ -125,6 +125,25 @@ lab_check_dmesg() {
 	fi
 }
 
+# lab_hogs CPU N: start N CPU hogs (busy shell loops) pinned to L1 CPU CPU,
+# e.g. to keep a vCPU thread there preempted; lab_hogs_stop ends them all.
+lab_hog_pids=()
+lab_hogs() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		taskset -c "$1" bash -c 'while :; do :; done' &
+		lab_hog_pids+=($!)
+	done
+}
+
+lab_hogs_stop() {
+	local p
+	for p in "${lab_hog_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	lab_hog_pids=()
+}
+
 # ---------------------------------------------------------------------------
 # L2 guests.  lab_l2_start boots the lab kernel under real KVM inside L1
 # with a busybox initramfs (tests/lab/l2/init).  Per guest, in $L2_DIR =

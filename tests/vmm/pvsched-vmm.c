@@ -402,7 +402,9 @@ static void print_stats(struct vcpu *v, const char *at)
 	    "entries=%llu halts=%llu injections=%llu boost_cs=%llu boost_prio=%llu "
 	    "boost_halt=%llu boost_intr=%llu unboosts=%llu throttles=%llu boosted_ns=%llu "
 	    "throttled_ns=%llu torn_reads=%llu guest_clamped=%llu guest_refused=%llu "
-	    "guest_invalid=%llu apply_direct=%llu apply_deferred=%llu apply_errors=%llu\n",
+	    "guest_invalid=%llu apply_direct=%llu apply_deferred=%llu apply_errors=%llu "
+	    "kicks=%llu kick_boosts=%llu idle_holds=%llu irq_holds=%llu wakes=%llu "
+	    "deadlines=%llu timer_boosts=%llu lazy_demotes=%llu quiet_exits=%llu\n",
 	    v->idx, at, now_ns() / 1e9, s.tid, s.state, s.vcpu_status, cur, base,
 	    (unsigned long long)s.exits, (unsigned long long)s.entries,
 	    (unsigned long long)s.halts, (unsigned long long)s.injections,
@@ -415,7 +417,11 @@ static void print_stats(struct vcpu *v, const char *at)
 	    (unsigned long long)s.torn_reads, (unsigned long long)s.guest_clamped,
 	    (unsigned long long)s.guest_refused, (unsigned long long)s.guest_invalid,
 	    (unsigned long long)s.apply_direct, (unsigned long long)s.apply_deferred,
-	    (unsigned long long)s.apply_errors);
+	    (unsigned long long)s.apply_errors, (unsigned long long)s.kicks,
+	    (unsigned long long)s.kick_boosts, (unsigned long long)s.idle_holds,
+	    (unsigned long long)s.irq_holds, (unsigned long long)s.wakes,
+	    (unsigned long long)s.deadlines, (unsigned long long)s.timer_boosts,
+	    (unsigned long long)s.lazy_demotes, (unsigned long long)s.quiet_exits);
 }
 
 /* The slot's host area, read with the sequence protocol. */

@@ -80,11 +80,12 @@ PY
 	done
 }
 
-# vm_counter VM KEY: KEY summed over VM's vCPUs in "pvschedctl -j status".
-# A VM missing from status fails the test with why: its attach log (the
-# reason "pvschedctl attach" ended) and, if QEMU is gone, its exit status
-# and console (an L2 triple fault under nested TCG ends QEMU with status 0).
-vm_counter() {
+# vm_counters VM KEY...: each KEY summed over VM's vCPUs in "pvschedctl -j
+# status", on one line.  A VM missing from status fails the test with why:
+# its attach log (the reason "pvschedctl attach" ended) and, if QEMU is
+# gone, its exit status and console (an L2 triple fault under nested TCG
+# ends QEMU with status 0).
+vm_counters() {
 	local json n
 	json=$("$PVSCHEDCTL" -j status) || lab_fail "pvschedctl -j status failed"
 	if ! n=$(python3 -c '
@@ -93,7 +94,7 @@ d = json.load(sys.stdin)
 vm = [v for v in d["vms"] if v.get("name") == sys.argv[1]]
 if not vm:
     sys.exit(1)
-print(sum(int(c.get(sys.argv[2], 0)) for c in vm[0]["vcpus"]))' "vm-$1" "$2" <<<"$json"); then
+print(*(sum(int(c.get(k, 0)) for c in vm[0]["vcpus"]) for k in sys.argv[2:]))' "vm-$1" "${@:2}" <<<"$json"); then
 		{
 			echo "vm-$1 is no longer in pvschedctl status; its attach log:"
 			sed 's/^/  attach: /' "$LAB_OUT/attach-$1.log"
@@ -102,6 +103,46 @@ print(sum(int(c.get(sys.argv[2], 0)) for c in vm[0]["vcpus"]))' "vm-$1" "$2" <<<
 		lab_fail "vm-$1 left pvschedctl status during the test"
 	fi
 	echo "$n"
+}
+
+# vm_counter VM KEY: KEY summed over VM's vCPUs (vm_counters).
+vm_counter() {
+	vm_counters "$1" "$2"
+}
+
+# attach_again VM PARAMS: (tests of one VM) end VM's "pvschedctl attach",
+# if one runs, and attach VM again as a new session with --params PARAMS;
+# returns once it logged "attached vm".  The region header is written
+# anew, so a guest driver bound before must be bound again.  The previous
+# session's log is kept as attach-VM.N.log.
+attach_sessions=0
+attach_again() {
+	local vm=$1 log=$LAB_OUT/attach-$1.log
+	attach_end
+	attach_sessions=$((attach_sessions + 1))
+	[[ -e $log ]] && mv "$log" "$LAB_OUT/attach-$vm.$attach_sessions.log"
+	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir "$vm")/qmp.sock" --shm "$(guest_region_file "$vm")" \
+		--name "vm-$vm" --params "$2" >"$log" 2>&1 &
+	attach_pids=($!)
+	lab_wait_until 30 attach_logged "$vm" || lab_fail "attach of $vm with --params $2 did not attach"
+}
+
+# attach_end: (tests of one VM) end its "pvschedctl attach", if one runs:
+# the session closes, the vCPU threads are back at their base.
+attach_end() {
+	if ((${#attach_pids[@]})); then
+		kill "${attach_pids[0]}" 2>/dev/null || true
+		wait "${attach_pids[0]}" 2>/dev/null || true
+	fi
+	attach_pids=()
+}
+
+# attach_logged VM: VM's attach logged "attached vm"; fails the test if it
+# has exited.
+attach_logged() {
+	grep -q '^attached vm' "$LAB_OUT/attach-$1.log" && return 0
+	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach of $1 exited: $(cat "$LAB_OUT/attach-$1.log")"
+	return 1
 }
 
 # attach_finish NAME...: unload the guest driver in each L2 still running,

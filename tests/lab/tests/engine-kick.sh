@@ -29,13 +29,9 @@
 . "$PVSCHED_SRC/tests/lab/l2/attach-lib.sh"
 
 tr=/sys/kernel/tracing
-hogs=()
 
 cleanup() {
-	local p
-	for p in "${hogs[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
+	lab_hogs_stop
 	echo 0 >"$tr/events/pvsched/enable" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -75,10 +71,7 @@ lab_expect -gt "$h1" "$h0" "no VM exit kept a boost on the guest's idle hint (id
 # two loops: each preempts the other in the guest, so the guest driver
 # sees CPU-bound (batch) tasks
 lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 & sh -c 'while :; do :; done' >/dev/null 2>&1 &"
-for i in 1 2; do
-	taskset -c 1 sh -c 'while :; do :; done' &
-	hogs+=($!)
-done
+lab_hogs 1 2
 sleep 1
 k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks) i0=$(vm_counter a irq_holds)
 u0=$(guest_counter unboost_exits)
@@ -99,21 +92,9 @@ lab_expect -gt "$boosted" 0 "no pvsched_kick event with boosted=1 for tid $tid (
 lab_expect -gt "$intr" 0 "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
 
 # --- new sessions for the same VM, mechanisms off ---------------------------------
-# new_session PARAMS: end the current attach, attach again with PARAMS.
+# new_session PARAMS: a new session for vm-a with PARAMS too.
 new_session() {
-	kill "${attach_pids[0]}"
-	wait "${attach_pids[0]}" 2>/dev/null || true
-	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir a)/qmp.sock" --shm "$(guest_region_file a)" \
-		--name vm-a --params "$ATTACH_PARAMS,$1" >"$LAB_OUT/attach-a.log" 2>&1 &
-	attach_pids=($!)
-	lab_wait_until 30 new_session_attached || lab_fail "attach with $1 did not attach"
-}
-# new_session_attached: the new attach logged "attached vm"; fails the test
-# if it has exited.
-new_session_attached() {
-	grep -q '^attached vm' "$LAB_OUT/attach-a.log" && return 0
-	kill -0 "${attach_pids[0]}" 2>/dev/null || lab_fail "attach exited: $(cat "$LAB_OUT/attach-a.log")"
-	return 1
+	attach_again a "$ATTACH_PARAMS,$1"
 }
 # flags_of: the session's mechanisms as pvschedctl status shows them.
 flags_of() {
@@ -156,7 +137,6 @@ lab_assert_eq "$k3" 0 "kick_boosts under kick_boost=0"
 lab_assert_eq "$l3" 0 "lazy_demotes under lazy_demote=0"
 
 cleanup
-hogs=()
 attach_finish a
 lab_unload_pvsched
 lab_check_dmesg
