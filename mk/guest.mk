@@ -21,8 +21,9 @@ $(BUILD)/guest/guest-overhead-pingpong: $(TOP)/tests/bench/guest-overhead-pingpo
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -static -o $@ $<
 
-# The lab targets (mk/lab.mk) run the guest tests: build the helpers first.
-lab lab-one check-lab: guest-helpers
+# The lab targets (mk/lab.mk, lab-prereqs for the debug lab and a plain
+# tests/lab/run) run the guest tests: build the helpers first.
+lab lab-one check-lab lab-prereqs: guest-helpers
 
 bench-guest: modules guest-helpers
 	$(TOP)/tests/bench/guest-overhead
