@@ -204,6 +204,25 @@ static void remap_region(void)
 	r->addr = map_region(r->kind);
 }
 
+/*
+ * The kernel writes where it is told: an output buffer the fuzzer points at
+ * one of its regions must end inside it, or the records land in whatever
+ * mapping follows (a thread's stack: "stack smashing detected").  Shortens
+ * *len (bytes) to the region's end when addr is inside one.
+ */
+static void keep_in_region(uint64_t addr, uint64_t *len)
+{
+	unsigned int i;
+
+	for (i = 0; i < NREGIONS * 2; i++) {
+		uint64_t start = (uintptr_t)regions[i].addr;
+
+		if (addr >= start && addr < start + REGION_SIZE &&
+		    *len > start + REGION_SIZE - addr)
+			*len = start + REGION_SIZE - addr;
+	}
+}
+
 static uint64_t pick_slot_addr(void)
 {
 	struct region *r;
@@ -379,22 +398,35 @@ static void fill_struct(unsigned int nr, void *buf)
 		    (uint64_t)l->nr * 4 > SCRATCH_SIZE + 4096 -
 						     (l->ids - (uintptr_t)scratch))
 			l->ids = (uintptr_t)scratch + SCRATCH_SIZE - 4096;
+		{
+			uint64_t bytes = (uint64_t)l->nr * 4;
+
+			keep_in_region(l->ids, &bytes);
+			if (bytes < (uint64_t)l->nr * 4)
+				l->nr = bytes / 4;
+		}
 		break;
 	}
 	case 8: {
-		/* Records land in scratch at most: its guard page stops them. */
-		static const uint32_t sizes[] = { 0, 104, 116, 120, 236, 240 };
+		/* Records land in scratch or one region at most (keep_in_region). */
+		static const uint32_t sizes[] = { 0, 104, 116, 120, 264, 276, 280 };
 		struct pvsched_dump *d = buf;
 
 		d->flags = chance(95) ? 0 : rnd();
 		d->pad = chance(95) ? 0 : rnd();
 		d->vm_size = chance(80) ? sizeof(struct pvsched_dump_vm) :
-					  sizes[rndn(6)];
+					  sizes[rndn(7)];
 		d->vcpu_size = chance(80) ? sizeof(struct pvsched_dump_vcpu) :
-					    sizes[rndn(6)];
+					    sizes[rndn(7)];
 		d->len = chance(10) ? rnd() : rndn(SCRATCH_SIZE + 1);
 		d->buf = chance(80) ? (uintptr_t)pick_arg(d->len) :
 				      pick_slot_addr();
+		{
+			uint64_t len = d->len;
+
+			keep_in_region(d->buf, &len);
+			d->len = len;
+		}
 		if (chance(5))
 			d->reserved[rndn(2)] = rnd();
 		break;
