@@ -439,6 +439,14 @@ static void guest_target(struct pvsched_policy *p,
 		if (res & PVSCHED_XLATE_INVALID)
 			p->cnt.guest_invalid++;
 	}
+	/*
+	 * A fair task at nice 0 or weaker is what an all-zero area says: no
+	 * request (uapi header).  Mapped 1:1 it would lift a vCPU thread the
+	 * admin put at SCHED_IDLE, SCHED_BATCH or a positive nice to an
+	 * ordinary thread for as long as the guest runs anything at all.
+	 */
+	if (out->policy == PVSCHED_SCHED_NORMAL && out->nice >= 0)
+		*out = p->base;
 	*reason = PVSCHED_REASON_TASK_PRIO;
 	if (p->snap.flags & PVSCHED_CS_ALL) {
 		pvsched_policy_boost_attr(&lim->cs, lim, &cs);

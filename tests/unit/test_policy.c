@@ -905,14 +905,41 @@ static void t_bases(void)
 	guest_set(&ga, CS, NORMAL, 0, 0);
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 1, &d);
 	UT_EQ(p.state, SB);
-	guest_set(&ga, 0, NORMAL, 0, 0); /* nice 0 beats base nice 5 */
+	guest_set(&ga, 0, NORMAL, -3, 0); /* nice -3 beats base nice 5 */
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 2, &d);
-	UT_CHECK(attr_is(&p.cur, NORMAL, 0, 0));
+	UT_CHECK(attr_is(&p.cur, NORMAL, -3, 0));
 	guest_set(&ga, 0, NORMAL, 10, 0); /* weaker than base: at base */
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 3, &d);
 	UT_CHECK(attr_is(&p.cur, BATCH, 5, 0));
 	UT_CHECK(d.apply && d.to_base);
 	UT_CHECK(!pvsched_policy_stop(&p, 4));
+
+	/*
+	 * An ordinary guest task (nice 0, the all-zero area) asks for
+	 * nothing: a SCHED_IDLE, BATCH or positive-nice base stays there.
+	 */
+	base = (struct pvsched_attr){ IDLE, 0, 0 };
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(attr_is(&p.cur, IDLE, 0, 0));
+	guest_set(&ga, 0, BATCH, 5, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2, &d);
+	UT_EQ(p.state, SI);
+	guest_set(&ga, 0, NORMAL, -1, 0); /* a negative nice is a request */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(attr_is(&p.cur, NORMAL, -1, 0));
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(attr_is(&p.cur, IDLE, 0, 0));
+	l.min_nice = 0; /* the admin allows no negative nice: no request */
+	guest_set(&ga, 0, NORMAL, -5, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5, &d);
+	UT_EQ(p.state, SI);
+	l.min_nice = -10;
 
 	/* admin lowers caps while boosted: takes effect at the next exit */
 	base = (struct pvsched_attr){ NORMAL, 0, 0 };
