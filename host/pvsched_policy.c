@@ -232,10 +232,18 @@ u64 pvsched_policy_max_boost_ns(const struct pvsched_policy_limits *lim)
 
 u64 pvsched_duty_min_throttle_ns(u64 max_boost_ns, u32 max_duty_pct)
 {
+	u64 t;
+
 	if (!max_duty_pct || max_duty_pct >= 100)
 		return 0;
-	/* boost / (boost + t) <= duty / 100  <=>  t >= boost (100 - duty) / duty */
-	return scale(max_boost_ns, 100 - max_duty_pct, max_duty_pct);
+	/*
+	 * boost / (boost + t) <= duty / 100  <=>  t >= boost (100 - duty) / duty,
+	 * rounded up: t * duty / (100 - duty) >= boost for the integer boost.
+	 */
+	t = scale(max_boost_ns, 100 - max_duty_pct, max_duty_pct);
+	if (t < U64_MAX_ && scale(t, max_duty_pct, 100 - max_duty_pct) < max_boost_ns)
+		t++;
+	return t;
 }
 
 /*

@@ -236,6 +236,9 @@ struct pvsched_policy_limits {
 	 */
 	u64 share_until;
 	u64 share_left_ns;
+	/* admin: that share (engine: pvsched_share_charge()'s bounds) */
+	u64 share_window_ns;
+	u64 share_ns;
 };
 
 /* A consistent copy of the guest area's request (raw, untrusted). */

@@ -1151,8 +1151,8 @@ static void t_duty(void)
 {
 	struct pvsched_policy_limits l = def_limits();
 
-	/* 20 ms at most 70 %: 20 * 30 / 70 = 8.57 ms; 50 %: as long */
-	UT_EQU(pvsched_duty_min_throttle_ns(20 * MS, 70), 8571428);
+	/* 20 ms at most 70 %: 20 * 30 / 70 = 8.57 ms (up); 50 %: as long */
+	UT_EQU(pvsched_duty_min_throttle_ns(20 * MS, 70), 8571429);
 	UT_EQU(pvsched_duty_min_throttle_ns(20 * MS, 50), 20 * MS);
 	UT_EQU(pvsched_duty_min_throttle_ns(1000 * MS, 1), 99000 * MS);
 	/* 0 and 100 (or more): no cap */
@@ -1162,7 +1162,7 @@ static void t_duty(void)
 	/* no overflow near the end of u64 */
 	UT_EQU(pvsched_duty_min_throttle_ns(UINT64_MAX, 50), UINT64_MAX);
 	UT_EQU(pvsched_duty_min_throttle_ns(UINT64_MAX - 1, 99),
-	       (UINT64_MAX - 1) / 99);
+	       (UINT64_MAX - 1) / 99 + 1);
 
 	/* 20 ms / 10 ms is 67 %: within 70 %, not within 50 % */
 	l.max_duty_pct = 70;
@@ -1193,13 +1193,13 @@ static void t_duty_throttle(void)
 	pvsched_policy_event(&p, &l, TIMER, &ga, 1000 * MS, &d);
 	UT_EQ(p.state, ST);
 	/* 1000 * 30 / 70 = 428.57 ms, not 1 ms */
-	UT_EQU(d.deadline, 1000 * MS + 428571428);
+	UT_EQU(d.deadline, 1000 * MS + 428571429);
 	pvsched_policy_event(&p, &l, TIMER, &ga, 1001 * MS, &d);
 	UT_EQ(p.state, ST);
-	pvsched_policy_event(&p, &l, TIMER, &ga, 1000 * MS + 428571428, &d);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 1000 * MS + 428571429, &d);
 	UT_EQ(p.state, SB);
 	/* the whole (lengthened) window repaid the whole budget */
-	UT_EQU(d.deadline, 2000 * MS + 428571428);
+	UT_EQU(d.deadline, 2000 * MS + 428571429);
 }
 
 /* The host-wide share of one CPU, per window. */
