@@ -348,7 +348,7 @@ static void update_family(void)
 
 static void log_attached(void)
 {
-	char buf[160];
+	char buf[256]; /* every name: 156 bytes with kvm_vcpu_block */
 	size_t len = 0;
 	unsigned int i;
 
