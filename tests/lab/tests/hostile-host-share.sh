@@ -13,12 +13,15 @@
 # RT task above the ceiling.  The VMs run at nice 19, so at their base the
 # hog gets nearly all the fair time.
 # Asserted:
-#   - the hog keeps at least 70 % of what the share leaves to the fair
+#   - the hog keeps at least 60 % of what the share leaves to the fair
 #     class: hog / (hog + every vCPU thread) CPU time over a 10 s window
 #     (utime + stime from /proc/TID/stat, a ratio of CPU times: the lab's
-#     emulated L1 runs at no fixed speed) >= 0.7 * (100 - cpu_share_pct) %
-#     (measured expectation ~45 %; before the bound ~5 %, the kernel's RT
-#     throttling);
+#     emulated L1 runs at no fixed speed) >= 0.6 * (100 - cpu_share_pct) %.
+#     Expected about 45 %: the share is overrun by about a tick a window
+#     (more when the emulated L1's timers run late), and the six vCPU
+#     threads at nice 19 take ~8 % of the fair time.  Without the bound the
+#     hog gets what the kernel reserves for the fair class, ~5 %, and the
+#     moments when all three sessions are throttled at once, ~3 %;
 #   - boosts were refused by the share (share_throttles, debugfs "share")
 #     and the vCPUs did run boosted (RT samples in every VM);
 #   - no vCPU thread is ever seen at an RT priority above max_rt_prio (the
@@ -133,7 +136,7 @@ pids=()
 hog_t=$((h1 - h0)) vcpu_t=$((v1 - v0))
 lab_expect -gt $((hog_t + vcpu_t)) 0 "no CPU time on CPU $CPU in the window"
 pct=$((100 * hog_t / (hog_t + vcpu_t)))
-bound=$(((100 - share) * 70 / 100))
+bound=$(((100 - share) * 60 / 100))
 lab_log "hog: $pct % of CPU $CPU (hog $hog_t ticks, 6 vCPU threads $vcpu_t ticks over ${WINDOW_S} s);" \
 	"the share leaves $((100 - share)) % to the fair class, bound $bound %"
 lab_log "host FIFO $((ceil + 1)) task beside the VMs: avg ${vms_avg} us, max ${vms_max} us (alone: avg ${base_avg}, max ${base_max})"
@@ -141,7 +144,7 @@ lab_log "host FIFO $((ceil + 1)) task beside the VMs: avg ${vms_avg} us, max ${v
 	echo "hog_pct=$pct bound_pct=$bound cpu_share_pct=$share window_us=$window_us hog_ticks=$hog_t vcpu_ticks=$vcpu_t"
 	echo "fifo_above_ceiling alone_avg_us=$base_avg alone_max_us=$base_max vms_avg_us=$vms_avg vms_max_us=$vms_max"
 } >"$LAB_OUT/bounds.txt"
-lab_expect -ge "$pct" "$bound" "the hog kept $pct % of CPU $CPU, below $bound % (70 % of the $((100 - share)) % the share leaves)"
+lab_expect -ge "$pct" "$bound" "the hog kept $pct % of CPU $CPU, below $bound % (60 % of the $((100 - share)) % the share leaves)"
 
 throttles=0
 for vm in 0 1 2; do
