@@ -47,5 +47,8 @@ PVSCHED_COUNTER(deadlines, deadlines)
 PVSCHED_COUNTER(timer_boosts, timer_boosts)
 PVSCHED_COUNTER(lazy_demotes, lazy_demotes)
 PVSCHED_COUNTER(quiet_exits, quiet_exits)
+PVSCHED_COUNTER(blocks, blocks)
+PVSCHED_COUNTER(share_throttles, share_throttles)
+PVSCHED_COUNTER(boosted_cpu_ns, boosted_cpu_ns)
 
 #undef PVSCHED_COUNTER
