@@ -85,10 +85,12 @@ static long ioc_vcpu_add(struct pvsched_vm *vm, void *arg)
 	struct pvsched_vcpu_add *req = arg;
 
 	if (req->flags & ~PVSCHED_VCPU_ADD_FLAGS_ALL || req->pad ||
+	    req->reserved ||
+	    (!(req->flags & PVSCHED_VCPU_ADD_PIDFD) && req->pidfd) ||
 	    req->vcpu_id >= PVSCHED_MAX_VCPU_ID ||
 	    !IS_ALIGNED(req->slot_addr, PVSCHED_SLOT_SIZE))
 		return -EINVAL;
-	return pvsched_vcpu_add(vm, req->vcpu_id, req->tid, req->slot_addr);
+	return pvsched_vcpu_add(vm, req);
 }
 
 static long ioc_vcpu_del(struct pvsched_vm *vm, void *arg)
@@ -284,7 +286,7 @@ static const struct pvsched_ioc_desc {
 					  .min_size = (min),          \
 					  .fn = (handler), ##__VA_ARGS__ }
 	IOC(GET_INFO, 0, ioc_get_info),
-	IOC(VCPU_ADD, sizeof(struct pvsched_vcpu_add), ioc_vcpu_add),
+	IOC(VCPU_ADD, PVSCHED_VCPU_ADD_SIZE_VER0, ioc_vcpu_add),
 	IOC(VCPU_DEL, sizeof(struct pvsched_vcpu_del), ioc_vcpu_del),
 	IOC(SET_PARAMS, sizeof(struct pvsched_params), ioc_set_params),
 	IOC(GET_PARAMS, 0, ioc_get_params),

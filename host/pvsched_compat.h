@@ -14,6 +14,10 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/magic.h>
+#include <linux/pid.h>
+#include <linux/string.h>
 #include <linux/mm.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -88,6 +92,32 @@ static inline u64 pvsched_fair_slice(struct task_struct *p)
 #else
 	return 0;
 #endif
+}
+
+/*
+ * 6.9 (pidfd: add pidfs): a pidfd is a regular file of the pidfs
+ * filesystem whose inode's i_private is the struct pid.  Before, it is an
+ * anonymous inode file named "[pidfd]" whose private_data is (fork.c,
+ * anon_inode_getfile()).  pidfd_pid() and pidfd_get_pid() are not exported
+ * by any of these kernels, so the file is recognised by what only a pidfd
+ * has: both its filesystem and its name or inode type are set by the
+ * kernel, never by userspace.  The struct pid without a reference of its
+ * own (the file holds one while the caller holds the file), or NULL if
+ * @file is not a pidfd.
+ */
+static inline struct pid *pvsched_pidfd_pid(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(file->f_path.dentry->d_name.name, "[pidfd]"))
+		return file->private_data;
+#else
+	if (inode->i_sb->s_magic == PID_FS_MAGIC && S_ISREG(inode->i_mode))
+		return inode->i_private;
+#endif
+	return NULL;
 }
 
 #endif /* _PVSCHED_COMPAT_H */

@@ -5,7 +5,8 @@
  *
  *   - sessions: created at open, destroyed with the file, listed for the
  *     admin views in the order they were opened, ids from an IDA;
- *   - vCPU add/remove: the thread and permission checks of VCPU_ADD (the
+ *   - vCPU add/remove: the thread and permission checks of VCPU_ADD (whose
+ *     thread it is: the VMM's named by a pidfd, or the caller's own; the
  *     rules of sched_setattr(2)), the caps' limits (max_vcpus_per_vm,
  *     max_vms), the slot's page pinned for the vCPU's lifetime, the engine
  *     started and stopped (pvsched_vcpu_start/stop, pvsched_engine.c);
@@ -19,7 +20,12 @@
  * pvsched_chardev.c before it calls in here.
  */
 
+#define pr_fmt(fmt) "pvsched: " fmt
+
 #include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/file.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/highmem.h>
@@ -105,6 +111,37 @@ static void unpin_slot(struct page *page)
 
 /* --- the thread and the caller --------------------------------------------- */
 
+/*
+ * Module 0.2 registered any thread the caller may sched_setattr(), which
+ * made a deputy such as pvschedctl attach (root, thread ids from QMP) a
+ * confused one.  This restores that for deputies written before ABI 1.2,
+ * host-wide, on the admin's decision; read at each VCPU_ADD.
+ */
+static bool allow_foreign_vcpus;
+module_param(allow_foreign_vcpus, bool, 0644);
+MODULE_PARM_DESC(allow_foreign_vcpus,
+		 "VCPU_ADD of another process's thread without a pidfd naming its VMM (PVSCHED_VCPU_ADD_PIDFD): N (default) refuses it with EPERM, Y accepts it as module 0.2 did");
+
+/*
+ * The process named by @pidfd (PVSCHED_VCPU_ADD_PIDFD), with a reference;
+ * ERR_PTR(-EBADF) if @pidfd is not an open pidfd.
+ */
+static struct pid *get_owner(s32 pidfd)
+{
+	struct file *file;
+	struct pid *pid;
+
+	if (pidfd < 0)
+		return ERR_PTR(-EBADF);
+	file = fget(pidfd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	pid = pvsched_pidfd_pid(file);
+	pid = pid ? get_pid(pid) : ERR_PTR(-EBADF);
+	fput(file);
+	return pid;
+}
+
 /* The thread @tid of the caller's pid namespace, with a reference. */
 static struct task_struct *get_thread(u32 tid)
 {
@@ -141,12 +178,53 @@ static bool may_change_sched(struct task_struct *p)
 	return ok;
 }
 
-static int check_thread(struct task_struct *task)
+/*
+ * Whose thread @task is (uapi header, VCPU_ADD): one of the process @owner
+ * names, or without @owner one of the caller's.  The check is made on the
+ * struct pid the pidfd holds, not on a pid number, and @task is held: a
+ * thread never changes its thread group, so what passes here stays true.
+ */
+static int check_owner(struct task_struct *task, struct pid *owner)
 {
+	struct task_struct *p;
+	int ret = 0;
+
+	if (!owner) {
+		if (same_thread_group(task, current) ||
+		    READ_ONCE(allow_foreign_vcpus))
+			return 0;
+		pr_notice_ratelimited("VCPU_ADD by %s[%d]: thread %d (%s) of process %d is not the caller's and no pidfd names its VMM (PVSCHED_VCPU_ADD_PIDFD): refused\n",
+				      current->comm, task_tgid_nr(current),
+				      task_pid_nr(task), task->comm,
+				      task_tgid_nr(task));
+		return -EPERM;
+	}
+	rcu_read_lock();
+	p = pid_task(owner, PIDTYPE_PID);
+	if (!p)
+		ret = -ESRCH;
+	else if (!same_thread_group(p, task))
+		ret = -EPERM;
+	rcu_read_unlock();
+	if (ret == -EPERM)
+		pr_notice_ratelimited("VCPU_ADD by %s[%d]: thread %d (%s) of process %d is not in process %d named by the pidfd: refused\n",
+				      current->comm, task_tgid_nr(current),
+				      task_pid_nr(task), task->comm,
+				      task_tgid_nr(task), pid_nr(owner));
+	return ret;
+}
+
+static int check_thread(struct task_struct *task, struct pid *owner)
+{
+	int ret;
+
 	if (task->flags & PF_KTHREAD)
 		return -EPERM;
 	if (task->flags & PF_EXITING)
 		return -ESRCH;
+	ret = check_owner(task, owner);
+	if (ret)
+		return ret;
 	if (!may_change_sched(task))
 		return -EPERM;
 	/* Registered already: pvsched_vcpu_start() says -EBUSY. */
@@ -167,9 +245,13 @@ static int activate_vm(u32 max_vms)
 	return 0;
 }
 
-/* Registers @task (referenced) as @vcpu_id of @vm; vm->lock held. */
+/*
+ * Registers @task (referenced) as @vcpu_id of @vm if it is @owner's (NULL:
+ * the caller's); vm->lock held.
+ */
 static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
-			   struct task_struct *task, u64 slot_addr)
+			   struct task_struct *task, struct pid *owner,
+			   u64 slot_addr)
 {
 	struct pvsched_vcpu *vcpu;
 	struct pvsched_caps caps;
@@ -183,7 +265,7 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 	pvsched_caps_get(&caps);
 	if (vm->nr_vcpus >= caps.max_vcpus_per_vm)
 		return -ENOSPC;
-	ret = check_thread(task);
+	ret = check_thread(task, owner);
 	if (ret)
 		return ret;
 	if (!vm->nr_vcpus) {
@@ -236,21 +318,29 @@ out_active:
 	return ret;
 }
 
-int pvsched_vcpu_add(struct pvsched_vm *vm, u32 vcpu_id, u32 tid,
-		     u64 slot_addr)
+int pvsched_vcpu_add(struct pvsched_vm *vm, const struct pvsched_vcpu_add *req)
 {
 	struct task_struct *task;
+	struct pid *owner = NULL;
 	int ret;
 
 	if (!capable(CAP_SYS_NICE))
 		return -EPERM;
-	task = get_thread(tid);
-	if (!task)
+	if (req->flags & PVSCHED_VCPU_ADD_PIDFD) {
+		owner = get_owner(req->pidfd);
+		if (IS_ERR(owner))
+			return PTR_ERR(owner);
+	}
+	task = get_thread(req->tid);
+	if (!task) {
+		put_pid(owner);
 		return -ESRCH;
+	}
 
 	mutex_lock(&vm->lock);
-	ret = vcpu_add_locked(vm, vcpu_id, task, slot_addr);
+	ret = vcpu_add_locked(vm, req->vcpu_id, task, owner, req->slot_addr);
 	mutex_unlock(&vm->lock);
+	put_pid(owner);
 	/* On success the vCPU keeps the reference until vcpu_free(). */
 	if (ret)
 		put_task_struct(task);

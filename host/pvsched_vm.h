@@ -75,13 +75,13 @@ struct pvsched_vm *pvsched_vm_create(void);
 void pvsched_vm_destroy(struct pvsched_vm *vm);
 
 /*
- * VCPU_ADD of thread @tid (caller's pid namespace) as vCPU @vcpu_id with its
- * slot at user address @slot_addr, whose flags, vcpu_id range and alignment
- * the caller checked: the thread and permission checks, the caps' limits,
- * the slot pinned, the engine started.  0 or the uapi header's errors.
+ * VCPU_ADD of @req, whose flags, padding, vcpu_id range and slot alignment
+ * the caller checked: the thread (caller's pid namespace) and whose it is
+ * (the pidfd's process or the caller's), the permission checks, the caps'
+ * limits, the slot pinned, the engine started.  0 or the uapi header's
+ * errors.
  */
-int pvsched_vcpu_add(struct pvsched_vm *vm, u32 vcpu_id, u32 tid,
-		     u64 slot_addr);
+int pvsched_vcpu_add(struct pvsched_vm *vm, const struct pvsched_vcpu_add *req);
 /* VCPU_DEL: the thread restored, the slot unpinned.  0 or -ENOENT. */
 int pvsched_vcpu_del(struct pvsched_vm *vm, u32 vcpu_id);
 

@@ -6,10 +6,14 @@
 #                     module needed): help at every level vs. the man page,
 #                     JSON output, exit codes, prefixes, caps against a
 #                     fake sysfs tree, status against a fake /dev/pvsched
-#                     (tools/pvschedctl/tests/fake-dev.so), install; and
+#                     (tools/pvschedctl/tests/fake-dev.so), attach against
+#                     fake QMP peers and that fake device, install; and
 #                     tests/qmp-test (ASan/UBSan): the QMP client against
 #                     hostile QMP peers (truncated \u escapes, overlong
-#                     lines, NaN, out-of-range thread ids, deep nesting).
+#                     lines, NaN, out-of-range thread ids, deep nesting,
+#                     late replies, signals), tests/qmp-allocfail (each
+#                     allocation failed in turn) and tests/owner-test
+#                     (ASan/UBSan: whose threads attach registers).
 #                     Results: build/results/cli.log
 #
 # Lab tests using pvschedctl: tests/lab/tests/cli-{attach,status}.sh (their
@@ -31,18 +35,20 @@ check-cli:
 	else \
 		echo "FAIL cli-build (see build/cli-build.log)" >>$(RESULTS)/cli.log; \
 	fi
-	@# its own PASS/FAIL lines; a crash (sanitizer report) adds one FAIL
-	@if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl qmp-test \
-			>$(BUILD)/cli-qmp-test-build.log 2>&1; then \
-		rc=0; $(TOP)/tools/pvschedctl/tests/qmp-test >$(BUILD)/cli-qmp-test.out \
-			2>$(BUILD)/cli-qmp-test.log || rc=$$?; \
-		cat $(BUILD)/cli-qmp-test.out >>$(RESULTS)/cli.log; \
-		if [ $$rc != 0 ] && ! grep -q '^FAIL' $(BUILD)/cli-qmp-test.out; then \
-			echo "FAIL qmp-test (exit $$rc, see build/cli-qmp-test.log)" >>$(RESULTS)/cli.log; \
+	@# each its own PASS/FAIL lines; a crash (sanitizer report) adds one FAIL
+	@for t in qmp-test qmp-allocfail owner-test; do \
+		if $(MAKE) --no-print-directory -C $(TOP)/tools/pvschedctl tests/$$t \
+				>$(BUILD)/cli-$$t-build.log 2>&1; then \
+			rc=0; $(TOP)/tools/pvschedctl/tests/$$t >$(BUILD)/cli-$$t.out \
+				2>$(BUILD)/cli-$$t.log || rc=$$?; \
+			cat $(BUILD)/cli-$$t.out >>$(RESULTS)/cli.log; \
+			if [ $$rc != 0 ] && ! grep -q '^FAIL' $(BUILD)/cli-$$t.out; then \
+				echo "FAIL $$t (exit $$rc, see build/cli-$$t.log)" >>$(RESULTS)/cli.log; \
+			fi; \
+		else \
+			echo "FAIL $$t-build (see build/cli-$$t-build.log)" >>$(RESULTS)/cli.log; \
 		fi; \
-	else \
-		echo "FAIL qmp-test-build (see build/cli-qmp-test-build.log)" >>$(RESULTS)/cli.log; \
-	fi
+	done
 
 # The lab runs pvschedctl inside L1 (read-only tree): build it first.
 lab lab-one check-lab: pvschedctl

@@ -44,6 +44,7 @@ QMP_FUZZ_OPTS := -dict=$(QMP_FUZZ_DIR)/qmp.dict -max_len=8192 -timeout=10 \
 qmp-fuzz: $(QMP_FUZZ)
 
 $(QMP_FUZZ): $(QMP_FUZZ_SRC) $(TOP)/tools/pvschedctl/qmp.h \
+		$(TOP)/tools/pvschedctl/errmsg.h \
 		$(TOP)/uapi/linux/pvsched.h $(TOP)/mk/fuzz.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(QMP_FUZZ_CFLAGS) -o $@ $(QMP_FUZZ_SRC) $(QMP_FUZZ_LIBS)

@@ -75,8 +75,8 @@ int main(int argc, char **argv)
 	const char *mode;
 	double seconds;
 	void *region;
-	pid_t tid;
-	int fd, i;
+	pid_t tid, owner;
+	int fd, i, pidfd;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s TID MODE SECONDS [PARAM=VALUE...]\n",
@@ -137,8 +137,16 @@ int main(int argc, char **argv)
 
 	if (sched_getattr_tid(tid, &base))
 		die("sched_getattr (base)");
-	if (vcpu_add(fd, 0, tid, slot))
+	/* a deputy: the thread is QEMU's, named by a pidfd of its process */
+	owner = tgid_of(tid);
+	pidfd = owner > 0 ? pidfd_of(owner) : owner;
+	if (pidfd < 0) {
+		errno = -pidfd;
+		die("pidfd of the thread's process");
+	}
+	if (vcpu_add_pidfd(fd, 0, tid, slot, pidfd))
 		die("VCPU_ADD");
+	close(pidfd);
 
 	while (total < seconds * 1000) {
 		nanosleep(&ts, NULL);

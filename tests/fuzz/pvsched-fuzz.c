@@ -5,7 +5,8 @@
  *   pvsched-fuzz [-n CALLS] [-t SECONDS] [-s SEED] [-v]
  *
  * Random commands (valid and invalid numbers, sizes and directions), random
- * or half-valid structure bytes and flags, random argument and slot
+ * or half-valid structure bytes and flags (VCPU_ADD with pidfds of this
+ * process, of nothing, of other files), random argument and slot
  * addresses (NULL, kernel, unmapped, read-only, private, misaligned, valid
  * shared anonymous and file-backed slots), slot regions unmapped after
  * registration, fork after registration (children use the inherited
@@ -322,6 +323,9 @@ static const unsigned int cmds[] = {
 	PVSCHED_IOC_SET_NAME,	PVSCHED_IOC_GET_VCPUS, PVSCHED_IOC_DUMP,
 };
 
+/* A pidfd of the process that started the run (PVSCHED_VCPU_ADD_PIDFD). */
+static int self_pidfd = -1;
+
 static void fill_random(void *buf, size_t size)
 {
 	unsigned char *p = buf;
@@ -341,8 +345,16 @@ static void fill_struct(unsigned int nr, void *buf)
 		a->vcpu_id = pick_vcpu_id();
 		a->tid = pick_tid();
 		a->slot_addr = pick_slot_addr();
-		a->flags = chance(95) ? 0 : rnd();
+		a->flags = chance(90) ? 0 :
+			   chance(50) ? PVSCHED_VCPU_ADD_PIDFD : rnd();
 		a->pad = chance(95) ? 0 : rnd();
+		/* a pidfd of this process (children's too), any fd, junk */
+		if (a->flags & PVSCHED_VCPU_ADD_PIDFD)
+			a->pidfd = chance(50) ? self_pidfd :
+				   chance(50) ? (int)rndn(64) : (int)rnd();
+		else
+			a->pidfd = chance(95) ? 0 : rnd();
+		a->reserved = chance(95) ? 0 : rnd();
 		break;
 	}
 	case 2: {
@@ -687,6 +699,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	self_pidfd = syscall(SYS_pidfd_open, getpid(), 0);
 	pinned0 = read_pinned();
 	for (i = 0; i < (int)NR_CAPS; i++)
 		rw_param(cap_names[i], cap_saved[i], sizeof(cap_saved[i]), false);

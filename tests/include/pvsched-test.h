@@ -3,7 +3,8 @@
  * What the userspace test programs share, so that each is defined once:
  * struct sched_attr with a sched_getattr(2) wrapper, the region header a
  * VMM writes, the /dev/pvsched ioctl wrappers they all need, and
- * read_file().  Included (as "../include/pvsched-test.h") by
+ * read_file(), pidfd_of() and tgid_of() for the VCPU_ADD of another
+ * process's thread.  Included (as "../include/pvsched-test.h") by
  * pvsched-ioctl-test and pvsched-vmm-sim (mk/ctl.mk), pvsched-engine-reg
  * (mk/engine.mk), pvsched-hostile (mk/debug.mk) and pvsched-vmm
  * (mk/vmm.mk); it finds the uapi header by its own path, so the programs
@@ -20,6 +21,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -92,6 +95,36 @@ static inline int vcpu_add(int fd, uint32_t vcpu_id, pid_t tid,
 	return xioctl(fd, PVSCHED_IOC_VCPU_ADD, &a);
 }
 
+/*
+ * PVSCHED_IOC_VCPU_ADD of a thread of the process pidfd refers to
+ * (PVSCHED_VCPU_ADD_PIDFD, ABI 1.2): how a VMM's deputy registers the
+ * VMM's threads.
+ */
+static inline int vcpu_add_pidfd(int fd, uint32_t vcpu_id, pid_t tid,
+				 const volatile void *slot, int pidfd)
+{
+	struct pvsched_vcpu_add a = {
+		.vcpu_id = vcpu_id,
+		.tid = tid,
+		.slot_addr = (uintptr_t)slot,
+		.flags = PVSCHED_VCPU_ADD_PIDFD,
+		.pidfd = pidfd,
+	};
+
+	return xioctl(fd, PVSCHED_IOC_VCPU_ADD, &a);
+}
+
+/* pidfd_open(2) of process pid (glibc 2.36 has no wrapper): fd or -errno. */
+static inline int pidfd_of(pid_t pid)
+{
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
 static inline int vcpu_del(int fd, uint32_t vcpu_id)
 {
 	struct pvsched_vcpu_del d = { .vcpu_id = vcpu_id };
@@ -124,6 +157,20 @@ static inline int read_file(const char *path, char *buf, size_t size)
 	buf[len] = 0;
 	close(fd);
 	return 0;
+}
+
+/* The process (thread group id) of thread tid, from /proc: pid or -errno. */
+static inline pid_t tgid_of(pid_t tid)
+{
+	char path[64], buf[4096], *p;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	ret = read_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	p = strstr(buf, "\nTgid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : -ESRCH;
 }
 
 #endif

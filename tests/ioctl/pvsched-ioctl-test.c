@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -74,6 +75,7 @@ static const char *errname(int e)
 	case ENOTTY: return "ENOTTY";
 	case ENOSPC: return "ENOSPC";
 	case E2BIG: return "E2BIG";
+	case EBADF: return "EBADF";
 	}
 	snprintf(buf, sizeof(buf), "%d", e);
 	return buf;
@@ -369,14 +371,22 @@ static void test_add_del(void)
 	/* Argument validation: one field off at a time, each its own TAP line. */
 	add = (struct pvsched_vcpu_add){ .vcpu_id = 0, .tid = a.tid,
 					 .slot_addr = (uintptr_t)slot_at(region, 0) };
-	add.flags = 1;
+	add.flags = ~PVSCHED_VCPU_ADD_FLAGS_ALL;
 	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
-	       "VCPU_ADD flags 1");
+	       "VCPU_ADD unknown flags");
 	add.flags = 0;
 	add.pad = 1;
 	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
 	       "VCPU_ADD pad 1");
 	add.pad = 0;
+	add.reserved = 1;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD reserved 1");
+	add.reserved = 0;
+	add.pidfd = 3;
+	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
+	       "VCPU_ADD pidfd without PVSCHED_VCPU_ADD_PIDFD");
+	add.pidfd = 0;
 	add.vcpu_id = PVSCHED_MAX_VCPU_ID;
 	EXPECT(xioctl(fd, PVSCHED_IOC_VCPU_ADD, &add), -EINVAL,
 	       "VCPU_ADD vcpu_id PVSCHED_MAX_VCPU_ID");
@@ -439,9 +449,14 @@ static void test_add_del(void)
 	       "VCPU_ADD slot private file mapping");
 	check(info_pinned(fd) == pinned0, "no page pinned by failed VCPU_ADDs");
 
-	/* Success: anonymous shared. */
+	/* Success: anonymous shared, the 24 bytes of ABI 1.1 (no pidfd). */
 	s0 = slot_at(region, 0);
-	EXPECT(vcpu_add(fd, 0, a.tid, s0), 0, "VCPU_ADD vcpu 0 (anon shared)");
+	add = (struct pvsched_vcpu_add){ .vcpu_id = 0, .tid = a.tid,
+					 .slot_addr = (uintptr_t)s0 };
+	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 1,
+			       PVSCHED_VCPU_ADD_SIZE_VER0),
+		      &add),
+	       0, "VCPU_ADD vcpu 0 (anon shared, ABI 1.1 size, own thread)");
 	check(s0->header.vcpu_id == 0 && s0->header.vcpu_pid == (uint32_t)a.tid,
 	      "slot header written (vcpu_id %u, vcpu_pid %u, tid %d)",
 	      s0->header.vcpu_id, s0->header.vcpu_pid, a.tid);
@@ -1087,13 +1102,175 @@ static void test_dump(void)
 	munmap(region, 4096);
 }
 
+/*
+ * Another process for test_owner(): a thread of its own (tid) besides its
+ * main thread, until killed.
+ */
+struct proc {
+	pid_t pid, tid;
+	int pidfd;
+};
+
+static void *proc_thread(void *arg)
+{
+	int *pfd = arg;
+	pid_t tid = gettid();
+
+	if (write(*pfd, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(2);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void proc_start(struct proc *p)
+{
+	pthread_t th;
+	int pfd[2];
+
+	if (pipe(pfd)) {
+		printf("Bail out! pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	fflush(stdout);
+	p->pid = fork();
+	if (p->pid == 0) {
+		close(pfd[0]);
+		if (pthread_create(&th, NULL, proc_thread, &pfd[1]))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (p->pid < 0 || read(pfd[0], &p->tid, sizeof(p->tid)) !=
+				  sizeof(p->tid)) {
+		printf("Bail out! another process with a thread\n");
+		exit(1);
+	}
+	close(pfd[0]);
+	p->pidfd = pidfd_of(p->pid);
+	if (p->pidfd < 0) {
+		printf("Bail out! pidfd_open: %s\n", strerror(-p->pidfd));
+		exit(1);
+	}
+}
+
+static void proc_stop(struct proc *p)
+{
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, NULL, 0);
+	close(p->pidfd);
+}
+
+/*
+ * Whose thread (ABI 1.2, PVSCHED_VCPU_ADD_PIDFD): another process's thread
+ * needs a pidfd of that process, a pidfd admits only its own process's
+ * threads, and allow_foreign_vcpus=1 gives module 0.2's behaviour back.
+ */
+static void test_owner(void)
+{
+	void *region = map_shared(4096);
+	struct proc a, b, gone;
+	struct vthread own;
+	uint64_t pinned0;
+	char was[16];
+	int fd, self, nul, efd;
+
+	fd = open_dev();
+	pinned0 = info_pinned(fd);
+	proc_start(&a);
+	proc_start(&b);
+	vthread_start(&own);
+	snprintf(was, sizeof(was), "%s", read_param("allow_foreign_vcpus"));
+	check(!strcmp(was, "N"), "allow_foreign_vcpus is N by default (%s)",
+	      was);
+
+	/* a deputy fooled into naming another process's thread */
+	EXPECT(vcpu_add(fd, 0, b.tid, slot_at(region, 0)), -EPERM,
+	       "VCPU_ADD another process's thread without a pidfd");
+	EXPECT(vcpu_add(fd, 0, b.pid, slot_at(region, 0)), -EPERM,
+	       "VCPU_ADD another process's main thread without a pidfd");
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), a.pidfd),
+	       -EPERM, "VCPU_ADD pidfd of process A, thread of process B");
+	EXPECT(vcpu_add_pidfd(fd, 0, own.tid, slot_at(region, 0), a.pidfd),
+	       -EPERM, "VCPU_ADD pidfd of process A, the caller's own thread");
+	check(info_pinned(fd) == pinned0,
+	      "refused VCPU_ADDs pin nothing (pinned_pages %llu)",
+	      (unsigned long long)pinned0);
+	{
+		uint32_t ids[4];
+		struct pvsched_vcpu_list l = { .nr = 4,
+					       .ids = (uintptr_t)ids };
+
+		EXPECT(xioctl(fd, PVSCHED_IOC_GET_VCPUS, &l), 0,
+		       "GET_VCPUS after the refusals");
+		check(l.nr == 0, "no vCPU registered by the refusals (%u)",
+		      l.nr);
+	}
+
+	/* the VMM named by its pidfd: its threads, main thread included */
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), b.pidfd), 0,
+	       "VCPU_ADD pidfd of process B, thread of process B");
+	EXPECT(vcpu_add_pidfd(fd, 1, b.pid, slot_at(region, 1), b.pidfd), 0,
+	       "VCPU_ADD pidfd of process B, main thread of process B");
+	EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL the thread of process B");
+	EXPECT(vcpu_del(fd, 1), 0, "VCPU_DEL the main thread of process B");
+	self = pidfd_of(getpid());
+	EXPECT(vcpu_add_pidfd(fd, 2, own.tid, slot_at(region, 2), self), 0,
+	       "VCPU_ADD pidfd of the caller, the caller's own thread");
+	EXPECT(vcpu_del(fd, 2), 0, "VCPU_DEL the caller's own thread");
+	close(self);
+
+	/* not a pidfd */
+	nul = open("/dev/null", O_RDWR);
+	efd = eventfd(0, 0);
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), nul), -EBADF,
+	       "VCPU_ADD pidfd /dev/null");
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), efd), -EBADF,
+	       "VCPU_ADD pidfd an eventfd (another anonymous inode)");
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), -1), -EBADF,
+	       "VCPU_ADD pidfd -1");
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), 1000000),
+	       -EBADF, "VCPU_ADD pidfd 1000000 (not open)");
+	close(nul);
+	close(efd);
+
+	/* the VMM is gone: its pidfd names no process, whatever the pid */
+	proc_start(&gone);
+	kill(gone.pid, SIGKILL);
+	waitpid(gone.pid, NULL, 0);
+	EXPECT(vcpu_add_pidfd(fd, 0, b.tid, slot_at(region, 0), gone.pidfd),
+	       -ESRCH, "VCPU_ADD pidfd of an exited process");
+	close(gone.pidfd);
+
+	/* the admin's way back to module 0.2 for old deputies */
+	EXPECT(write_param("allow_foreign_vcpus", "1"), 0,
+	       "allow_foreign_vcpus=1");
+	EXPECT(vcpu_add(fd, 0, b.tid, slot_at(region, 0)), 0,
+	       "VCPU_ADD another process's thread with allow_foreign_vcpus=1");
+	EXPECT(vcpu_add_pidfd(fd, 1, a.tid, slot_at(region, 1), b.pidfd),
+	       -EPERM,
+	       "VCPU_ADD pidfd of process B, thread of process A, even with allow_foreign_vcpus=1");
+	EXPECT(write_param("allow_foreign_vcpus", "0"), 0,
+	       "allow_foreign_vcpus=0");
+	EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL the foreign thread");
+	EXPECT(vcpu_add(fd, 0, b.tid, slot_at(region, 0)), -EPERM,
+	       "VCPU_ADD another process's thread after allow_foreign_vcpus=0");
+
+	close(fd);
+	vthread_stop(&own);
+	proc_stop(&a);
+	proc_stop(&b);
+	munmap(region, 4096);
+}
+
 /* In a child: exit status 0 if the expectations held, else 1. */
 static void test_unprivileged(void)
 {
 	struct vthread t;
 	void *region = map_shared(4096);
 	struct stat st;
-	int fd;
+	int fd, pidfd;
 	pid_t pid;
 
 	memset(&st, 0, sizeof(st));
@@ -1110,7 +1287,8 @@ static void test_unprivileged(void)
 		fd = open_dev();
 		if (drop_cap_sys_nice())
 			_exit(2);
-		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		r = vcpu_add_pidfd(fd, 0, t.tid, slot_at(region, 0),
+				   pidfd_of(getppid()));
 		/* Other commands still work. */
 		if (r == -EPERM && xioctl(fd, PVSCHED_IOC_GET_INFO,
 					  &(struct pvsched_info){}) == 0)
@@ -1125,12 +1303,13 @@ static void test_unprivileged(void)
 		int r;
 
 		fd = open_dev();
+		pidfd = pidfd_of(getppid());
 		if (setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(2);
 		if (open(DEV, O_RDWR) >= 0 || errno != EACCES)
 			_exit(4);
-		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		r = vcpu_add_pidfd(fd, 0, t.tid, slot_at(region, 0), pidfd);
 		_exit(r == -EPERM ? 0 : 1);
 	}
 	check_child(pid, "nobody: open -> EACCES, VCPU_ADD -> EPERM");
@@ -1145,13 +1324,14 @@ static void test_unprivileged(void)
 		int r;
 
 		fd = open_dev();
+		pidfd = pidfd_of(getppid());
 		prctl(PR_SET_KEEPCAPS, 1);
 		if (setresuid(65534, 65534, 65534))
 			_exit(2);
 		data[0].effective = data[0].permitted = 1u << CAP_SYS_NICE;
 		if (syscall(SYS_capset, &hdr, data))
 			_exit(2);
-		r = vcpu_add(fd, 0, t.tid, slot_at(region, 0));
+		r = vcpu_add_pidfd(fd, 0, t.tid, slot_at(region, 0), pidfd);
 		_exit(r == 0 ? 0 : 1);
 	}
 	check_child(pid, "nobody with CAP_SYS_NICE registers a root thread");
@@ -1213,6 +1393,7 @@ int main(int argc, char **argv)
 	test_params();
 	test_caps_params();
 	test_limits();
+	test_owner();
 	test_unprivileged();
 
 	check(debugfs_pinned() == pinned, "pinned_pages at the end: %lld",

@@ -65,9 +65,11 @@ OFF(pvsched_info, reserved, 96);
 OFF(pvsched_info, max_duty_pct, 128);
 OFF(pvsched_info, cpu_share_pct, 132);
 OFF(pvsched_info, cpu_share_window_ns, 136);
-SIZE(pvsched_vcpu_add, 24);
+SIZE(pvsched_vcpu_add, 32);
 OFF(pvsched_vcpu_add, slot_addr, 8);
 OFF(pvsched_vcpu_add, flags, 16);
+OFF(pvsched_vcpu_add, pidfd, 24);
+OFF(pvsched_vcpu_add, reserved, 28);
 SIZE(pvsched_vcpu_del, 8);
 SIZE(pvsched_params, 64);
 OFF(pvsched_params, max_boost_ns, 24);
@@ -117,6 +119,10 @@ CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&
 				 PVSCHED_DUMP_VCPU_SIZE_VER0 &&
 			 PVSCHED_DUMP_VM_SIZE_VER0 % 8 == 0 &&
 			 PVSCHED_DUMP_VCPU_SIZE_VER0 % 8 == 0);
+
+/* ABI 1.1's VCPU_ADD is the structure up to pidfd (zero-extended) */
+CHECK(vcpu_add_ver0,
+      offsetof(struct pvsched_vcpu_add, pidfd) == PVSCHED_VCPU_ADD_SIZE_VER0);
 
 /* ioctl numbers: one type letter, the right direction, the struct size */
 CHECK(ioc_info_dir, _IOC_DIR(PVSCHED_IOC_GET_INFO) == _IOC_READ);

@@ -5,13 +5,18 @@
  * QEMU runs with
  *   -object memory-backend-file,id=pvsched,share=on,mem-path=PATH,size=SIZE
  *   -device ivshmem-plain,memdev=pvsched -qmp unix:SOCKET,server=on,wait=off
- * attach asks QMP for the vCPU threads (query-cpus-fast), maps PATH, writes
- * the region header, opens a /dev/pvsched session, registers every vCPU and
- * then stays: the session lives as long as this process.  It leaves when
- * QEMU exits (pidfd of the QMP peer, or QMP EOF / SHUTDOWN with
+ * attach asks QMP for the vCPU threads (query-cpus-fast), or with --pid
+ * finds them by their names in /proc/PID/task (QEMU started with
+ * -name ...,debug-threads=on, as libvirt does, whose QMP socket is
+ * libvirt's own), checks that each is a thread of QEMU's process (owner.c:
+ * QEMU's word is not trusted), maps PATH (tmpfs or hugetlbfs), writes the
+ * region header, opens a /dev/pvsched session, registers every vCPU with a
+ * pidfd of QEMU and then stays: the session lives as long as this process.
+ * It leaves when QEMU exits (its pidfd, or QMP EOF / SHUTDOWN with
  * --keep-qmp) or on SIGINT/SIGTERM; closing the session unregisters the
  * vCPUs.  While attached it logs the guest's negotiation (header polled
- * every second) and publishes it in RUN_DIR/<vm_id>.state for status.
+ * every second) and publishes it in RUN_DIR/<vm_id>.state for status,
+ * with how the VM was attached (via=qmp or via=pid).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,20 +29,22 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "json_print.h"
 #include "main.h"
+#include "owner.h"
 #include "qmp.h"
 #include "state.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+/* statfs(2) f_type of the filesystems a region may live on */
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
 
 struct attach {
 	const char *qmp_path;
+	pid_t pid; /* --pid, 0 if --qmp */
 	const char *shm_path;
 	const char *name;
 	bool keep_qmp;
@@ -46,7 +53,9 @@ struct attach {
 	uint32_t params_set; /* bit per param_keys entry given */
 
 	struct qmp qmp;
-	int shm_fd, dev_fd, pidfd;
+	struct vmm vmm; /* QEMU: its pidfd is the owner of every vCPU */
+	int shm_fd, dev_fd;
+	bool owner_pidfd; /* the module takes PVSCHED_VCPU_ADD_PIDFD */
 	void *map;
 	size_t map_len;
 	struct qmp_vcpu *vcpus; /* cpu-index = guest CPU id = slot */
@@ -57,7 +66,8 @@ struct attach {
 
 static void attach_help(void)
 {
-	printf("Usage: pvschedctl attach --qmp SOCKET --shm PATH [--name NAME]\n"
+	printf("Usage: pvschedctl attach { --qmp SOCKET | --pid PID } --shm PATH\n"
+	       "                         [--name NAME]\n"
 	       "                         [--params KEY=VALUE[,KEY=VALUE...]]\n"
 	       "                         [--keep-qmp] [--foreground]\n"
 	       "       pvschedctl attach help\n"
@@ -70,12 +80,18 @@ static void attach_help(void)
 	       "Attaches a stock QEMU VM started with\n"
 	       "  -object memory-backend-file,id=pvsched,share=on,mem-path=PATH,size=SIZE\n"
 	       "  -device ivshmem-plain,memdev=pvsched -qmp unix:SOCKET,server=on,wait=off\n"
-	       "reads its vCPU threads (QMP query-cpus-fast), writes the region header\n"
-	       "into PATH, registers every vCPU with /dev/pvsched and stays in the\n"
-	       "foreground as the VM's pvsched device process until QEMU exits or\n"
-	       "SIGINT/SIGTERM.  A VM started with -S is resumed once registered.\n"
-	       "--keep-qmp stays connected to QMP (otherwise the socket is released\n"
-	       "and QEMU is watched through a pidfd); --foreground is the default.\n");
+	       "reads its vCPU threads (QMP query-cpus-fast), checks that each is a\n"
+	       "thread of the QEMU process serving SOCKET, writes the region header\n"
+	       "into PATH (a file on tmpfs or hugetlbfs, not a symbolic link),\n"
+	       "registers every vCPU with /dev/pvsched and stays in the foreground as\n"
+	       "the VM's pvsched device process until QEMU exits or SIGINT/SIGTERM.\n"
+	       "A VM started with -S is resumed once registered.  --keep-qmp stays\n"
+	       "connected to QMP (otherwise the socket is released and QEMU is\n"
+	       "watched through a pidfd); --foreground is the default.\n"
+	       "--pid PID instead of --qmp: QEMU process PID, whose vCPU threads are\n"
+	       "found by their names \"CPU N/KVM\" (QEMU started with\n"
+	       "-name ...,debug-threads=on, as libvirt does); no QMP is used, so the\n"
+	       "VM is not resumed, and without --name the session takes QEMU's -name.\n");
 }
 
 /* --- --params ------------------------------------------------------------ */
@@ -271,43 +287,86 @@ static void merge_params(const struct attach *a, struct pvsched_params *cur)
 
 /* --- steps --------------------------------------------------------------- */
 
-static int query_vcpus(struct attach *a, bool *prelaunch, char *name,
-		       size_t namelen)
+/*
+ * QEMU's process and its vCPU threads, by QMP or by their names (--pid),
+ * each thread checked to be QEMU's; the VM's state and -name.
+ */
+static int find_vm(struct attach *a, bool *prelaunch, char *name,
+		   size_t namelen)
 {
+	struct qmp_vm vm;
 	char err[512];
-	json_object *r;
-
-	/* range checked and sorted by cpu-index, each index once */
-	if (qmp_query_vcpus(&a->qmp, &a->vcpus, &a->nr_vcpus, err,
-			    sizeof(err)) < 0) {
-		print_err("attach: %s", err);
-		return -1;
-	}
 
 	*prelaunch = false;
-	r = qmp_cmd(&a->qmp, "query-status", NULL, err, sizeof(err));
-	if (r) {
-		*prelaunch = !strcmp(qmp_get_str(r, "status", ""),
-				     "prelaunch");
-		json_object_put(r);
-	}
 	name[0] = '\0';
-	r = qmp_cmd(&a->qmp, "query-name", NULL, err, sizeof(err));
-	if (r) {
-		snprintf(name, namelen, "%s", qmp_get_str(r, "name", ""));
-		json_object_put(r);
+	if (a->pid) {
+		if (vmm_from_pid(&a->vmm, a->pid, err, sizeof(err)) < 0 ||
+		    vmm_find_vcpus(&a->vmm, &a->vcpus, &a->nr_vcpus, err,
+				   sizeof(err)) < 0) {
+			print_err("attach: %s", err);
+			return -1;
+		}
+		vmm_qemu_name(&a->vmm, name, namelen);
+	} else {
+		/* SIGINT/SIGTERM end a wait for QEMU, other signals do not */
+		a->qmp.cancel = &stop_signal;
+		if (qmp_open(&a->qmp, a->qmp_path, err, sizeof(err)) < 0 ||
+		    vmm_from_socket(&a->vmm, a->qmp.fd, a->qmp.connect_ns, err,
+				    sizeof(err)) < 0 ||
+		    qmp_query_vm(&a->qmp, &vm, err, sizeof(err)) < 0) {
+			print_err("attach: %s", err);
+			return -1;
+		}
+		a->vcpus = vm.vcpus;
+		a->nr_vcpus = vm.nr_vcpus;
+		*prelaunch = vm.prelaunch;
+		snprintf(name, namelen, "%s", vm.name);
+	}
+	/* QEMU's word is not trusted: every thread must be QEMU's own */
+	if (vmm_check_vcpus(&a->vmm, a->vcpus, a->nr_vcpus, err, sizeof(err)) <
+	    0) {
+		print_err("attach: %s", err);
+		return -1;
 	}
 	return 0;
 }
 
-static int map_region(struct attach *a, uint32_t nr_slots)
+/*
+ * The region file, opened and locked before anything else: attach runs as
+ * root, so the file must be the one named (not a symbolic link: the last
+ * component is not followed) and shared memory, tmpfs or hugetlbfs (the
+ * module pins its page long-term, which a disk file's page cache does not
+ * take well).
+ */
+static int open_region(struct attach *a)
 {
-	uint64_t need = PVSCHED_REGION_SIZE(nr_slots);
+	struct statfs fs;
 	struct stat sb;
 
-	a->shm_fd = open(a->shm_path, O_RDWR | O_CLOEXEC);
+	a->shm_fd = open(a->shm_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (a->shm_fd < 0 && errno == ELOOP) {
+		print_err(
+			"attach: --shm %s is a symbolic link: refused, give the file itself",
+			a->shm_path);
+		return -1;
+	}
 	if (a->shm_fd < 0) {
 		print_errno(errno, "attach: open %s", a->shm_path);
+		return -1;
+	}
+	if (fstat(a->shm_fd, &sb) < 0 || fstatfs(a->shm_fd, &fs) < 0) {
+		print_errno(errno, "attach: stat %s", a->shm_path);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		print_err("attach: --shm %s is not a regular file",
+			  a->shm_path);
+		return -1;
+	}
+	if (fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
+		print_err(
+			"attach: --shm %s is not on tmpfs or hugetlbfs (filesystem type 0x%lx): the region must be shared memory, e.g. a file under /dev/shm",
+			a->shm_path, (unsigned long)fs.f_type);
 		return -1;
 	}
 	if (flock(a->shm_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -319,6 +378,14 @@ static int map_region(struct attach *a, uint32_t nr_slots)
 			print_errno(errno, "attach: flock %s", a->shm_path);
 		return -1;
 	}
+	return 0;
+}
+
+static int map_region(struct attach *a, uint32_t nr_slots)
+{
+	uint64_t need = PVSCHED_REGION_SIZE(nr_slots);
+	struct stat sb;
+
 	if (fstat(a->shm_fd, &sb) < 0) {
 		print_errno(errno, "attach: stat %s", a->shm_path);
 		return -1;
@@ -424,9 +491,20 @@ static int setup_session(struct attach *a, const char *name)
 		add.slot_addr = (uint64_t)(uintptr_t)a->map +
 				PVSCHED_REGION_HDR_SIZE +
 				(uint64_t)a->vcpus[i].index * PVSCHED_SLOT_SIZE;
+		/* the module checks again, without a race, that it is QEMU's */
+		if (a->owner_pidfd) {
+			add.flags = PVSCHED_VCPU_ADD_PIDFD;
+			add.pidfd = a->vmm.pidfd;
+		}
 		if (ioctl(a->dev_fd, PVSCHED_IOC_VCPU_ADD, &add) < 0) {
-			print_errno(errno, "attach: VCPU_ADD vcpu %u tid %u",
-				    add.vcpu_id, add.tid);
+			int err = errno;
+
+			print_errno(
+				err, "attach: VCPU_ADD vcpu %u tid %u%s",
+				add.vcpu_id, add.tid,
+				err == EPERM ?
+					" (not QEMU's thread, or one root may not reschedule: see the kernel log)" :
+					"");
 			return -1;
 		}
 	}
@@ -469,6 +547,7 @@ static void print_attached(const struct attach *a, bool resumed)
 	print_string(PRINT_ANY, "name", " (%s)",
 		     a->st.name[0] ? a->st.name : "-");
 	print_int(PRINT_ANY, "qemu_pid", ": qemu pid %" PRId64, a->st.qemu_pid);
+	print_string(PRINT_ANY, "via", " (via %s)", a->st.via);
 	print_string(PRINT_ANY, "shm", ", region %s", a->shm_path);
 	print_uint(PRINT_ANY, "nr_slots", ", %" PRIu64 " slots",
 		   a->st.nr_slots);
@@ -537,8 +616,8 @@ static const char *attach_loop(struct attach *a)
 			/* on failure status falls back to the live header */
 			(void)state_write(&a->st);
 		}
-		if (a->pidfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = a->pidfd,
+		if (a->vmm.pidfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = a->vmm.pidfd,
 						    .events = POLLIN };
 		if (a->qmp.fd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = a->qmp.fd,
@@ -552,7 +631,7 @@ static const char *attach_loop(struct attach *a)
 		for (i = 0; r > 0 && i < n; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (pfd[i].fd == a->pidfd) {
+			if (pfd[i].fd == a->vmm.pidfd) {
 				/* a SHUTDOWN event still queued says why */
 				if (a->qmp.fd >= 0)
 					(void)qmp_pump(&a->qmp);
@@ -586,10 +665,19 @@ static const char *attach_loop(struct attach *a)
 	}
 }
 
+/* --pid's value: a pid, 1..2^22 (PID_MAX_LIMIT); 0 if not one. */
+static pid_t parse_pid(const char *s)
+{
+	long v;
+
+	return parse_long(s, 1, 4194304, &v) ? 0 : (pid_t)v;
+}
+
 int do_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "qmp", required_argument, NULL, 'q' },
+		{ "pid", required_argument, NULL, 'i' },
 		{ "shm", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "params", required_argument, NULL, 'P' },
@@ -597,7 +685,7 @@ int do_attach(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct attach a = { .shm_fd = -1, .dev_fd = -1, .pidfd = -1 };
+	struct attach a = { .shm_fd = -1, .dev_fd = -1 };
 	struct pvsched_info info;
 	char err[512], qname[128];
 	const char *reason;
@@ -606,6 +694,7 @@ int do_attach(int argc, char **argv)
 	int c, ret = EXIT_FAIL;
 
 	a.qmp.fd = -1;
+	a.vmm.pidfd = -1;
 	if (getopt_begin(&argc, &argv, attach_help))
 		return EXIT_OK;
 	while ((c = getopt_cmd(argc, argv, "+jph", opts, &json,
@@ -613,6 +702,13 @@ int do_attach(int argc, char **argv)
 		switch (c) {
 		case 'q':
 			a.qmp_path = optarg;
+			break;
+		case 'i':
+			a.pid = parse_pid(optarg);
+			if (!a.pid)
+				return usage_error(
+					"attach: --pid '%s' is not a process id",
+					optarg);
 			break;
 		case 's':
 			a.shm_path = optarg;
@@ -644,9 +740,17 @@ int do_attach(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("attach: unexpected argument '%s'",
 				   argv[optind]);
-	if (!a.qmp_path || !a.shm_path)
+	if (a.qmp_path && a.pid)
 		return usage_error(
-			"attach: --qmp SOCKET and --shm PATH are required");
+			"attach: --qmp SOCKET and --pid PID exclude each other");
+	if (!a.qmp_path && !a.pid)
+		return usage_error(
+			"attach: --qmp SOCKET or --pid PID is required");
+	if (!a.shm_path)
+		return usage_error("attach: --shm PATH is required");
+	if (a.keep_qmp && a.pid)
+		return usage_error(
+			"attach: --keep-qmp goes with --qmp, not --pid");
 	if (a.name) {
 		const unsigned char *p = (const unsigned char *)a.name;
 
@@ -677,12 +781,16 @@ int do_attach(int argc, char **argv)
 		close(a.dev_fd);
 		return EXIT_VERSION;
 	}
+	/* ABI 1.2: the module checks each thread against QEMU's pidfd */
+	a.owner_pidfd = info.abi_minor >= 2;
+	if (!a.owner_pidfd)
+		print_err(
+			"attach: note: pvsched.ko ABI %u.%u takes no pidfd with VCPU_ADD (1.2 and later): QEMU's threads are checked here only",
+			info.abi_major, info.abi_minor);
 
-	if (qmp_open(&a.qmp, a.qmp_path, err, sizeof(err)) < 0) {
-		print_err("attach: %s", err);
+	if (open_region(&a) < 0)
 		goto out;
-	}
-	if (query_vcpus(&a, &prelaunch, qname, sizeof(qname)) < 0)
+	if (find_vm(&a, &prelaunch, qname, sizeof(qname)) < 0)
 		goto out;
 	nr_slots = a.vcpus[a.nr_vcpus - 1].index + 1;
 	if (map_region(&a, nr_slots) < 0)
@@ -699,8 +807,10 @@ int do_attach(int argc, char **argv)
 				*p = '_';
 	}
 	a.st.attach_pid = getpid();
-	a.st.qemu_pid = a.qmp.peer_pid;
-	snprintf(a.st.qmp, sizeof(a.st.qmp), "%s", a.qmp_path);
+	a.st.qemu_pid = a.vmm.pid;
+	snprintf(a.st.via, sizeof(a.st.via), "%s", a.pid ? "pid" : "qmp");
+	snprintf(a.st.qmp, sizeof(a.st.qmp), "%s",
+		 a.qmp_path ? a.qmp_path : "");
 	snprintf(a.st.shm, sizeof(a.st.shm), "%s", a.shm_path);
 	a.st.nr_slots = nr_slots;
 	a.st.guest.offered = info.features & PVSCHED_F_ALL;
@@ -719,11 +829,8 @@ int do_attach(int argc, char **argv)
 	else
 		a.state_written = true;
 
-	if (a.st.qemu_pid > 0)
-		a.pidfd = syscall(SYS_pidfd_open, a.st.qemu_pid, 0);
 	if (prelaunch) {
-		json_object *r =
-			qmp_cmd(&a.qmp, "cont", NULL, err, sizeof(err));
+		json_object *r = qmp_cmd(&a.qmp, "cont", err, sizeof(err));
 
 		if (!r)
 			print_err("attach: cannot resume the VM: %s", err);
@@ -732,7 +839,7 @@ int do_attach(int argc, char **argv)
 	}
 	print_attached(&a, resumed);
 	/* QEMU serves one QMP client at a time: let others in */
-	if (!a.keep_qmp && a.pidfd >= 0)
+	if (!a.keep_qmp)
 		qmp_close(&a.qmp);
 
 	reason = attach_loop(&a);
@@ -744,8 +851,7 @@ out:
 		state_remove(a.st.vm_id);
 	if (a.dev_fd >= 0)
 		close(a.dev_fd); /* unregisters every vCPU */
-	if (a.pidfd >= 0)
-		close(a.pidfd);
+	vmm_close(&a.vmm);
 	if (a.map)
 		munmap(a.map, a.map_len);
 	if (a.shm_fd >= 0)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * QMP client: one JSON object per line each way.  Replies are matched by
- * order (one command in flight); asynchronous events are consumed.
+ * QMP client: one JSON object per line each way.  Every command carries an
+ * "id" (1, 2, ...) and its reply is the one that echoes it: a reply that
+ * comes after its command timed out is dropped when it arrives, instead of
+ * being taken for the next command's (and every later reply shifted by
+ * one).  Asynchronous events are consumed.
  *
  * The reader (qmp_reader_*) turns bytes into messages without a socket;
  * tests/qmp-test.c and fuzz/qmp-fuzz.c drive it on buffers.
@@ -17,27 +20,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/pvsched.h>
 
+#include "errmsg.h"
 #include "qmp.h"
-
-#define QMP_TIMEOUT_MS 10000
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Text from the peer, made safe to print: printable ASCII only. */
 static void copy_printable(char *dst, size_t len, const char *src)
@@ -289,6 +278,15 @@ const char *qmp_get_str(json_object *obj, const char *key, const char *def)
 	return json_object_get_string(v);
 }
 
+bool qmp_reply_is(json_object *msg, int64_t id)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(msg, "id", &v) &&
+	       json_object_is_type(v, json_type_int) &&
+	       json_object_get_int64(v) == id;
+}
+
 int qmp_check_greeting(json_object *msg, char *err, size_t errlen)
 {
 	json_object *v;
@@ -419,13 +417,73 @@ fail:
 	return -EPROTO;
 }
 
+int qmp_parse_status(json_object *ret, bool *prelaunch, char *err,
+		     size_t errlen)
+{
+	const char *status = qmp_get_str(ret, "status", NULL);
+
+	*prelaunch = false;
+	if (!status) {
+		set_err(err, errlen,
+			"QMP query-status: no status in the reply");
+		return -EPROTO;
+	}
+	*prelaunch = !strcmp(status, "prelaunch");
+	return 0;
+}
+
+int qmp_parse_name(json_object *ret, char *name, size_t len, char *err,
+		   size_t errlen)
+{
+	json_object *v;
+
+	if (len)
+		name[0] = '\0';
+	if (!json_object_is_type(ret, json_type_object)) {
+		set_err(err, errlen, "QMP query-name: not an object");
+		return -EPROTO;
+	}
+	/* a VM without -name: no member */
+	if (!json_object_object_get_ex(ret, "name", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		set_err(err, errlen, "QMP query-name: name is not a string");
+		return -EPROTO;
+	}
+	if (len)
+		snprintf(name, len, "%s", json_object_get_string(v));
+	return 0;
+}
+
 /* --- the client ----------------------------------------------------------- */
 
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static int timeout_ms(const struct qmp *q)
+{
+	return q->timeout_ms > 0 ? q->timeout_ms : QMP_TIMEOUT_MS;
+}
+
+/* When a wait that starts now for q's timeout ends (CLOCK_MONOTONIC ns). */
+static uint64_t deadline(const struct qmp *q)
+{
+	return clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms(q) * 1000000u;
+}
+
 /*
- * Reads into the reader: timeout_ms < 0 takes what is there without
- * waiting.  0, -EPIPE at EOF, -ETIMEDOUT, -errno; message in rd.err.
+ * Reads into the reader, waiting until the CLOCK_MONOTONIC time @until
+ * (0: takes what is there without waiting).  A signal (poll() is not
+ * restarted) does not end the wait early unless *q->cancel is set: the
+ * command's deadline stays what it was.  0, -EPIPE at EOF, -ETIMEDOUT,
+ * -EINTR (cancelled), -errno; message in rd.err.
  */
-static int qmp_fill(struct qmp *q, int timeout_ms)
+static int qmp_fill(struct qmp *q, uint64_t until)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 	char *at;
@@ -435,16 +493,27 @@ static int qmp_fill(struct qmp *q, int timeout_ms)
 
 	if (!room)
 		return reader_fail(&q->rd, -ENOBUFS, "reader full");
-	if (timeout_ms >= 0) {
-		r = poll(&pfd, 1, timeout_ms);
-		if (r < 0)
+	while (until) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		int left;
+
+		if (now >= until)
+			return reader_fail(&q->rd, -ETIMEDOUT,
+					   "nothing within %d ms",
+					   timeout_ms(q));
+		left = (until - now + 999999) / 1000000;
+		r = poll(&pfd, 1, left);
+		if (r > 0)
+			break;
+		if (r < 0 && errno != EINTR)
 			return reader_fail(&q->rd, -errno, "poll: %s",
 					   strerror(errno));
-		if (r == 0)
-			return reader_fail(&q->rd, -ETIMEDOUT, "%s",
-					   strerror(ETIMEDOUT));
+		if (r < 0 && q->cancel && *q->cancel)
+			return reader_fail(&q->rd, -EINTR, "interrupted");
 	}
-	n = recv(q->fd, at, room, timeout_ms < 0 ? MSG_DONTWAIT : 0);
+	do {
+		n = recv(q->fd, at, room, until ? 0 : MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
@@ -456,18 +525,29 @@ static int qmp_fill(struct qmp *q, int timeout_ms)
 	return 0;
 }
 
-/* Next non-event message, waiting up to QMP_TIMEOUT_MS; message in rd.err. */
-static json_object *qmp_read(struct qmp *q, int *err)
+/*
+ * The next message that is not an event and, for id > 0, is the reply
+ * with that id (others are dropped and counted); waiting at most the
+ * timeout.  NULL with *err and rd.err on error.
+ */
+static json_object *qmp_read(struct qmp *q, int64_t id, int *err)
 {
+	uint64_t until = deadline(q);
 	json_object *msg;
 
 	for (;;) {
 		*err = qmp_reader_next(&q->rd, &msg);
-		if (*err > 0)
-			return msg;
+		if (*err > 0) {
+			if (id <= 0 || qmp_reply_is(msg, id))
+				return msg;
+			/* late, or not ours: never the answer to this one */
+			q->stale++;
+			json_object_put(msg);
+			continue;
+		}
 		if (*err < 0)
 			return NULL;
-		*err = qmp_fill(q, QMP_TIMEOUT_MS);
+		*err = qmp_fill(q, until);
 		if (*err)
 			return NULL;
 	}
@@ -476,6 +556,8 @@ static json_object *qmp_read(struct qmp *q, int *err)
 int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int timeout_ms = q->timeout_ms;
+	volatile int *cancel = q->cancel;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	json_object *msg, *ret;
@@ -483,6 +565,9 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
+	q->timeout_ms = timeout_ms;
+	q->cancel = cancel;
+	q->next_id = 1;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		set_err(err, errlen, "%s: path too long", path);
 		return -ENAMETOOLONG;
@@ -493,6 +578,7 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	q->connect_ns = clock_ns(CLOCK_BOOTTIME);
 	if (q->fd < 0 ||
 	    connect(q->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		e = errno;
@@ -502,7 +588,7 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 	}
 	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 		q->peer_pid = cred.pid;
-	msg = qmp_read(q, &e);
+	msg = qmp_read(q, 0, &e);
 	if (!msg) {
 		if (e == -EPROTO || e == -EMSGSIZE)
 			set_err(err, errlen, "%s: bad QMP greeting: %s", path,
@@ -523,7 +609,7 @@ int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen)
 		return -EPROTO;
 	}
 	json_object_put(msg);
-	ret = qmp_cmd(q, "qmp_capabilities", NULL, err, errlen);
+	ret = qmp_cmd(q, "qmp_capabilities", err, errlen);
 	if (!ret) {
 		qmp_close(q);
 		return -EPROTO;
@@ -555,35 +641,48 @@ static int send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args,
-		     char *err, size_t errlen)
+/* A command name: letters, digits, '-' and '_', as QMP's are. */
+static bool cmd_name_ok(const char *cmd)
 {
-	json_object *req, *msg, *ret;
-	const char *text;
-	char reason[256];
-	int r;
+	size_t i;
 
-	req = json_object_new_object();
-	if (!req ||
-	    json_object_object_add(req, "execute",
-				   json_object_new_string(cmd)) ||
-	    (args &&
-	     json_object_object_add(req, "arguments", json_object_get(args)))) {
-		json_object_put(req);
-		set_err(err, errlen, "QMP %s: out of memory", cmd);
+	for (i = 0; cmd[i]; i++)
+		if (!(cmd[i] >= 'a' && cmd[i] <= 'z') &&
+		    !(cmd[i] >= 'A' && cmd[i] <= 'Z') &&
+		    !(cmd[i] >= '0' && cmd[i] <= '9') && cmd[i] != '-' &&
+		    cmd[i] != '_')
+			return false;
+	return i > 0 && i < 64;
+}
+
+json_object *qmp_cmd(struct qmp *q, const char *cmd, char *err, size_t errlen)
+{
+	json_object *msg, *ret;
+	char reason[256], req[128];
+	int64_t id;
+	int r, n;
+
+	if (q->fd < 0) {
+		set_err(err, errlen, "QMP %s: not connected", cmd);
 		return NULL;
 	}
-	text = json_object_to_json_string_ext(
-		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = text ? send_all(q->fd, text, strlen(text)) : -ENOMEM;
-	if (!r)
-		r = send_all(q->fd, "\n", 1);
-	json_object_put(req);
+	if (!cmd_name_ok(cmd)) {
+		set_err(err, errlen, "QMP: bad command name");
+		return NULL;
+	}
+	/*
+	 * Plain text, no allocation: json-c's serializer leaves out what
+	 * it fails to allocate without saying so.
+	 */
+	id = q->next_id++;
+	n = snprintf(req, sizeof(req),
+		     "{\"execute\":\"%s\",\"id\":%" PRId64 "}\n", cmd, id);
+	r = send_all(q->fd, req, n);
 	if (r) {
 		set_err(err, errlen, "QMP %s: send: %s", cmd, strerror(-r));
 		return NULL;
 	}
-	msg = qmp_read(q, &r);
+	msg = qmp_read(q, id, &r);
 	if (!msg) {
 		set_err(err, errlen, "QMP %s: %s", cmd, q->rd.err);
 		return NULL;
@@ -598,7 +697,7 @@ json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args,
 int qmp_query_vcpus(struct qmp *q, struct qmp_vcpu **vcpus, int *nr, char *err,
 		    size_t errlen)
 {
-	json_object *ret = qmp_cmd(q, "query-cpus-fast", NULL, err, errlen);
+	json_object *ret = qmp_cmd(q, "query-cpus-fast", err, errlen);
 	int r;
 
 	*vcpus = NULL;
@@ -610,10 +709,37 @@ int qmp_query_vcpus(struct qmp *q, struct qmp_vcpu **vcpus, int *nr, char *err,
 	return r;
 }
 
+int qmp_query_vm(struct qmp *q, struct qmp_vm *vm, char *err, size_t errlen)
+{
+	json_object *ret;
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	/* range checked and sorted by cpu-index, each index once */
+	r = qmp_query_vcpus(q, &vm->vcpus, &vm->nr_vcpus, err, errlen);
+	if (r < 0)
+		return r;
+	ret = qmp_cmd(q, "query-status", err, errlen);
+	r = ret ? qmp_parse_status(ret, &vm->prelaunch, err, errlen) : -EPROTO;
+	json_object_put(ret);
+	if (!r) {
+		ret = qmp_cmd(q, "query-name", err, errlen);
+		r = ret ? qmp_parse_name(ret, vm->name, sizeof(vm->name), err,
+					 errlen) :
+			  -EPROTO;
+		json_object_put(ret);
+	}
+	if (r < 0) {
+		free(vm->vcpus);
+		memset(vm, 0, sizeof(*vm));
+	}
+	return r;
+}
+
 int qmp_pump(struct qmp *q)
 {
 	json_object *msg;
-	int r = qmp_fill(q, -1), m;
+	int r = qmp_fill(q, 0), m;
 
 	/* no command is in flight: replies are dropped, events consumed */
 	while ((m = qmp_reader_next(&q->rd, &msg)) > 0)

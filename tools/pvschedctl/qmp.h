@@ -78,6 +78,12 @@ int qmp_check_greeting(json_object *msg, char *err, size_t errlen);
 json_object *qmp_reply_return(json_object *msg, char *err, size_t errlen);
 /* A string member of an object, or def. */
 const char *qmp_get_str(json_object *obj, const char *key, const char *def);
+/*
+ * msg is the reply to the command sent with "id": id (an integer member
+ * "id" of that value).  A reply with another id or none answers no
+ * command in flight (one that timed out, or a lie): the client drops it.
+ */
+bool qmp_reply_is(json_object *msg, int64_t id);
 
 struct qmp_vcpu {
 	uint32_t index; /* cpu-index: guest CPU id, < PVSCHED_MAX_VCPU_ID */
@@ -91,30 +97,72 @@ struct qmp_vcpu {
  */
 int qmp_parse_vcpus(json_object *ret, struct qmp_vcpu **vcpus, int *nr,
 		    char *err, size_t errlen);
+/*
+ * query-status's return value: 0 and *prelaunch (status "prelaunch": QEMU
+ * started with -S), or -EPROTO with err if it has no string "status".
+ */
+int qmp_parse_status(json_object *ret, bool *prelaunch, char *err,
+		     size_t errlen);
+/*
+ * query-name's return value: 0 and the name as QEMU sent it, truncated
+ * to len - 1 bytes ("" if the VM has none), or -EPROTO with err if "name"
+ * is not a string or the value not an object.
+ */
+int qmp_parse_name(json_object *ret, char *name, size_t len, char *err,
+		   size_t errlen);
 
 /* --- the client ----------------------------------------------------------- */
+
+/* How long a command may wait for its reply (qmp.timeout_ms 0). */
+#define QMP_TIMEOUT_MS 10000
 
 struct qmp {
 	int fd;
 	pid_t peer_pid; /* QEMU, from SO_PEERCRED; 0 if unknown */
+	/* CLOCK_BOOTTIME just before connect(): the peer existed then */
+	uint64_t connect_ns;
+	/* set by the caller before qmp_open(), kept by it: */
+	int timeout_ms; /* per command; 0: QMP_TIMEOUT_MS */
+	/* a wait interrupted by a signal ends (-EINTR) if *cancel is set */
+	volatile int *cancel;
+	int64_t next_id; /* the "id" of the next command, from 1 */
+	unsigned long stale; /* replies dropped: not the command's id */
 	struct qmp_reader rd;
+};
+
+/* What attach asks QEMU: query-cpus-fast, query-status, query-name. */
+struct qmp_vm {
+	struct qmp_vcpu *vcpus; /* as qmp_parse_vcpus(); the caller frees */
+	int nr_vcpus;
+	bool prelaunch; /* started with -S, not yet resumed */
+	char name[128]; /* QEMU's -name as sent, "" if none */
 };
 
 /*
  * Connects, reads the greeting, negotiates capabilities: 0 or -errno, and
- * a message in err.
+ * a message in err.  Of *q, only timeout_ms and cancel are read; the rest
+ * is set here.
  */
 int qmp_open(struct qmp *q, const char *path, char *err, size_t errlen);
 void qmp_close(struct qmp *q);
 /*
- * Runs cmd (args: an object, or NULL); returns the "return" value (the
- * caller puts it), NULL with err set on error.
+ * Runs cmd (a QMP command name; pvschedctl's commands take no arguments)
+ * with the next "id", waits at most timeout_ms for the reply carrying that
+ * id (replies with another id are dropped and counted in q->stale; a
+ * signal does not cut the wait short unless q->cancel says so); returns
+ * the "return" value (the caller puts it), NULL with err set on error:
+ * send, an error reply, the timeout, cancel.
  */
-json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args,
-		     char *err, size_t errlen);
+json_object *qmp_cmd(struct qmp *q, const char *cmd, char *err, size_t errlen);
 /* query-cpus-fast, through qmp_parse_vcpus(). */
 int qmp_query_vcpus(struct qmp *q, struct qmp_vcpu **vcpus, int *nr, char *err,
 		    size_t errlen);
+/*
+ * query-cpus-fast, query-status and query-name into *vm: 0, or the first
+ * error (-EPROTO, -ETIMEDOUT...) with err naming the command; nothing to
+ * free then.
+ */
+int qmp_query_vm(struct qmp *q, struct qmp_vm *vm, char *err, size_t errlen);
 /*
  * Reads what is available without blocking (after poll said readable);
  * events are consumed (SHUTDOWN sets rd.shutdown_seen and

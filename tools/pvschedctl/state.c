@@ -63,13 +63,13 @@ int state_write(const struct attach_state *st)
 	if (!f)
 		return -errno;
 	fprintf(f,
-		"vm_id=%u\nname=%s\nattach_pid=%d\nqemu_pid=%d\nqmp=%s\n"
-		"shm=%s\nnr_slots=%u\nhost_features=0x%llx\n"
+		"vm_id=%u\nname=%s\nattach_pid=%d\nqemu_pid=%d\nvia=%s\n"
+		"qmp=%s\nshm=%s\nnr_slots=%u\nhost_features=0x%llx\n"
 		"guest_state=%s\nguest_abi=%u.%u\nguest_generation=%u\n"
 		"guest_features=0x%llx\nrefused_features=0x%llx\n"
 		"ignored_features=0x%llx\n",
 		st->vm_id, st->name, (int)st->attach_pid, (int)st->qemu_pid,
-		st->qmp, st->shm, st->nr_slots,
+		st->via, st->qmp, st->shm, st->nr_slots,
 		(unsigned long long)g->offered, guest_state_name(g->state),
 		g->abi_major, g->abi_minor, g->generation,
 		(unsigned long long)g->raw, (unsigned long long)g->refused,
@@ -126,6 +126,8 @@ int state_read(uint32_t vm_id, struct attach_state *st)
 			st->attach_pid = strtol(v, NULL, 0);
 		else if (!strcmp(line, "qemu_pid"))
 			st->qemu_pid = strtol(v, NULL, 0);
+		else if (!strcmp(line, "via"))
+			snprintf(st->via, sizeof(st->via), "%s", v);
 		else if (!strcmp(line, "qmp"))
 			snprintf(st->qmp, sizeof(st->qmp), "%s", v);
 		else if (!strcmp(line, "shm"))
@@ -149,6 +151,9 @@ int state_read(uint32_t vm_id, struct attach_state *st)
 			st->guest.ignored = strtoull(v, NULL, 0);
 	}
 	free(buf);
+	/* written by an attach that knew only QMP */
+	if (!st->via[0])
+		snprintf(st->via, sizeof(st->via), "qmp");
 	st->guest.accepted = st->guest.raw & st->guest.offered;
 	if (st->vm_id != vm_id)
 		return -EINVAL;

@@ -7,8 +7,10 @@
  *   vm_id=3              session id (pvsched_info.vm_id)
  *   name=web1            --name, QMP query-name, or empty
  *   attach_pid=1234      the pvschedctl attach process
- *   qemu_pid=1200        QEMU (SO_PEERCRED of the QMP socket), 0 unknown
- *   qmp=/run/vm.qmp      the QMP socket
+ *   qemu_pid=1200        QEMU (the QMP socket's peer, or --pid)
+ *   via=qmp              how the vCPU threads were found: qmp (--qmp,
+ *                        query-cpus-fast) or pid (--pid, thread names)
+ *   qmp=/run/vm.qmp      the QMP socket; empty with via=pid
  *   shm=/dev/shm/pvsched the shared-memory file
  *   nr_slots=4           slots in the region
  *   host_features=0x7    offered in the region header
@@ -47,6 +49,7 @@ struct attach_state {
 	char name[PVSCHED_NAME_LEN];
 	pid_t attach_pid;
 	pid_t qemu_pid;
+	char via[8]; /* "qmp" or "pid"; a file without it: qmp */
 	char qmp[256];
 	char shm[256];
 	uint32_t nr_slots;

@@ -10,7 +10,9 @@
  * Our own session, which has no vCPU, is left out.  The counters are the
  * table of <linux/pvsched_counters.h>: its names are the keys, in its
  * order.  The caps come from the module parameters (caps.c), the attach
- * state from RUN_DIR (state.c).
+ * state, with how each VM was attached (via qmp or pid), from RUN_DIR
+ * (state.c): the module's session name is the user's label, not a place
+ * for pvschedctl's own bookkeeping.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -198,8 +200,11 @@ static void print_attach(uint32_t vm_id)
 	state_read_live(&st);
 	open_json_object("attach");
 	print_int(PRINT_ANY, "pid", "  attach: pid %" PRId64, st.attach_pid);
+	print_string(PRINT_ANY, "via", ", via %s", st.via);
 	print_int(PRINT_ANY, "qemu_pid", ", qemu pid %" PRId64, st.qemu_pid);
-	print_string(PRINT_ANY, "qmp", ", qmp %s", st.qmp);
+	if (st.qmp[0])
+		print_fp(", qmp %s", st.qmp);
+	print_string(PRINT_JSON, "qmp", NULL, st.qmp);
 	print_string(PRINT_ANY, "shm", ", shm %s", st.shm);
 	print_uint(PRINT_ANY, "nr_slots", ", %" PRIu64 " slots", st.nr_slots);
 	print_nl();

@@ -139,14 +139,40 @@
  *   Registers host thread tid (in the caller's pid namespace) as vCPU
  *   vcpu_id of this session, with its slot at user address slot_addr.  The
  *   module saves the thread's current scheduling attributes as its base,
- *   pins the slot's page for writing and writes slot.header.  Errors:
+ *   pins the slot's page for writing and writes slot.header.
+ *   Whose thread (ABI 1.2): the thread must belong to the VMM the caller
+ *   names, so that a deputy registering threads on a VMM's word (pvschedctl
+ *   attach runs as root and reads the thread ids from QMP, which the guest's
+ *   QEMU answers) cannot be made to register another VM's vCPU or a host
+ *   daemon's thread:
+ *     - with PVSCHED_VCPU_ADD_PIDFD in flags, pidfd is a pidfd of the VMM
+ *       process (pidfd_open(2), SO_PEERPIDFD, CLONE_PIDFD) and tid must be
+ *       a thread of that process (its thread group).  The check is made
+ *       against the process the pidfd refers to, so a pid number reused
+ *       since the caller looked cannot pass it;
+ *     - without it (the 24-byte structure of ABI 1.0 and 1.1), tid must be
+ *       a thread of the caller's own process: a VMM registering its own
+ *       vCPU threads works as before.
+ *   A thread of another process without a pidfd is refused with -EPERM and
+ *   a kernel message (ratelimited) "pvsched: VCPU_ADD by COMM[PID]: thread
+ *   TID (COMM) of process PID is not the caller's and no pidfd names its
+ *   VMM (PVSCHED_VCPU_ADD_PIDFD): refused", unless the admin set the module
+ *   parameter allow_foreign_vcpus=1 (module 0.2's behaviour, for deputies
+ *   written before ABI 1.2); a thread outside the pidfd's process is
+ *   refused with -EPERM and "pvsched: VCPU_ADD by COMM[PID]: thread TID
+ *   (COMM) of process PID is not in process PID named by the pidfd:
+ *   refused".  A module of ABI 1.1 or older refuses the flag with -EINVAL.
+ *   Errors:
  *     -EPERM   caller lacks CAP_SYS_NICE, or may not change the thread's
  *              scheduling (sched_setattr(2) rules), or the thread is a
- *              kernel thread;
- *     -ESRCH   no such thread, or it is exiting;
+ *              kernel thread, or it is not the VMM's (above);
+ *     -ESRCH   no such thread, or it is exiting, or the process of the
+ *              pidfd has exited;
+ *     -EBADF   PVSCHED_VCPU_ADD_PIDFD and pidfd is not an open pidfd;
  *     -EBUSY   the thread is registered already (in any session);
  *     -EEXIST  vcpu_id already registered in this session;
- *     -EINVAL  flags or reserved fields not zero, vcpu_id >= PVSCHED_MAX_VCPU_ID,
+ *     -EINVAL  unknown flags, pad or reserved not zero, pidfd not zero
+ *              without PVSCHED_VCPU_ADD_PIDFD, vcpu_id >= PVSCHED_MAX_VCPU_ID,
  *              slot_addr not aligned to 64 bytes;
  *     -EFAULT  slot_addr not inside one writable shared (MAP_SHARED)
  *              mapping of the caller, or not mapped;
@@ -224,7 +250,8 @@
 #define PVSCHED_ABI_MAJOR 1
 /*
  * 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP,
- * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts
+ * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts,
+ * PVSCHED_VCPU_ADD_PIDFD (a vCPU thread must be the named VMM's)
  */
 #define PVSCHED_ABI_MINOR 2
 
@@ -389,15 +416,23 @@ struct pvsched_info {
 	__u64 cpu_share_window_ns; /* the window of cpu_share_pct */
 };
 
-#define PVSCHED_VCPU_ADD_FLAGS_ALL 0u
+/* pvsched_vcpu_add.flags */
+#define PVSCHED_VCPU_ADD_PIDFD (1u << 0) /* pidfd names the VMM (1.2) */
+#define PVSCHED_VCPU_ADD_FLAGS_ALL PVSCHED_VCPU_ADD_PIDFD
 
 struct pvsched_vcpu_add {
 	__u32 vcpu_id; /* < PVSCHED_MAX_VCPU_ID, unique in the session */
 	__u32 tid; /* host thread id, caller's pid namespace */
 	__u64 slot_addr; /* user address of the vCPU's pvsched_vcpu_slot */
-	__u32 flags; /* zero */
+	__u32 flags; /* PVSCHED_VCPU_ADD_* */
 	__u32 pad; /* zero */
+	/* ABI 1.2; a structure of ABI 1.0/1.1 ends here (zero-extended) */
+	__s32 pidfd; /* with PVSCHED_VCPU_ADD_PIDFD: the VMM's; else zero */
+	__u32 reserved; /* zero */
 };
+
+/* The size of struct pvsched_vcpu_add in ABI 1.0 and 1.1, without pidfd. */
+#define PVSCHED_VCPU_ADD_SIZE_VER0 24
 
 struct pvsched_vcpu_del {
 	__u32 vcpu_id;

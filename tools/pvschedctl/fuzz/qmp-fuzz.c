@@ -10,18 +10,25 @@
  *      result must be the same as in 1 (the reader may not depend on how
  *      recv() splits the stream);
  *   3. with a 61-byte cap, so that inputs of libFuzzer's usual size reach
- *      the overlong-line path.
+ *      the overlong-line path;
+ *   4. as QEMU's side of a connection (a socketpair, then EOF) while the
+ *      client runs attach's queries (qmp_query_vm): replies matched by
+ *      their "id", the others dropped, errors of each query reported.
  * Every message goes through what attach does with it: the greeting
- * check, the reply's return value or error, query-cpus-fast's vCPUs,
- * query-status and query-name.  Invariants of the results are checked
- * (sorted unique in-range vCPUs, positive thread ids, printable SHUTDOWN
- * reason, terminated messages); ASan/UBSan/LSan catch the rest.
+ * check, the reply's id, its return value or error, query-cpus-fast's
+ * vCPUs, query-status and query-name.  Invariants of the results are
+ * checked (sorted unique in-range vCPUs, positive thread ids, printable
+ * SHUTDOWN reason, terminated messages, nothing returned with an error);
+ * ASan/UBSan/LSan catch the rest.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/pvsched.h>
 
@@ -77,13 +84,15 @@ static void check_vcpus(const struct qmp_vcpu *v, int n)
 /* What attach does with a message. */
 static void use_message(struct trace *t, json_object *msg)
 {
-	char err[256];
+	char err[256], name[16];
 	struct qmp_vcpu *v;
 	json_object *ret;
+	bool prelaunch;
 	int n, r;
 
 	r = qmp_check_greeting(msg, err, sizeof(err));
 	mix_int(t, r);
+	mix_int(t, qmp_reply_is(msg, 1) | qmp_reply_is(msg, 2) << 1);
 	ret = qmp_reply_return(msg, err, sizeof(err));
 	mix_int(t, !!ret);
 	if (!ret) {
@@ -101,8 +110,10 @@ static void use_message(struct trace *t, json_object *msg)
 			abort();
 		mix_str(t, err, sizeof(err));
 	}
-	mix_str(t, qmp_get_str(ret, "status", "-"), SIZE_MAX);
-	mix_str(t, qmp_get_str(ret, "name", "-"), SIZE_MAX);
+	mix_int(t, qmp_parse_status(ret, &prelaunch, err, sizeof(err)));
+	mix_int(t, prelaunch);
+	mix_int(t, qmp_parse_name(ret, name, sizeof(name), err, sizeof(err)));
+	mix_str(t, name, sizeof(name));
 	json_object_put(ret);
 }
 
@@ -156,6 +167,47 @@ static void read_all(const uint8_t *data, size_t size, size_t cap, bool split,
 	qmp_reader_free(&r);
 }
 
+/*
+ * The input as everything QEMU says after the client connected: the
+ * client's queries, each reply taken by its id; all of it buffered in the
+ * socket before the client reads, then EOF, so nothing waits.
+ */
+static void converse(const uint8_t *data, size_t size)
+{
+	struct qmp q = { .fd = -1, .timeout_ms = 1000 };
+	struct qmp_vm vm;
+	char err[256];
+	size_t off = 0;
+	ssize_t w;
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		abort();
+	/* the unread requests stay in a buffer far larger than they are */
+	while (off < size && (w = write(sv[1], data + off, size - off)) > 0)
+		off += w;
+	if (off < size)
+		abort();
+	shutdown(sv[1], SHUT_WR);
+	if (qmp_reader_init(&q.rd, 0) < 0)
+		abort();
+	q.fd = sv[0];
+	/* as after qmp_open(): qmp_capabilities was id 1 */
+	q.next_id = 2;
+	r = qmp_query_vm(&q, &vm, err, sizeof(err));
+	if (r == 0) {
+		check_vcpus(vm.vcpus, vm.nr_vcpus);
+		if (strnlen(vm.name, sizeof(vm.name)) == sizeof(vm.name))
+			abort();
+		free(vm.vcpus);
+	} else if (vm.vcpus || vm.nr_vcpus ||
+		   strnlen(err, sizeof(err)) == sizeof(err) || !err[0]) {
+		abort();
+	}
+	qmp_close(&q);
+	close(sv[1]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -172,5 +224,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	read_all(data, size, SMALL_CAP, true, &small);
+	converse(data, size);
 	return 0;
 }

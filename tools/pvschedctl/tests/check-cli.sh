@@ -7,8 +7,11 @@
 # the man page agree, -j output parses, exit codes, prefix matching, caps
 # against a fake sysfs, status against a fake /dev/pvsched (tests/fake-dev.so,
 # LD_PRELOAD: GET_INFO and DUMP answered from a description file) and attach
-# state, JSON escaping, --watch stopping on SIGINT, install.  Prints
-# PASS/FAIL lines; exit 0 even on failures (the log says).
+# state, JSON escaping, --watch stopping on SIGINT, attach --qmp and --pid
+# against fake QEMUs (tests/fake-qemu.py: honest, lying about its vCPU
+# threads, failing a query) with that fake device checking whose threads
+# are registered, the --shm checks, install.  Prints PASS/FAIL lines; exit
+# 0 even on failures (the log says).
 set -uo pipefail
 
 ctl=$(realpath "$1")
@@ -141,6 +144,13 @@ t cli-usage-caps-no-value 1 "${fakeenv[@]}" "$ctl" caps set max_rt_prio
 t cli-usage-status-extra 1 "${fakeenv[@]}" "$ctl" status extra
 t cli-usage-status-watch-0 1 "${fakeenv[@]}" "$ctl" status --watch 0
 t cli-usage-attach-missing 1 "$ctl" attach --qmp /x
+t cli-usage-attach-qmp-and-pid 1 "$ctl" attach --qmp /x --pid 1 --shm /y
+grep -q 'exclude each other' "$work/err"
+result cli-usage-attach-qmp-and-pid-message $?
+t cli-usage-attach-no-source 1 "$ctl" attach --shm /y
+t cli-usage-attach-bad-pid 1 "$ctl" attach --pid 12x --shm /y
+t cli-usage-attach-pid-zero 1 "$ctl" attach --pid 0 --shm /y
+t cli-usage-attach-keep-qmp-pid 1 "$ctl" attach --pid 1 --shm /y --keep-qmp
 t cli-usage-attach-bad-param 1 "$ctl" attach --qmp /x --shm /y --params frob=1
 t cli-usage-attach-bad-value 1 "$ctl" attach --qmp /x --shm /y --params cs_prio=100
 t cli-usage-attach-bad-policy 1 "$ctl" attach --qmp /x --shm /y --params cs_policy=deadline
@@ -231,6 +241,8 @@ head = ["vcpu_id", "tid", "state", "status", "policy", "prio", "nice", "base"]
 assert len(counters) == 31 and list(c0) == head + counters, list(c0)
 a = vm["attach"]
 assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
+# a state file of before --pid: attached via QMP
+assert a["via"] == "qmp" and a["qmp"] == "/run/vm.qmp", a
 g = vm["guest"]
 assert g["live"] is True and g["state"] == "active" and g["generation"] == 1, g
 assert g["offered"] == 7 and g["accepted"] == 3 and g["refused"] == 4 and g["ignored"] == 8, g
@@ -248,8 +260,20 @@ grep -q '^  vcpu 3 tid=1243 state=boosted status=0x12 policy=rr prio=8 nice=0 ba
 	grep -q 'guest: active, ABI 1.0, generation 1, offered crit_section,task_prio,host_area, accepted crit_section,task_prio, refused host_area, ignored idle_hint' "$work/out" &&
 	grep -q '^tracepoints: stock (vmenter,vmexit,halt)' "$work/out" &&
 	grep -q '^vms 1, vcpus 2, pinned pages 1$' "$work/out" &&
+	grep -q "^  attach: pid $fakeattach, via qmp, qemu pid 4321, qmp /run/vm.qmp, shm $fake/region, 4 slots\$" "$work/out" &&
 	! grep -q '^vm 9 ' "$work/out"
 result cli-status-plain-content $?
+# attached with --pid: status says so, and shows no QMP socket
+cp "$fake/run/7.state" "$work/7.state.qmp"
+sed -i 's/^qmp=.*/via=pid\nqmp=/' "$fake/run/7.state"
+t cli-status-via-pid 0 "${devenv[@]}" "$ctl" -j status
+python3 -c '
+import json,sys; a = json.load(open(sys.argv[1]))["vms"][0]["attach"]
+assert a["via"] == "pid" and a["qmp"] == "" and a["qemu_pid"] == 4321, a' "$work/out" &&
+	"${devenv[@]}" "$ctl" status >"$work/out" 2>&1 &&
+	grep -q "^  attach: pid $fakeattach, via pid, qemu pid 4321, shm $fake/region, 4 slots\$" "$work/out"
+result cli-status-via-pid-shown $?
+cp "$work/7.state.qmp" "$fake/run/7.state"
 kill "$fakeattach" 2>/dev/null
 wait "$fakeattach" 2>/dev/null
 t cli-status-stale-state 0 "${devenv[@]}" "$ctl" -j status
@@ -290,6 +314,149 @@ python3 -c '
 import json,sys
 for l in open(sys.argv[1]): json.loads(l)' "$work/watch" && [[ $rc == 0 && $n -ge 2 ]]
 result cli-status-watch-sigint "$?" "rc $rc, $n refreshes"
+
+# --- attach against fake QEMUs -----------------------------------------------------
+# fake-dev.so takes attach's session and logs it (PVSCHED_FAKE_LOG), checking
+# each VCPU_ADD's thread against the process of its pidfd as pvsched.ko does.
+attrun=$work/attrun
+fakelog=$work/fake.log
+attenv=(env LD_PRELOAD="$fakelib" PVSCHED_SYSFS_ROOT="$fake/sys" PVSCHED_RUN_DIR="$attrun"
+	PVSCHED_DEV="$fake/dev" PVSCHED_FAKE_LOG="$fakelog")
+shm=/dev/shm/pvschedctl-cli-$$
+truncate -s 4096 "$shm"
+qemus=()
+
+# start_qemu NAME ARGS...: a fake QEMU serving $work/NAME.sock; q=(PID TID0 TID1...)
+start_qemu() {
+	local name=$1 i
+	shift
+	rm -f "$work/$name.ready"
+	python3 "$src/tests/fake-qemu.py" "$work/$name.sock" --ready "$work/$name.ready" \
+		"$@" 2>"$work/$name.qemu.err" &
+	qemus+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $work/$name.ready ]] && break
+		sleep 0.1
+	done
+	read -r -a q <"$work/$name.ready"
+}
+
+# attached LOG: the attach writing LOG has reported "attached" (10 s at most).
+attached() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '"event":"attached"' "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --shm: not a symbolic link, and on tmpfs or hugetlbfs
+ln -sf "$shm" "$work/shm-link"
+t cli-attach-shm-symlink 3 "${attenv[@]}" "$ctl" attach --qmp "$work/none.sock" --shm "$work/shm-link"
+grep -q "attach: --shm $work/shm-link is a symbolic link: refused" "$work/err"
+result cli-attach-shm-symlink-message $? "$(head -c 200 "$work/err")"
+disk=
+for d in "$work" /var/tmp "$HOME"; do
+	case $(stat -f -c %T "$d" 2>/dev/null) in
+	tmpfs | hugetlbfs | "") ;;
+	*) disk=$d/pvschedctl-region-$$ && break ;;
+	esac
+done
+if [[ -n $disk ]]; then
+	truncate -s 4096 "$disk"
+	t cli-attach-shm-not-tmpfs 3 "${attenv[@]}" "$ctl" attach --qmp "$work/none.sock" --shm "$disk"
+	grep -q "attach: --shm $disk is not on tmpfs or hugetlbfs (filesystem type 0x" "$work/err"
+	result cli-attach-shm-not-tmpfs-message $? "$(head -c 200 "$work/err")"
+	rm -f "$disk"
+else
+	echo "SKIP cli-attach-shm-not-tmpfs (no directory outside tmpfs to put a file in)"
+fi
+
+# A lying QEMU: its vCPU 0 is another process's thread (a host daemon's)
+sleep 1000 &
+victim=$!
+start_qemu liar --report "0:$victim"
+: >"$fakelog"
+t cli-attach-lying-qmp-foreign 3 "${attenv[@]}" "$ctl" attach --qmp "$work/liar.sock" --shm "$shm"
+grep -q "attach: vCPU 0: thread $victim is not a thread of the QMP peer (pid ${q[0]}, python3): thread $victim is the main thread of process $victim (sleep) of user $(id -u); refusing to register any vCPU" "$work/err" &&
+	! grep -q vcpu_add "$fakelog"
+result cli-attach-lying-qmp-foreign-refused $? "$(head -c 300 "$work/err")"
+
+# ... another VM's vCPU thread: nothing registered, not even its own vCPU 0
+start_qemu vm2
+vm2=("${q[@]}")
+start_qemu liar2 --report "0:self0,1:${vm2[2]}"
+: >"$fakelog"
+t cli-attach-lying-qmp-other-vm 3 "${attenv[@]}" "$ctl" attach --qmp "$work/liar2.sock" --shm "$shm"
+grep -q "attach: vCPU 1: thread ${vm2[2]} is not a thread of the QMP peer (pid ${q[0]}, python3): thread ${vm2[2]} (CPU 1/KVM) belongs to process ${vm2[0]} (python3) of user $(id -u); refusing" "$work/err" &&
+	! grep -q vcpu_add "$fakelog"
+result cli-attach-lying-qmp-other-vm-refused $? "$(head -c 300 "$work/err")"
+
+# query-status failing is an error, not a VM taken as running
+start_qemu sterr --status-error
+: >"$fakelog"
+t cli-attach-qmp-status-error 3 "${attenv[@]}" "$ctl" attach --qmp "$work/sterr.sock" --shm "$shm"
+grep -q 'attach: QMP query-status: fake-qemu was told to fail query-status' "$work/err" &&
+	! grep -q vcpu_add "$fakelog"
+result cli-attach-qmp-status-error-message $? "$(head -c 200 "$work/err")"
+
+# An honest QEMU over QMP: its threads registered with its pidfd, via=qmp,
+# then it exits and attach with it
+start_qemu vm1 -name guest=fakevm,debug-threads=on
+vm1=("${q[@]}")
+: >"$fakelog"
+"${attenv[@]}" "$ctl" -j attach --qmp "$work/vm1.sock" --shm "$shm" >"$work/att1.out" 2>"$work/att1.err" &
+apid=$!
+attached "$work/att1.out"
+result cli-attach-qmp-registers $? "$(cat "$work/att1.err")"
+grep -qx "set_name fakevm" "$fakelog" &&
+	grep -qx "vcpu_add vcpu=0 tid=${vm1[1]} owner=${vm1[0]}" "$fakelog" &&
+	grep -qx "vcpu_add vcpu=1 tid=${vm1[2]} owner=${vm1[0]}" "$fakelog"
+result cli-attach-qmp-pidfd-of-peer $? "$(tr '\n' ';' <"$fakelog")"
+grep -qx 'via=qmp' "$attrun/9.state" && grep -qx "qemu_pid=${vm1[0]}" "$attrun/9.state" &&
+	grep -qx "qmp=$work/vm1.sock" "$attrun/9.state" && grep -q '"via":"qmp"' "$work/att1.out"
+result cli-attach-qmp-state-via $? "$(tr '\n' ';' <"$attrun/9.state" 2>&1)"
+kill "${vm1[0]}"
+rc=0
+timeout 10 tail --pid="$apid" -f /dev/null || rc=$?
+wait "$apid" || rc=$?
+grep -q "\"reason\":\"QEMU (pid ${vm1[0]}) exited\"" "$work/att1.out" && [[ $rc == 0 && ! -e $attrun/9.state ]]
+result cli-attach-qmp-qemu-exit $? "rc $rc: $(tail -c 200 "$work/att1.out")"
+
+# attach --pid: the threads named "CPU N/KVM", -name from the command line
+start_qemu vm3 --vcpus 3 -name vm3,debug-threads=on
+vm3=("${q[@]}")
+: >"$fakelog"
+"${attenv[@]}" "$ctl" -j attach --pid "${vm3[0]}" --shm "$shm" >"$work/att3.out" 2>"$work/att3.err" &
+apid=$!
+attached "$work/att3.out"
+result cli-attach-pid-registers $? "$(cat "$work/att3.err")"
+grep -qx "set_name vm3" "$fakelog" &&
+	grep -qx "vcpu_add vcpu=0 tid=${vm3[1]} owner=${vm3[0]}" "$fakelog" &&
+	grep -qx "vcpu_add vcpu=1 tid=${vm3[2]} owner=${vm3[0]}" "$fakelog" &&
+	grep -qx "vcpu_add vcpu=2 tid=${vm3[3]} owner=${vm3[0]}" "$fakelog" &&
+	[[ $(grep -c vcpu_add "$fakelog") == 3 ]]
+result cli-attach-pid-threads-by-name $? "$(tr '\n' ';' <"$fakelog")"
+grep -qx 'via=pid' "$attrun/9.state" && grep -qx 'qmp=' "$attrun/9.state" &&
+	grep -qx "qemu_pid=${vm3[0]}" "$attrun/9.state" && grep -q '"via":"pid"' "$work/att3.out"
+result cli-attach-pid-state-via $? "$(tr '\n' ';' <"$attrun/9.state" 2>&1)"
+kill -TERM "$apid"
+rc=0
+wait "$apid" || rc=$?
+grep -q '"reason":"stopped by Terminated' "$work/att3.out" && [[ $rc == 0 && ! -e $attrun/9.state ]]
+result cli-attach-pid-sigterm $? "rc $rc: $(tail -c 200 "$work/att3.out")"
+
+# --pid of a process without vCPU threads
+t cli-attach-pid-no-vcpus 3 "${attenv[@]}" "$ctl" attach --pid "$victim" --shm "$shm"
+grep -q "attach: process $victim (sleep) has no thread named \"CPU N/KVM\"" "$work/err"
+result cli-attach-pid-no-vcpus-message $? "$(head -c 200 "$work/err")"
+
+for p in "${qemus[@]}" "$victim"; do
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+rm -f "$shm"
 
 # --- install -------------------------------------------------------------------
 rc=0

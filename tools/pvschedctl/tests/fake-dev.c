@@ -20,11 +20,20 @@
  *
  * Numbers are C literals (0x.. allowed), policies numbers.  DUMP follows
  * the uapi header: records at the caller's sizes, -ENOSPC with the bytes
- * needed and nothing written.  Any other ioctl or file goes to libc.
+ * needed and nothing written.
+ *
+ * What attach does to its session is written, one line per call, to the
+ * file $PVSCHED_FAKE_LOG (if set): "set_name NAME", "set_params",
+ * "vcpu_add vcpu=N tid=T owner=PID" (owner: the process of the pidfd
+ * passed with PVSCHED_VCPU_ADD_PIDFD, from its fdinfo; 0 without) or
+ * "vcpu_add ... refused" when, like pvsched.ko, it finds the thread not in
+ * the owner's process (EPERM) or the flag missing for another process's
+ * thread.  GET_PARAMS answers zeros.  Any other ioctl or file goes to libc.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,6 +287,73 @@ static int fake_dump(struct pvsched_dump *d)
 	return 0;
 }
 
+static void log_line(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+	const char *path = getenv("PVSCHED_FAKE_LOG");
+	va_list ap;
+	FILE *f;
+
+	if (!path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+/* The process a pidfd refers to (its fdinfo's "Pid:"), or -1. */
+static long pidfd_owner(int pidfd)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strstr(buf, "\nPid:");
+	return p ? strtol(p + 5, NULL, 10) : -1;
+}
+
+/* VCPU_ADD's ownership rule of pvsched.ko (uapi header), on /proc. */
+static int fake_vcpu_add(const struct pvsched_vcpu_add *a)
+{
+	long owner = 0;
+	char path[64];
+	int ok;
+
+	if (a->flags & PVSCHED_VCPU_ADD_PIDFD) {
+		owner = pidfd_owner(a->pidfd);
+		if (owner <= 0) {
+			log_line("vcpu_add vcpu=%u tid=%u bad pidfd",
+				 a->vcpu_id, a->tid);
+			errno = EBADF;
+			return -1;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/task/%u",
+		 owner ? owner : (long)getpid(), a->tid);
+	ok = access(path, F_OK) == 0;
+	log_line("vcpu_add vcpu=%u tid=%u owner=%ld%s", a->vcpu_id, a->tid,
+		 owner, ok ? "" : " refused");
+	if (!ok) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 int ioctl(int fd, unsigned long request, ...)
 {
 	static int (*real_ioctl)(int, unsigned long, ...);
@@ -295,6 +371,21 @@ int ioctl(int fd, unsigned long request, ...)
 		}
 		if (request == PVSCHED_IOC_DUMP)
 			return fake_dump(arg);
+		if (request == PVSCHED_IOC_VCPU_ADD)
+			return fake_vcpu_add(arg);
+		if (request == PVSCHED_IOC_SET_NAME) {
+			log_line("set_name %.*s", PVSCHED_NAME_LEN,
+				 ((struct pvsched_vm_name *)arg)->name);
+			return 0;
+		}
+		if (request == PVSCHED_IOC_GET_PARAMS) {
+			memset(arg, 0, sizeof(struct pvsched_params));
+			return 0;
+		}
+		if (request == PVSCHED_IOC_SET_PARAMS) {
+			log_line("set_params");
+			return 0;
+		}
 		errno = ENOTTY;
 		return -1;
 	}
