@@ -140,7 +140,7 @@ tr '\0' ' ' <"/proc/$apid/cmdline" | grep -q -- "attach --pid $(cat "/run/libvir
 	lab_fail "attach's command line: $(tr '\0' ' ' <"/proc/$apid/cmdline")"
 # its own process: neither libvirtd's child nor in its session
 lpid=$(cat "$libvirt_pidfile")
-lab_expect -ne "$(awk '{ print $4 }' "/proc/$apid/stat")" "$lpid" "attach's parent"
+lab_expect -ne "$(stat_field "$apid" 4)" "$lpid" "attach's parent"
 lab_expect -ne "$(ps -o sid= -p "$apid" | tr -d ' ')" "$(ps -o sid= -p "$lpid" | tr -d ' ')" "attach's session id"
 lab_assert_eq "$(od -A n -t x4 -N 4 "$shm" | tr -d ' ')" 48435650 "region magic in $shm"
 first_vm=$vm_id
