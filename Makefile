@@ -44,7 +44,7 @@ CHECK_SUITES_LAST :=
 # so that the check-suites prerequisites below see their additions.
 -include $(sort $(wildcard $(TOP)/mk/*.mk))
 .PHONY: all modules tools clean deps check check-suites demo bench help \
-	install install-udev \
+	install install-udev install-libvirt \
 	check-uapi check-build style sparse
 
 all: modules tools
@@ -61,12 +61,17 @@ tools:
 deps:
 	@$(TOP)/scripts/setup
 
-# pvschedctl (binary, man page, bash completion) and the udev rule; the
-# modules are installed with DKMS (see README.md).  DESTDIR and PREFIX work.
+# pvschedctl (binary, man page, bash completion), the udev rule and the
+# libvirt hook with its systemd unit; the modules are installed with DKMS
+# (see README.md), all of it by the Debian packages (make deb).  DESTDIR
+# and PREFIX work.
 PREFIX ?= /usr/local
 UDEVDIR ?= /etc/udev/rules.d
-install: install-udev
+install: install-udev install-libvirt
 	$(MAKE) -C $(TOP)/tools/pvschedctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+install-libvirt:
+	$(MAKE) -C $(TOP)/tools/libvirt install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 install-udev:
 	install -D -m 0644 $(TOP)/udev/60-pvsched.rules $(DESTDIR)$(UDEVDIR)/60-pvsched.rules
