@@ -356,6 +356,7 @@ void pvsched_vm_set_params(struct pvsched_vm *vm,
 	WRITE_ONCE(vm->params.throttle_ns, p->throttle_ns);
 	WRITE_ONCE(vm->params.debug, p->debug);
 	WRITE_ONCE(vm->params.flags, p->flags);
+	WRITE_ONCE(vm->params.withheld_features, p->withheld_features);
 	pvsched_engine_vm_params(vm);
 	mutex_unlock(&vm->lock);
 }

@@ -660,8 +660,8 @@ static void test_params(void)
 	check(q.cs_policy == SCHED_RR && q.cs_rt_prio == 8 &&
 		      q.intr_policy == SCHED_RR && q.intr_rt_prio == 8 &&
 		      q.max_boost_ns == 20000000 && q.throttle_ns == 10000000 &&
-		      q.debug == 0 && q.flags == 0 && !q.reserved[0] &&
-		      !q.reserved[1],
+		      q.debug == 0 && q.flags == 0 && !q.withheld_features &&
+		      !q.reserved[0],
 	      "GET_PARAMS defaults (rr 8, 20 ms, 10 ms)");
 	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &q), 0,
 	       "SET_PARAMS with the defaults");
@@ -701,7 +701,9 @@ static void test_params(void)
 	BAD(flags, PVSCHED_PARAMS_FLAGS_ALL, 0); /* every mechanism off */
 	BAD(flags, PVSCHED_PARAMS_NO_IRQ_HOLD << 1, -EINVAL);
 	BAD(reserved[0], 1, -EINVAL);
-	BAD(reserved[1], 1ull << 63, -EINVAL);
+	BAD(reserved[0], 1ull << 63, -EINVAL);
+	BAD(withheld_features, PVSCHED_F_CRIT_SECTION, 0);
+	BAD(withheld_features, ~0ull, 0); /* unknown bits: nothing to honour */
 	BAD(cs_rt_prio, 50, -EPERM);
 	BAD(cs_rt_prio, 99, -EPERM);
 	BAD(intr_nice, -11, -EPERM);

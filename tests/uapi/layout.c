@@ -70,8 +70,9 @@ SIZE(pvsched_params, 64);
 OFF(pvsched_params, max_boost_ns, 24);
 OFF(pvsched_params, throttle_ns, 32);
 OFF(pvsched_params, debug, 40);
-OFF(pvsched_params, reserved, 48);
-SIZE(pvsched_vcpu_stats, 264);
+OFF(pvsched_params, withheld_features, 48);
+OFF(pvsched_params, reserved, 56);
+SIZE(pvsched_vcpu_stats, 280);
 OFF(pvsched_vcpu_stats, exits, 40);
 OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
@@ -79,6 +80,8 @@ OFF(pvsched_vcpu_stats, idle_holds, 208);
 OFF(pvsched_vcpu_stats, irq_holds, 216);
 OFF(pvsched_vcpu_stats, wakes, 224);
 OFF(pvsched_vcpu_stats, quiet_exits, 256);
+OFF(pvsched_vcpu_stats, base_changes, 264);
+OFF(pvsched_vcpu_stats, guest_unoffered, 272);
 /* pvsched_counters.h: every __u64 of the stats from exits on, in order */
 static const size_t counter_off[] = {
 #define PVSCHED_COUNTER(name, member) \
@@ -103,11 +106,11 @@ SIZE(pvsched_dump_vm, 112);
 OFF(pvsched_dump_vm, nr_vcpus, 8);
 OFF(pvsched_dump_vm, name, 16);
 OFF(pvsched_dump_vm, params, 48);
-SIZE(pvsched_dump_vcpu, 272);
+SIZE(pvsched_dump_vcpu, 288);
 OFF(pvsched_dump_vcpu, stats, 8);
 /* records stay 8-byte aligned one after the other */
 CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&
-			 sizeof(struct pvsched_dump_vcpu) ==
+			 sizeof(struct pvsched_dump_vcpu) >
 				 PVSCHED_DUMP_VCPU_SIZE_VER0 &&
 			 PVSCHED_DUMP_VM_SIZE_VER0 % 8 == 0 &&
 			 PVSCHED_DUMP_VCPU_SIZE_VER0 % 8 == 0);

@@ -47,5 +47,7 @@ PVSCHED_COUNTER(deadlines, deadlines)
 PVSCHED_COUNTER(timer_boosts, timer_boosts)
 PVSCHED_COUNTER(lazy_demotes, lazy_demotes)
 PVSCHED_COUNTER(quiet_exits, quiet_exits)
+PVSCHED_COUNTER(base_changes, base_changes)
+PVSCHED_COUNTER(guest_unoffered, guest_unoffered)
 
 #undef PVSCHED_COUNTER
