@@ -872,6 +872,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	pvsched_policy_init(&e->pol, &base, ktime_get_ns());
 
 	WRITE_ONCE(v->slot->header.vcpu_id, v->vcpu_id);
+	smp_wmb(); /* the guest reads vcpu_pid, then vcpu_id (slot identity) */
 	WRITE_ONCE(v->slot->header.vcpu_pid, v->tid);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	pvsched_host_publish(v->slot, &e->pol);

@@ -33,7 +33,9 @@
  * never written, one kernel message and a counter (debugfs "counters",
  * slot_refused).  A header not written yet (vcpu_pid 0: no thread
  * registered) is used and checked again at each publication, so a
- * registration that arrives later with another vcpu_id stops it then.
+ * registration that arrives later with another vcpu_id stops it then (the
+ * slot cleared once of what the guest wrote).  The host writes vcpu_id
+ * before vcpu_pid.
  *
  * Ownership:
  *   - region header: magic, abi_*, nr_slots, slot_size, slot_offset and
