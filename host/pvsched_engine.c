@@ -385,7 +385,7 @@ static bool follow_thread(struct pvsched_vcpu *v,
 	e->base_attr = sa;
 	pvsched_policy_rebase(&e->pol, lim, &base, ktime_get_ns(), &d);
 	pvsched_host_publish(v->slot, &e->pol);
-	trace_pvsched_rebase(v->vm->id, v->vcpu_id, v->tid, &old_base, &base);
+	trace_pvsched_rebase(v->vm->id, v->vcpu_id, v->tid, 0, &old_base, &base);
 	return true;
 }
 

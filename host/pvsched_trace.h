@@ -106,24 +106,14 @@ TRACE_EVENT(pvsched_apply,
 		  __entry->prio, __entry->nice, __entry->ret)
 );
 
-TRACE_EVENT(pvsched_rebase,
-	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid,
+/*
+ * The class's record with the bases as old and new; reason is not used
+ * (0): a rebase is nobody's boost.
+ */
+DEFINE_EVENT_PRINT(pvsched_change, pvsched_rebase,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
 		 const struct pvsched_attr *old, const struct pvsched_attr *new),
-	TP_ARGS(vm_id, vcpu_id, tid, old, new),
-	TP_STRUCT__entry(
-		__field(u32, vm_id) __field(u32, vcpu_id) __field(pid_t, tid)
-		__field(u32, old_policy) __field(u32, old_prio) __field(s32, old_nice)
-		__field(u32, new_policy) __field(u32, new_prio) __field(s32, new_nice)
-	),
-	TP_fast_assign(
-		PVSCHED_TP_VCPU_ASSIGN;
-		__entry->old_policy = old->policy;
-		__entry->old_prio = old->rt_prio;
-		__entry->old_nice = old->nice;
-		__entry->new_policy = new->policy;
-		__entry->new_prio = new->rt_prio;
-		__entry->new_nice = new->nice;
-	),
+	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new),
 	TP_printk("vm=%u vcpu=%u tid=%d old_base=%u/%u/%d new_base=%u/%u/%d",
 		  __entry->vm_id, __entry->vcpu_id, __entry->tid,
 		  __entry->old_policy, __entry->old_prio, __entry->old_nice,
