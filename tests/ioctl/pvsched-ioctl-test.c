@@ -673,6 +673,14 @@ static void test_params(void)
 	memset(&q, 0, sizeof(q));
 	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
 	check(!memcmp(&p, &q, sizeof(p)), "GET_PARAMS reads back SET_PARAMS");
+	p.withheld_features = PVSCHED_F_IDLE_HINT | PVSCHED_F_TASK_PRIO;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0,
+	       "SET_PARAMS withheld_features idle_hint|task_prio");
+	memset(&q, 0, sizeof(q));
+	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
+	check(q.withheld_features == (PVSCHED_F_IDLE_HINT | PVSCHED_F_TASK_PRIO) &&
+		      strstr(debugfs_vms(), " withheld_features=0xa\n"),
+	      "withheld_features read back, and in debugfs vms");
 	p.cs_rt_prio = 49;
 	p.intr_nice = -10;
 	p.max_boost_ns = 1000000000;
