@@ -246,7 +246,8 @@
 #define PVSCHED_ABI_MAJOR 1
 /*
  * 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP,
- * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts
+ * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts,
+ * pvsched_params.withheld_features, the slot identity check
  */
 #define PVSCHED_ABI_MINOR 2
 
