@@ -6,7 +6,11 @@
  *
  * Caps bound what a VM session may ask for (SET_PARAMS) and what the engine
  * applies at run time; the default_* parameters are the tunables a new
- * session starts with (GET_PARAMS before any SET_PARAMS).
+ * session starts with (GET_PARAMS before any SET_PARAMS).  Three of them
+ * bound all sessions together (uapi header, "The host-wide bound"):
+ * max_rt_prio is the RT ceiling, max_duty_pct the duty cycle of any
+ * session, cpu_share_pct/cpu_share_window_us the RT-boosted time of all
+ * vCPUs on one host CPU.  Their defaults are argued in pvsched_policy.h.
  *
  * The bounds of the attributes (nice, RT priority), a new session's
  * defaults and the rank of the boost policies are the policy core's
@@ -56,12 +60,16 @@ static void caps_store(void *param, unsigned int val)
 }
 
 static unsigned int max_policy = SCHED_FIFO;
-static unsigned int max_rt_prio = 49;
+static unsigned int max_rt_prio = PVSCHED_DEFAULT_RT_CEILING;
 static int min_nice = -10;
 static unsigned int max_vcpus_per_vm = 256;
 static unsigned int max_vms = 64;
 static unsigned int max_boost_cap_us = 1000000;
 static unsigned int min_throttle_us = 1000;
+static unsigned int max_duty_pct = PVSCHED_DEFAULT_MAX_DUTY_PCT;
+static unsigned int cpu_share_pct = PVSCHED_DEFAULT_CPU_SHARE_PCT;
+static unsigned int cpu_share_window_us =
+	PVSCHED_DEFAULT_CPU_SHARE_WINDOW_NS / NSEC_PER_USEC;
 /* A new session's boost, max_boost and throttle: the policy core's. */
 static unsigned int default_boost_policy = PVSCHED_DEFAULT_BOOST_POLICY;
 static unsigned int default_boost_prio = PVSCHED_DEFAULT_BOOST_RT_PRIO;
@@ -163,7 +171,7 @@ module_param_cb(max_policy, &boost_policy_ops, &max_policy, 0644);
 MODULE_PARM_DESC(max_policy,
 		 "Strongest scheduling policy a VM may get: normal|rr|fifo (or 0|2|1); FIFO > RR > NORMAL (default fifo)");
 PVSCHED_BOUNDED_PARAM(max_rt_prio, PVSCHED_RT_PRIO_MIN, PVSCHED_CAP_RT_PRIO_MAX,
-		      "Highest SCHED_FIFO/RR priority a VM may get (default 49: below threaded IRQ handlers at 50)");
+		      "RT ceiling: highest SCHED_FIFO/RR priority any vCPU gets, boosted or at its guest's request; host RT tasks above it always preempt boosted vCPUs (default 4)");
 PVSCHED_BOUNDED_PARAM(min_nice, PVSCHED_NICE_MIN, PVSCHED_NICE_MAX,
 		      "Lowest nice value a VM may get with SCHED_NORMAL (default -10)");
 PVSCHED_BOUNDED_PARAM(max_vcpus_per_vm, 1, 1024,
@@ -174,6 +182,12 @@ PVSCHED_BOUNDED_PARAM(max_boost_cap_us, 1, 10000000,
 		      "Largest max_boost a VM may set, in microseconds (default 1000000)");
 PVSCHED_BOUNDED_PARAM(min_throttle_us, 1, 1000000,
 		      "Smallest throttle window a VM may set, in microseconds (default 1000)");
+PVSCHED_BOUNDED_PARAM(max_duty_pct, 1, 100,
+		      "Largest duty cycle max_boost/(max_boost+throttle) a VM may set, in percent; a lower value lengthens running VMs' throttle windows; 100: no cap (default 70)");
+PVSCHED_BOUNDED_PARAM(cpu_share_pct, 1, 100,
+		      "RT-boosted time of all vCPUs on one host CPU, in percent of cpu_share_window_us; then boosts on that CPU are refused until the window ends; 100: no bound (default 50)");
+PVSCHED_BOUNDED_PARAM(cpu_share_window_us, 1000, 10000000,
+		      "Window of cpu_share_pct, in microseconds (default 100000)");
 module_param_cb(default_boost_policy, &boost_policy_ops, &default_boost_policy,
 		0644);
 MODULE_PARM_DESC(default_boost_policy,
@@ -195,6 +209,11 @@ static void read_caps(struct pvsched_caps *caps)
 	caps->max_vms = max_vms;
 	caps->max_boost_cap_ns = (u64)max_boost_cap_us * NSEC_PER_USEC;
 	caps->min_throttle_ns = (u64)min_throttle_us * NSEC_PER_USEC;
+	caps->max_duty_pct = max_duty_pct;
+	caps->cpu_share_pct = cpu_share_pct;
+	caps->cpu_share_window_ns = (u64)cpu_share_window_us * NSEC_PER_USEC;
+	caps->cpu_share_ns = (u64)cpu_share_window_us * cpu_share_pct *
+			     (NSEC_PER_USEC / 100);
 }
 
 void pvsched_caps_get(struct pvsched_caps *caps)
@@ -212,7 +231,8 @@ void pvsched_caps_get(struct pvsched_caps *caps)
  * GET_PARAMS output is always accepted by SET_PARAMS: the policy is capped
  * by max_policy (an RT default above it becomes SCHED_NORMAL at min_nice),
  * the priority by max_rt_prio, the boost length by max_boost_cap and the
- * throttle window raised to min_throttle.  The fair boost uses min_nice.
+ * throttle window raised to min_throttle and to what max_duty_pct needs.
+ * The fair boost uses min_nice.
  */
 void pvsched_params_default(struct pvsched_params *params)
 {
@@ -244,8 +264,10 @@ void pvsched_params_default(struct pvsched_params *params)
 	params->intr_nice = caps.min_nice;
 	params->max_boost_ns = min_t(u64, (u64)boost_us * NSEC_PER_USEC,
 				     caps.max_boost_cap_ns);
-	params->throttle_ns = max_t(u64, (u64)throttle_us * NSEC_PER_USEC,
-				    caps.min_throttle_ns);
+	params->throttle_ns = max3((u64)throttle_us * NSEC_PER_USEC,
+				   caps.min_throttle_ns,
+				   pvsched_duty_min_throttle_ns(params->max_boost_ns,
+								caps.max_duty_pct));
 	params->debug = 0;
 }
 
@@ -288,7 +310,9 @@ int pvsched_params_check(const struct pvsched_params *p)
 	if (beyond_caps(&cs, &caps) || beyond_caps(&intr, &caps))
 		return -EPERM;
 	if (p->max_boost_ns > caps.max_boost_cap_ns ||
-	    p->throttle_ns < caps.min_throttle_ns)
+	    p->throttle_ns < caps.min_throttle_ns ||
+	    p->throttle_ns < pvsched_duty_min_throttle_ns(p->max_boost_ns,
+							  caps.max_duty_pct))
 		return -EPERM;
 	return 0;
 }

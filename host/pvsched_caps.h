@@ -19,6 +19,11 @@ struct pvsched_caps {
 	u32 max_vms;
 	u64 max_boost_cap_ns;
 	u64 min_throttle_ns;
+	/* the host-wide bound (max_rt_prio is its RT ceiling) */
+	u32 max_duty_pct; /* 1..100; 100: none */
+	u32 cpu_share_pct; /* 1..100; 100: none */
+	u64 cpu_share_window_ns;
+	u64 cpu_share_ns; /* cpu_share_pct of the window */
 };
 
 /* A consistent copy of the current caps; callable from any context. */

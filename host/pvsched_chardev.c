@@ -74,6 +74,9 @@ static long ioc_get_info(struct pvsched_vm *vm, void *arg)
 	info->max_boost_cap_ns = caps.max_boost_cap_ns;
 	info->min_throttle_ns = caps.min_throttle_ns;
 	info->pinned_pages = info->nr_vcpus; /* one pin each */
+	info->max_duty_pct = caps.max_duty_pct;
+	info->cpu_share_pct = caps.cpu_share_pct;
+	info->cpu_share_window_ns = caps.cpu_share_window_ns;
 	return 0;
 }
 

@@ -38,10 +38,17 @@
  * delay_direct_ns_avg, delay_direct_ns_max, delay_deferred_ns_avg,
  * delay_deferred_ns_max (from a decision to its change).
  *
+ * share (0444): the host-wide RT share of each possible host CPU, one line
+ * each: "cpu <n> window_ns=<n> share_ns=<n> window_start_ns=<n>
+ * used_ns=<n> throttles=<n>": the admin's window and share (0 share: no
+ * bound), the window charged last (CLOCK_MONOTONIC) and the RT-boosted
+ * time charged in it, and the boosts refused or ended there so far.
+ *
  * tracepoints (0444): one line per event pvsched attaches to, in this order:
  * "<name> attached" or "<name> missing" for kvm_entry, kvm_exit,
- * kvm_inj_virq, kvm_vcpu_wakeup (tracepoints), kvm_vcpu_halt and
- * kvm_vcpu_kick (kprobes).
+ * kvm_inj_virq, kvm_vcpu_wakeup, kvm_userspace_exit (tracepoints),
+ * kvm_vcpu_halt, kvm_vcpu_kick, kvm_vcpu_wake_up,
+ * kvm_set_lapic_tscdeadline_msr and kvm_vcpu_block (kprobes).
  */
 
 #include <linux/kernel.h>
@@ -160,7 +167,7 @@ static int pinned_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pinned);
 
-/* --- engine, tracepoints ----------------------------------------------------- */
+/* --- engine, share, tracepoints ---------------------------------------------- */
 
 static int engine_show(struct seq_file *m, void *v)
 {
@@ -180,6 +187,25 @@ static int engine_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(engine);
+
+static int share_show(struct seq_file *m, void *v)
+{
+	struct pvsched_engine_share s;
+	struct pvsched_caps caps;
+	int cpu;
+
+	pvsched_caps_get(&caps);
+	if (caps.cpu_share_ns >= caps.cpu_share_window_ns)
+		caps.cpu_share_ns = 0;
+	for_each_possible_cpu(cpu) {
+		pvsched_engine_get_share(cpu, &s);
+		seq_printf(m, "cpu %d window_ns=%llu share_ns=%llu window_start_ns=%llu used_ns=%llu throttles=%llu\n",
+			   cpu, caps.cpu_share_window_ns, caps.cpu_share_ns,
+			   s.window_start_ns, s.used_ns, s.throttles);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(share);
 
 static void show_event(void *priv, const char *name, bool attached)
 {
@@ -206,6 +232,8 @@ void pvsched_debugfs_init(void)
 			    &pinned_fops);
 	debugfs_create_file("engine", 0444, pvsched_debugfs_dir, NULL,
 			    &engine_fops);
+	debugfs_create_file("share", 0444, pvsched_debugfs_dir, NULL,
+			    &share_fops);
 	debugfs_create_file("tracepoints", 0444, pvsched_debugfs_dir, NULL,
 			    &tracepoints_fops);
 }

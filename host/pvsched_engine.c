@@ -13,11 +13,13 @@
  *   kvm:kvm_inj_virq     tracepoint  INJECT
  *   kvm:kvm_vcpu_wakeup  tracepoint  WAKEUP (a halt ended)
  *   kvm:kvm_userspace_exit  tracepoint  USERSPACE (KVM_RUN returns)
- *   kvm_vcpu_halt        kprobe      HALT, before the thread blocks
- *   kvm_vcpu_kick        kprobe      KICK / KICK_RUNNING (by the thread's
- *                        vcpu->preempted): a kick that brings an interrupt
- *                        (KVM_REQ_EVENT, KVM_REQ_UNBLOCK); __kvm_vcpu_kick
- *                        from 6.16
+ *   kvm_vcpu_halt        kprobe      HALT, before KVM's halt polling
+ *   kvm_vcpu_block       kprobe      BLOCK, the thread goes to sleep
+ *   kvm_vcpu_kick        kprobe      KICK (the thread preempted: KVM's
+ *                        vcpu->preempted) / KICK_RUNNING (it is in guest
+ *                        mode: vcpu->mode), for a kick that brings an
+ *                        interrupt (KVM_REQ_EVENT, KVM_REQ_UNBLOCK);
+ *                        __kvm_vcpu_kick from 6.16
  *   kvm_vcpu_wake_up     kprobe      POSTED: an interrupt posted (APICv,
  *                        AVIC) for a preempted vCPU (kvm-intel/kvm-amd's
  *                        calls only: kvm.ko inlines its own)
@@ -40,6 +42,9 @@
  *   pvsched:pvsched_unthrottle  the throttle window ended
  *   pvsched:pvsched_kick        an interrupt made pending for a preempted
  *                               vCPU, and whether it boosted it
+ *   pvsched:pvsched_share       the host-wide share of the vCPU's CPU was
+ *                               used up: a boost refused or ended until
+ *                               the window ends (cpu, until_ns)
  *   pvsched:pvsched_apply       an attribute change made effective, with
  *                               "direct" (vCPU thread, at the event) or
  *                               "deferred" (worker), the delay from the
@@ -53,8 +58,9 @@
  * Kernel log: the attach layer's lines (pvsched_tp.c); with a session's
  *   debug param, one ratelimited line per traced decision.
  * Views (pvsched_debugfs.c, <debugfs>/pvsched/): "engine" shows
- *   pvsched_engine_get_stats(), the global apply counts and delays; "vms"
- *   and PVSCHED_IOC_DUMP each vCPU's stats.
+ *   pvsched_engine_get_stats(), the global apply counts and delays; "share"
+ *   pvsched_engine_get_share(), each host CPU's share; "vms" and
+ *   PVSCHED_IOC_DUMP each vCPU's stats.
  * Stats (PVSCHED_IOC_GET_STATS, struct pvsched_vcpu_stats; its counters are
  * the table of uapi/linux/pvsched_counters.h):
  *   state         PVSCHED_STATE_IDLE / BOOSTED / THROTTLED (policy state)
@@ -82,10 +88,29 @@
  *                 boosts its timer brought to a preempted thread
  *   lazy_demotes  demotions decided at an exit, left to the next entry
  *   quiet_exits   exits with nothing new, handled without a decision
+ *   blocks        the thread went to sleep (halts that ended their polling)
+ *   share_throttles  boosts refused or ended by the CPU's host-wide share
+ *   boosted_cpu_ns   CPU time the thread ran at an RT boost: its charges
+ *                 to the host-wide share
  *   base_changes  the thread's attributes changed by someone else, adopted
  *                 as its base (follow_thread())
  *   guest_unoffered  fresh guest snapshots with input of a feature the
  *                 VMM withheld (params.withheld_features), ignored
+ *
+ * The host-wide share
+ * ===================
+ * Per host CPU, the CPU time every registered vCPU thread runs at an RT
+ * boost above its base is charged to that CPU's struct pvsched_share
+ * (pvsched_share_charge(): cpu_share_pct of each cpu_share_window_us).  A
+ * thread's run time is the scheduler's own (se.sum_exec_runtime: the rt
+ * class adds to it at every tick and context switch), read at each of its
+ * events and at each change of its attributes, and the time since its last
+ * charge is charged to the CPU it is on then (vCPUs pinned to a CPU, where
+ * the share matters, never move).  The policy refuses boosts on a CPU
+ * whose share is used up, and a boosted vCPU's timer rechecks it when it
+ * could run out (share_left_ns, at most once a millisecond), so the share
+ * holds to within a tick or so per vCPU per window; a vCPU preempted while
+ * boosted learns at its next event, its VM entry at the latest.
  *
  * Where priorities change
  * =======================
@@ -159,6 +184,22 @@ static DEFINE_RAW_SPINLOCK(kvm_map_lock);
 static DEFINE_HASHTABLE(kvm_map, 8);
 
 /*
+ * The host-wide share of each host CPU.  lock (raw: taken under a vCPU's
+ * e->lock, from any context but NMI) protects share; nesting: e->lock ->
+ * lock, nothing under it.  throttles is an atomic count for debugfs.
+ */
+struct pvsched_cpu_share {
+	raw_spinlock_t lock;
+	struct pvsched_share share;
+	atomic64_t throttles;
+};
+
+static DEFINE_PER_CPU(struct pvsched_cpu_share, cpu_shares);
+
+/* PVSCHED_EV_* attached now (pvsched_engine_set_events()). */
+static u32 attached_events;
+
+/*
  * How long a demotion decided at a VM exit may wait for the next entry
  * before the timer applies it anyway (a thread back in its VMM).
  */
@@ -224,6 +265,13 @@ static void vm_limits(struct pvsched_vm *vm, struct pvsched_policy_limits *l)
 	l->flags = READ_ONCE(pp->flags);
 	l->withheld = READ_ONCE(pp->withheld_features);
 	l->transition_ns = PVSCHED_TRANSITION_COST_NS;
+	l->max_duty_pct = caps.max_duty_pct;
+	l->block_at_halt = !(READ_ONCE(attached_events) & PVSCHED_EV_BLOCK);
+	l->share_window_ns = caps.cpu_share_window_ns;
+	l->share_ns = caps.cpu_share_ns;
+	/* share_until, share_left_ns: share_charge(), under the vCPU's lock */
+	l->share_until = 0;
+	l->share_left_ns = 0;
 }
 
 static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
@@ -315,13 +363,52 @@ static int set_attr(struct pvsched_engine_vcpu *e,
 	return sched_setattr_nocheck(e->task, &sa);
 }
 
+/* What the host-wide share accounts: an RT attribute above the base. */
+static bool applied_rt_boost(const struct pvsched_engine_vcpu *e)
+{
+	return (e->applied.policy == SCHED_FIFO ||
+		e->applied.policy == SCHED_RR) &&
+	       pvsched_attr_cmp(&e->applied, &e->pol.base) > 0;
+}
+
+/*
+ * Charge the host-wide share of @e->task's CPU with the CPU time it ran
+ * since its last charge, if it ran it at an RT boost: the attributes it
+ * has (e->applied), so a boost decided but not applied yet is not charged
+ * and a demotion left for the next VM entry still is.  Returns the share's
+ * verdict at @now (pvsched_share_charge()): the end of the window if it is
+ * used up, else 0 and *left.  e->lock held.
+ */
+static u64 share_charge(struct pvsched_engine_vcpu *e, u64 window_ns,
+			u64 share_ns, u64 now, u64 *left)
+{
+	u64 exec = READ_ONCE(e->task->se.sum_exec_runtime);
+	u64 ran = applied_rt_boost(e) ? exec - e->exec_last : 0;
+	struct pvsched_cpu_share *cs;
+	u64 until;
+
+	lockdep_assert_held(&e->lock);
+	e->exec_last = exec;
+	e->pol.cnt.boosted_cpu_ns += ran;
+	*left = 0;
+	if (!share_ns || share_ns >= window_ns)
+		return 0;
+	cs = per_cpu_ptr(&cpu_shares, task_cpu(e->task));
+	raw_spin_lock(&cs->lock);
+	until = pvsched_share_charge(&cs->share, window_ns, share_ns, now, ran,
+				     left);
+	raw_spin_unlock(&cs->lock);
+	return until;
+}
+
 /* Trace and count one apply of @want; e->lock held. */
 static void account_apply(struct pvsched_engine_vcpu *e,
 			  const struct pvsched_attr *want, int ret,
 			  bool deferred)
 {
 	struct pvsched_vcpu *v = to_vcpu(e);
-	u64 delay = ktime_get_ns() - e->event_ns;
+	u64 now = ktime_get_ns(), delay = now - e->event_ns, left;
+	struct pvsched_caps caps;
 
 	lockdep_assert_held(&e->lock);
 	trace_pvsched_apply(v->vm->id, v->vcpu_id, v->tid, deferred, delay,
@@ -331,6 +418,10 @@ static void account_apply(struct pvsched_engine_vcpu *e,
 		atomic64_inc(&g_errors);
 		return;
 	}
+	/* what it ran at the old attributes is charged at them */
+	pvsched_caps_get(&caps);
+	share_charge(e, caps.cpu_share_window_ns, caps.cpu_share_ns, now,
+		     &left);
 	e->applied = *want;
 	/* the kernel sets the nice of a fair policy, keeps it under RT */
 	if (!is_rt(want->policy))
@@ -372,18 +463,25 @@ static bool follow_thread(struct pvsched_vcpu *v,
 	struct pvsched_attr seen, base, old_base = e->pol.base;
 	struct pvsched_decision d;
 	struct sched_attr sa;
+	u64 now, left;
 
 	lockdep_assert_held(&e->lock);
 	read_thread(e->task, &seen, &sa);
 	if (!pvsched_policy_seen(&e->pol, &e->applied, e->applied_nice, &seen,
 				 &base))
 		return false;
+	/*
+	 * What it ran since its last charge is charged at what pvsched
+	 * applied (as at an apply): when the other change came is unknown.
+	 */
+	now = ktime_get_ns();
+	share_charge(e, lim->share_window_ns, lim->share_ns, now, &left);
 	e->applied = seen;
 	pvsched_attr_normalize(&e->applied);
 	e->applied_nice = seen.nice;
 	base_sched_attr(&sa, &base);
 	e->base_attr = sa;
-	pvsched_policy_rebase(&e->pol, lim, &base, ktime_get_ns(), &d);
+	pvsched_policy_rebase(&e->pol, lim, &base, now, &d);
 	pvsched_host_publish(v->slot, &e->pol);
 	trace_pvsched_rebase(v->vm->id, v->vcpu_id, v->tid, 0, &old_base, &base);
 	return true;
@@ -492,6 +590,9 @@ static void trace_decision(struct pvsched_vcpu *v,
 	if (tr & PVSCHED_TR_KICK)
 		trace_pvsched_kick(vm, v->vcpu_id, v->tid,
 				   tr & PVSCHED_TR_BOOST);
+	if (tr & PVSCHED_TR_SHARE)
+		trace_pvsched_share(vm, v->vcpu_id, v->tid, d->reason,
+				    task_cpu(v->task), d->deadline);
 	/* The pvsched_change events: one for each bit, same arguments. */
 #define TRACE_CHANGE(bit, event)                                         \
 	do {                                                             \
@@ -505,9 +606,10 @@ static void trace_decision(struct pvsched_vcpu *v,
 	TRACE_CHANGE(PVSCHED_TR_BOOST, pvsched_boost);
 #undef TRACE_CHANGE
 	if (READ_ONCE(v->vm->params.debug))
-		pr_info_ratelimited("vm %u vcpu %u tid %d: %s%s%s%s%s reason %u -> %u/%u/%d\n",
+		pr_info_ratelimited("vm %u vcpu %u tid %d: %s%s%s%s%s%s reason %u -> %u/%u/%d\n",
 				    vm, v->vcpu_id, v->tid,
 				    tr & PVSCHED_TR_KICK ? "kick " : "",
+				    tr & PVSCHED_TR_SHARE ? "share " : "",
 				    tr & PVSCHED_TR_THROTTLE ? "throttle " : "",
 				    tr & PVSCHED_TR_UNTHROTTLE ? "unthrottle " : "",
 				    tr & PVSCHED_TR_UNBOOST ? "unboost " : "",
@@ -539,19 +641,23 @@ static bool lazy_demote(struct pvsched_engine_vcpu *e,
 }
 
 /*
- * One policy event for @v at time @now, e->lock held: decide, publish,
- * trace, apply (here, at the next VM entry, or via the session's worker)
- * and arm the timer.
+ * One policy event for @v at time @now, e->lock held: charge the CPU's
+ * host-wide share, decide, publish, trace, apply (here, at the next VM
+ * entry, or via the session's worker) and arm the timer.
  */
 static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
-			 const struct pvsched_policy_limits *lim)
+			 struct pvsched_policy_limits *lim)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
 	struct pvsched_decision d;
 	u64 now = ktime_get_ns();
 
 	lockdep_assert_held(&e->lock);
+	lim->share_until = share_charge(e, lim->share_window_ns, lim->share_ns,
+					now, &lim->share_left_ns);
 	pvsched_policy_event(&e->pol, lim, ev, &v->slot->guest, now, &d);
+	if (d.trace & PVSCHED_TR_SHARE)
+		atomic64_inc(&per_cpu_ptr(&cpu_shares, task_cpu(e->task))->throttles);
 	if (d.publish)
 		pvsched_host_publish(v->slot, &e->pol);
 	if (d.trace)
@@ -869,6 +975,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 		return ret;
 	}
 	e->applied = base;
+	e->exec_last = READ_ONCE(v->task->se.sum_exec_runtime);
 	pvsched_policy_init(&e->pol, &base, ktime_get_ns());
 
 	WRITE_ONCE(v->slot->header.vcpu_id, v->vcpu_id);
@@ -1046,8 +1153,33 @@ void pvsched_engine_vm_stop(struct pvsched_vm *vm)
 	}
 }
 
+void pvsched_engine_set_events(u32 events)
+{
+	WRITE_ONCE(attached_events, events);
+}
+
+void pvsched_engine_get_share(int cpu, struct pvsched_engine_share *s)
+{
+	struct pvsched_cpu_share *cs = per_cpu_ptr(&cpu_shares, cpu);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&cs->lock, flags);
+	s->window_start_ns = cs->share.window_start;
+	s->used_ns = cs->share.used_ns;
+	raw_spin_unlock_irqrestore(&cs->lock, flags);
+	s->throttles = atomic64_read(&cs->throttles);
+}
+
 int pvsched_engine_init(void)
 {
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pvsched_cpu_share *cs = per_cpu_ptr(&cpu_shares, cpu);
+
+		raw_spin_lock_init(&cs->lock);
+		atomic64_set(&cs->throttles, 0);
+	}
 	return 0;
 }
 

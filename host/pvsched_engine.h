@@ -80,6 +80,11 @@ struct pvsched_engine_vcpu {
 	u64 lazy_until;
 	/* The guest's TSC-deadline timer, in host time (the timer boost). */
 	struct hrtimer gtimer;
+	/*
+	 * The thread's CPU time (the scheduler's se.sum_exec_runtime) when
+	 * it was last charged to the host-wide share of its CPU.
+	 */
+	u64 exec_last;
 };
 
 /* Module init/exit (pvsched_main.c). */
@@ -136,6 +141,12 @@ void pvsched_engine_kvm_event(const void *kvm_vcpu,
  * timer to fire at @expire_ns (CLOCK_MONOTONIC; 0: disarmed or unknown).
  */
 void pvsched_engine_guest_timer(u64 expire_ns);
+/*
+ * Attach layer -> engine: the events attached now (PVSCHED_EV_*), whenever
+ * they change; process context.  Without PVSCHED_EV_BLOCK the policy
+ * pauses a vCPU's boost clock at HALT.
+ */
+void pvsched_engine_set_events(u32 events);
 
 /* Engine -> debugfs "engine": attribute changes of every vCPU so far. */
 struct pvsched_engine_stats {
@@ -145,5 +156,13 @@ struct pvsched_engine_stats {
 };
 
 void pvsched_engine_get_stats(struct pvsched_engine_stats *s);
+
+/* Engine -> debugfs "share": the host-wide share of host CPU @cpu. */
+struct pvsched_engine_share {
+	u64 window_start_ns, used_ns; /* the window charged last */
+	u64 throttles; /* boosts refused or ended there so far */
+};
+
+void pvsched_engine_get_share(int cpu, struct pvsched_engine_share *s);
 
 #endif /* _PVSCHED_ENGINE_H */

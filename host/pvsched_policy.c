@@ -12,6 +12,34 @@ static u64 add_sat(u64 a, u64 b)
 	return a + b < a ? U64_MAX_ : a + b;
 }
 
+static u64 mul_sat(u64 a, u64 b)
+{
+	if (a && b > pvsched_div64(U64_MAX_, a))
+		return U64_MAX_;
+	return a * b;
+}
+
+/*
+ * @v * @num / @den, saturating, with no 128-bit product: the whole
+ * multiples of @den exactly, and the remainder's part with low bits of the
+ * remainder and of @den dropped until its product fits (r < den, so den
+ * stays nonzero while r does).
+ */
+static u64 scale(u64 v, u64 num, u64 den)
+{
+	u64 q, r;
+
+	if (!den)
+		return U64_MAX_;
+	q = pvsched_div64(v, den);
+	r = v - q * den;
+	while (r && num > pvsched_div64(U64_MAX_, r)) {
+		r >>= 1;
+		den >>= 1;
+	}
+	return add_sat(mul_sat(q, num), r ? pvsched_div64(r * num, den) : 0);
+}
+
 static bool in_range(s64 v, s64 lo, s64 hi)
 {
 	return v >= lo && v <= hi;
@@ -210,15 +238,64 @@ u64 pvsched_policy_max_boost_ns(const struct pvsched_policy_limits *lim)
 	return v;
 }
 
-/* The VM's throttle_ns: 0 means the default; at least the admin's floor. */
+u64 pvsched_duty_min_throttle_ns(u64 max_boost_ns, u32 max_duty_pct)
+{
+	u64 t;
+
+	if (!max_duty_pct || max_duty_pct >= 100)
+		return 0;
+	/*
+	 * boost / (boost + t) <= duty / 100  <=>  t >= boost (100 - duty) / duty,
+	 * rounded up: t * duty / (100 - duty) >= boost for the integer boost.
+	 */
+	t = scale(max_boost_ns, 100 - max_duty_pct, max_duty_pct);
+	if (t < U64_MAX_ && scale(t, max_duty_pct, 100 - max_duty_pct) < max_boost_ns)
+		t++;
+	return t;
+}
+
+/*
+ * The VM's throttle_ns: 0 means the default; at least the admin's floor,
+ * and long enough for the admin's max duty cycle with the max_boost in
+ * force (a cap lowered after SET_PARAMS lengthens the window).
+ */
 u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim)
 {
 	u64 v = lim->throttle_ns ? lim->throttle_ns :
 				   PVSCHED_DEFAULT_THROTTLE_NS;
+	u64 duty = pvsched_duty_min_throttle_ns(pvsched_policy_max_boost_ns(lim),
+						lim->max_duty_pct);
 
 	if (v < lim->min_throttle_ns)
 		v = lim->min_throttle_ns;
-	return v;
+	return v < duty ? duty : v;
+}
+
+/*
+ * Windows follow each other; after a gap of more than one (nothing charged
+ * meanwhile) a new one starts now.  What is charged at a roll counts in
+ * the new window, whatever part of it ran in the old one: accounting is at
+ * the engine's events, and this errs on the host's side.
+ */
+u64 pvsched_share_charge(struct pvsched_share *s, u64 window_ns, u64 share_ns,
+			 u64 now, u64 ns, u64 *left)
+{
+	*left = 0;
+	if (!share_ns || share_ns >= window_ns)
+		return 0;
+	/* a clock read a moment before another CPU's roll: that window */
+	if (now >= s->window_start && now - s->window_start >= window_ns) {
+		if (now - s->window_start - window_ns < window_ns)
+			s->window_start += window_ns;
+		else
+			s->window_start = now;
+		s->used_ns = 0;
+	}
+	s->used_ns = add_sat(s->used_ns, ns);
+	if (s->used_ns >= share_ns)
+		return add_sat(s->window_start, window_ns);
+	*left = share_ns - s->used_ns;
+	return 0;
 }
 
 /*
@@ -333,7 +410,9 @@ static void pause_clock(struct pvsched_policy *p, u64 now)
  * The end of a halt.  Time halted pays the budget back one for one, like
  * time at base: a halted vCPU gives its CPU back, so a guest whose
  * latency work takes a third of the CPU and halts in between is never
- * throttled, while one that stays runnable and boosted still is.
+ * throttled, while one that stays runnable and boosted still is.  Halted
+ * means asleep (from BLOCK): KVM's halt polling before it runs the thread
+ * on its CPU, boosted, and is paid for like any boosted time.
  */
 static void resume_clock(struct pvsched_policy *p, u64 now)
 {
@@ -345,6 +424,84 @@ static void resume_clock(struct pvsched_policy *p, u64 now)
 		p->boost_run_ns = p->boost_run_ns > idle ?
 					  p->boost_run_ns - idle : 0;
 	}
+}
+
+/*
+ * "Continuous" boost with a leaky budget: time spent at base since the
+ * last unboost pays back the boost used before it, one ns for one ns.  A
+ * guest that drops its request at every other exit to dodge the throttle
+ * keeps its budget unless it spends at least as long at base as boosted,
+ * so toggling buys no more than the throttle already allows.
+ */
+static void settle_idle(struct pvsched_policy *p, u64 now)
+{
+	u64 idle = now - p->unboost_at;
+
+	p->boost_run_ns = p->boost_run_ns > idle ? p->boost_run_ns - idle : 0;
+	p->unboost_at = now;
+}
+
+/*
+ * Back to base until @until, requests ignored meanwhile, keeping the
+ * budget used: the throttle pays it back as it runs (throttle_end()).
+ * d->reason: the boost cut off (or refused, the caller's).
+ */
+static void throttle_start(struct pvsched_policy *p, u64 now, u64 until,
+			   struct pvsched_decision *d)
+{
+	if (p->state == PVSCHED_STATE_BOOSTED)
+		p->boost_run_ns = boost_used(p, now);
+	else
+		settle_idle(p, now);
+	p->state = PVSCHED_STATE_THROTTLED;
+	p->irq_hold = false;
+	/* a kick cannot boost a throttled vCPU, now or at the next exit */
+	p->kick_pending = false;
+	p->throttle_until = until;
+	p->throttle_since = now;
+	p->unboost_at = now;
+	p->cur = p->base;
+	d->publish = true;
+}
+
+/*
+ * The end of a throttle: it pays the budget back at the VM's own rate,
+ * max_boost per throttle window, so a whole window repays what it was for
+ * (the duty cycle the VM chose, within the admin's max_duty_pct) and one
+ * cut short or refused mid-way (the host share's, which lasts until its
+ * CPU's window rolls) proportionally less: a 1 ms throttle no longer
+ * repays a 1 s budget.  Time late past the window's end counts too, at
+ * the same rate.
+ */
+static void throttle_end(struct pvsched_policy *p,
+			 const struct pvsched_policy_limits *lim, u64 now)
+{
+	u64 back = scale(now - p->throttle_since,
+			 pvsched_policy_max_boost_ns(lim),
+			 pvsched_policy_throttle_ns(lim));
+
+	p->boost_run_ns = p->boost_run_ns > back ? p->boost_run_ns - back : 0;
+	p->unboost_at = now;
+	p->state = PVSCHED_STATE_IDLE;
+}
+
+/*
+ * The host-wide share of the vCPU's CPU is used up: refuse (or end) the
+ * boost for @reason until the CPU's window rolls.
+ */
+static void share_throttle(struct pvsched_policy *p,
+			   const struct pvsched_policy_limits *lim, u32 reason,
+			   u64 now, struct pvsched_decision *d)
+{
+	throttle_start(p, now, lim->share_until, d);
+	p->cnt.share_throttles++;
+	d->trace |= PVSCHED_TR_SHARE;
+	d->reason = reason;
+}
+
+static bool share_used_up(const struct pvsched_policy_limits *lim, u64 now)
+{
+	return lim->share_until > now;
 }
 
 /*
@@ -376,18 +533,11 @@ static void set_target(struct pvsched_policy *p,
 		return;
 	}
 	if (p->state != PVSCHED_STATE_BOOSTED) {
-		/*
-		 * "Continuous" boost with a leaky budget: time spent at base
-		 * since the last unboost pays back the boost used before it,
-		 * one ns for one ns.  A guest that drops its request at every
-		 * other exit to dodge the throttle keeps its budget unless it
-		 * spends at least as long at base as boosted, so toggling
-		 * buys no more than the throttle already allows.
-		 */
-		u64 idle = now - p->unboost_at;
-
-		p->boost_run_ns = p->boost_run_ns > idle ?
-					  p->boost_run_ns - idle : 0;
+		if (share_used_up(lim, now)) {
+			share_throttle(p, lim, reason, now, d);
+			return;
+		}
+		settle_idle(p, now);
 		/*
 		 * Each transition costs the host a sched_setattr() and often a
 		 * preemption: charged to the budget, so flipping the request
@@ -411,19 +561,24 @@ static void set_target(struct pvsched_policy *p,
 /*
  * Raise to at least @param's boost (HALT, INTR); never lowers.  At equal
  * strength the boost takes the newer reason (an interrupt injected into a
- * vCPU boosted for HALT is counted and traced as an INTR boost).
+ * vCPU boosted for HALT is counted and traced as an INTR boost).  True if
+ * it started a boost or made one stronger: what the kick and timer boosts
+ * count, whatever else the same event did.
  */
-static void raise_to(struct pvsched_policy *p, const struct pvsched_attr *param,
+static bool raise_to(struct pvsched_policy *p, const struct pvsched_attr *param,
 		     const struct pvsched_policy_limits *lim, u32 reason,
 		     u64 now, struct pvsched_decision *d)
 {
-	struct pvsched_attr a;
+	bool was_boosted = p->state == PVSCHED_STATE_BOOSTED;
+	struct pvsched_attr a, old = p->cur;
 
 	if (p->state == PVSCHED_STATE_THROTTLED)
-		return;
+		return false;
 	pvsched_policy_boost_attr(param, lim, &a);
 	if (pvsched_attr_cmp(&a, &p->cur) >= 0)
 		set_target(p, lim, &a, reason, now, d);
+	return p->state == PVSCHED_STATE_BOOSTED &&
+	       (!was_boosted || pvsched_attr_cmp(&p->cur, &old) > 0);
 }
 
 /*
@@ -528,8 +683,7 @@ static void kick_boost(struct pvsched_policy *p,
 {
 	if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
 		return;
-	raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
-	if (d->trace & PVSCHED_TR_BOOST)
+	if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 		p->cnt.kick_boosts++;
 	irq_hold_start(p, ga, now);
 }
@@ -594,11 +748,16 @@ static u64 clock_now(struct pvsched_policy *p, u64 now)
 	return now;
 }
 
+/*
+ * The next time-driven transition: a throttle's end, a boost's budget
+ * running out, or the CPU's share possibly used up (by this vCPU or any
+ * other on the CPU: at the earliest after what is left of it).
+ */
 static u64 next_deadline(const struct pvsched_policy *p,
 			 const struct pvsched_policy_limits *lim, u64 now)
 {
 	u64 max_boost = pvsched_policy_max_boost_ns(lim);
-	u64 used;
+	u64 used, dl, left = lim->share_left_ns;
 
 	if (p->state == PVSCHED_STATE_THROTTLED)
 		return p->throttle_until;
@@ -606,7 +765,14 @@ static u64 next_deadline(const struct pvsched_policy *p,
 		return 0;
 	/* used < max_boost here: the throttle check ran first. */
 	used = boost_used(p, now);
-	return used < max_boost ? add_sat(now, max_boost - used) : now;
+	dl = used < max_boost ? add_sat(now, max_boost - used) : now;
+	if (left) {
+		if (left < PVSCHED_SHARE_RECHECK_MIN_NS)
+			left = PVSCHED_SHARE_RECHECK_MIN_NS;
+		if (add_sat(now, left) < dl)
+			dl = add_sat(now, left);
+	}
+	return dl;
 }
 
 /* The common end of a decision in *d: what changed, and the next deadline. */
@@ -653,19 +819,16 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	if (p->state == PVSCHED_STATE_BOOSTED &&
 	    boost_used(p, now) >= pvsched_policy_max_boost_ns(lim)) {
 		d->reason = p->reason;
-		p->state = PVSCHED_STATE_THROTTLED;
-		p->irq_hold = false;
-		p->throttle_until = add_sat(now, pvsched_policy_throttle_ns(lim));
-		/* the throttle window pays the whole budget back */
-		p->boost_run_ns = 0;
-		p->unboost_at = now;
-		p->cur = p->base;
+		throttle_start(p, now,
+			       add_sat(now, pvsched_policy_throttle_ns(lim)), d);
 		p->cnt.throttles++;
 		d->trace |= PVSCHED_TR_THROTTLE;
-		d->publish = true;
+	} else if (p->state == PVSCHED_STATE_BOOSTED &&
+		   share_used_up(lim, now)) {
+		share_throttle(p, lim, p->reason, now, d);
 	} else if (p->state == PVSCHED_STATE_THROTTLED &&
 		   now >= p->throttle_until) {
-		p->state = PVSCHED_STATE_IDLE;
+		throttle_end(p, lim, now);
 		d->trace |= PVSCHED_TR_UNTHROTTLE;
 		d->publish = true;
 		/* The last request decides again (counted only if fresh). */
@@ -697,6 +860,12 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		break;
 	case PVSCHED_POL_VMENTER:
 		p->cnt.entries++;
+		/*
+		 * A kick that came after the exit it was meant for (it saw the
+		 * vCPU in guest mode just before it left) has had its request
+		 * handled on the way back in: not for the next exit.
+		 */
+		p->kick_pending = false;
 		resume_clock(p, now);
 		p->status = PVSCHED_VCPU_STATUS_VMENTERED |
 			    (p->status & PVSCHED_VCPU_STATUS_INTR_INJECTED);
@@ -705,12 +874,23 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	case PVSCHED_POL_HALT:
 		p->cnt.halts++;
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_HALT, now, d);
-		pause_clock(p, now);
+		if (lim->block_at_halt)
+			pause_clock(p, now);
 		p->status = PVSCHED_VCPU_STATUS_HALTED;
 		d->publish = true;
 		break;
+	case PVSCHED_POL_BLOCK:
+		/*
+		 * The thread goes to sleep: halt polling (if any) is over, it
+		 * gives its CPU back from here.
+		 */
+		p->cnt.blocks++;
+		pause_clock(p, now);
+		break;
 	case PVSCHED_POL_INJECT:
 		p->cnt.injections++;
+		/* the kick's interrupt (if any) is this one, held below */
+		p->kick_pending = false;
 		resume_clock(p, now);
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
 		irq_hold_start(p, ga, now);
@@ -762,8 +942,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		if (lim->flags & PVSCHED_PARAMS_NO_TIMER_BOOST)
 			break;
-		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
-		if (d->trace & PVSCHED_TR_BOOST)
+		if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 			p->cnt.timer_boosts++;
 		irq_hold_start(p, ga, now);
 		break;

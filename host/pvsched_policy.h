@@ -18,17 +18,24 @@
  *            caps; the vCPU never goes below its base.  This is also where
  *            a HALT or INTR boost ends: the guest's own request decides.
  *   VMENTER  account time; publish the host area (VMENTERED).
- *   HALT     boost to the VM's intr attribute (reason HALT); status HALTED;
- *            the continuous-boost clock is paused while halted.
+ *   HALT     boost to the VM's intr attribute (reason HALT); status HALTED.
+ *            KVM may poll before it blocks (halt polling): the thread
+ *            still runs, so the continuous-boost clock keeps running.
+ *   BLOCK    the vCPU thread is about to sleep (kvm_vcpu_block(): after
+ *            the halt polling, or for a vCPU waiting for a SIPI): the
+ *            clock is paused until it runs again.  Without a BLOCK event
+ *            (limits.block_at_halt), HALT pauses it.
  *   INJECT   boost to the VM's intr attribute (reason INTR); status gets
  *            PVSCHED_VCPU_STATUS_INTR_INJECTED until the next VMEXIT.
  *   WAKEUP   the halt ended: the continuous-boost clock runs again.
  *   KICK     an interrupt became pending while the vCPU thread was
  *            preempted (runnable, not running): boost to the VM's intr
  *            attribute (reason INTR) unless PVSCHED_PARAMS_NO_KICK_BOOST.
- *   KICK_RUNNING  the same while the vCPU runs (in guest mode, or in the
- *            host on its way back): the VMEXIT that follows boosts it
- *            instead of demoting it before it could inject.
+ *   KICK_RUNNING  the same while the vCPU is in guest mode (the caller
+ *            checked KVM's vcpu->mode): the VMEXIT that follows boosts it
+ *            instead of demoting it before it could inject.  Pending only
+ *            until that exit: the next VMENTER or INJECT drops it (a kick
+ *            that raced with the exit is then handled by the injection).
  *   POSTED   an interrupt was posted (APICv, AVIC) for a vCPU whose thread
  *            is preempted: KVM called kvm_vcpu_wake_up(), which wakes
  *            nothing for a runnable thread; boosted like KICK (the same
@@ -61,6 +68,16 @@
  *   guest request is evaluated again.  "In a row" tolerates short gaps:
  *   time at base pays back boost time one for one (a leaky budget), so a
  *   guest cannot dodge the throttle by dropping its request now and then.
+ *   A throttle pays back in proportion to its length, at the VM's rate
+ *   max_boost_ns/throttle_ns: a whole window repays a whole budget, a
+ *   shorter one (the host share's, below) proportionally less.  The admin's
+ *   max_duty_pct lengthens the window at run time so that
+ *   max_boost/(max_boost + throttle) stays within it.
+ *   Host share: the engine accounts the CPU time every RT-boosted vCPU
+ *   thread runs on a host CPU, per window (pvsched_share_charge()); once
+ *   the CPU's share is used up (limits.share_until), a boost that would
+ *   start or goes on is refused: the vCPU is throttled until the window
+ *   rolls (PVSCHED_TR_SHARE, counted in share_throttles).
  *   Feature envelope: guest input is read only for the features the VMM
  *   offered (limits.withheld: the ones it did not); the rest of the guest
  *   area reads as "nothing asked", counted in guest_unoffered.
@@ -75,7 +92,9 @@
 #ifdef PVSCHED_KERNEL
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <linux/math64.h>
 #include <asm/barrier.h>
+#define pvsched_div64(a, b) div64_u64(a, b)
 /* Barriers of the seq protocol (uapi header): pair guest wmb/host rmb. */
 #define pvsched_rmb() smp_rmb()
 /* Host-area writer: pairs with the guest's read barriers. */
@@ -92,6 +111,7 @@ typedef uint64_t u64;
 typedef int64_t s64;
 #define PVSCHED_READ(x) (*(const volatile __typeof__(x) *)&(x))
 #define PVSCHED_WRITE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#define pvsched_div64(a, b) ((a) / (b))
 #ifdef PVSCHED_TEST_HOOKS
 /* The unit tests interpose on the read barrier to tear snapshots. */
 void pvsched_test_rmb(void);
@@ -128,9 +148,14 @@ void pvsched_test_rmb(void);
 /*
  * Defaults of a new session (pvsched_caps.c's default_* parameters start
  * here; see the README section "The host policy"):
- *   boost SCHED_RR 8 for critical sections and for interrupts/HLT: the
- *   seed's cyclictest setting, above every fair task and the usual RT
- *   housekeeping (ksoftirqd is fair, irq threads are FIFO 50 and stay above).
+ *   boost SCHED_RR 1 for critical sections and for interrupts/HLT: above
+ *   every fair task, and below every RT task of the host but the kernel's
+ *   own FIFO 1 threads of PREEMPT_RT kernels (rcuc, ktimers), which it
+ *   shares a priority with and never preempts.  An RT task of the host at
+ *   the boost's priority would share round-robin slices with the vCPU (the
+ *   seed's RR 8 met the host's RR 8 cyclictest that way: its worst case
+ *   went from 12.6 ms to 97.9 ms); above the admin's max_rt_prio (the RT
+ *   ceiling, default PVSCHED_DEFAULT_RT_CEILING) it always preempts.
  *   max_boost 20 ms: far longer than any legitimate guest critical section
  *   or interrupt handler (microseconds to a few hundred microseconds) and
  *   than a guest tick (1-4 ms), so well-behaved guests are never throttled,
@@ -144,9 +169,36 @@ void pvsched_test_rmb(void);
  *   extra latency is bounded by one 10 ms window (a few guest ticks).
  */
 #define PVSCHED_DEFAULT_BOOST_POLICY PVSCHED_SCHED_RR
-#define PVSCHED_DEFAULT_BOOST_RT_PRIO 8
+#define PVSCHED_DEFAULT_BOOST_RT_PRIO 1
 #define PVSCHED_DEFAULT_MAX_BOOST_NS 20000000ULL
 #define PVSCHED_DEFAULT_THROTTLE_NS 10000000ULL
+
+/*
+ * The admin's host-wide bounds (pvsched_caps.c; README "The host-wide
+ * bound"):
+ *   RT ceiling 4 (max_rt_prio): the highest RT priority any vCPU gets,
+ *   boosted or translated from a guest's RT task.  Host RT tasks above it
+ *   (threaded IRQ handlers at FIFO 50, audio and PTP daemons, cyclictest,
+ *   watchdogs) always preempt a boosted vCPU; priorities 1..4 stay usable
+ *   for the guests' own ordering.
+ *   max duty 70 %: max_boost/(max_boost + throttle) of a session; the
+ *   defaults above (20 ms / 10 ms, 67 %) fit, 1 s / 1 ms (99.9 %) does not.
+ *   host share 50 % of each CPU per 100 ms window: every registered
+ *   vCPU's RT-boosted run time on one host CPU together; the other half is
+ *   scheduled by the fair class among the host's tasks and the vCPUs at
+ *   their base.  A 100 ms window keeps the longest run of boosted time a
+ *   host task may wait behind at 50 ms (a 1 s window would allow 500 ms).
+ */
+#define PVSCHED_DEFAULT_RT_CEILING 4
+#define PVSCHED_DEFAULT_MAX_DUTY_PCT 70
+#define PVSCHED_DEFAULT_CPU_SHARE_PCT 50
+#define PVSCHED_DEFAULT_CPU_SHARE_WINDOW_NS 100000000ULL
+/*
+ * A boosted vCPU's timer rechecks its CPU's share at most this often: the
+ * CPU time it is charged with comes from the scheduler, which updates it
+ * at its ticks (4 ms at HZ 250), so checking more often learns nothing.
+ */
+#define PVSCHED_SHARE_RECHECK_MIN_NS 1000000ULL
 
 /*
  * What one transition (boost start or return to base) costs the budget:
@@ -183,6 +235,18 @@ struct pvsched_policy_limits {
 	u32 flags; /* VM: PVSCHED_PARAMS_NO_* (mechanisms turned off) */
 	u64 withheld; /* VM: PVSCHED_F_* not offered, their guest input ignored */
 	u64 transition_ns; /* engine: budget charged per boost start or end */
+	u32 max_duty_pct; /* admin: max_boost/(max_boost+throttle), 1..99 (else none) */
+	bool block_at_halt; /* engine: no BLOCK event: HALT pauses the clock */
+	/*
+	 * engine: the host-wide RT share of the vCPU's CPU
+	 * (pvsched_share_charge()): used up until share_until (0: it is not),
+	 * else share_left_ns of it left in the window (0: unbounded).
+	 */
+	u64 share_until;
+	u64 share_left_ns;
+	/* admin: that share (engine: pvsched_share_charge()'s bounds) */
+	u64 share_window_ns;
+	u64 share_ns;
 };
 
 /* A consistent copy of the guest area's request (raw, untrusted). */
@@ -207,6 +271,7 @@ enum pvsched_policy_event {
 	PVSCHED_POL_DEADLINE,
 	PVSCHED_POL_TIMER_DUE,
 	PVSCHED_POL_USERSPACE,
+	PVSCHED_POL_BLOCK,
 	PVSCHED_POL_NR
 };
 
@@ -226,6 +291,9 @@ struct pvsched_policy_counters {
 	u64 timer_boosts; /* TIMER_DUE events that started a boost */
 	u64 lazy_demotes; /* engine: demotions postponed to the VM entry */
 	u64 quiet_exits; /* engine: exits with nothing new, no work done */
+	u64 blocks; /* BLOCK events: the thread slept (after any halt polling) */
+	u64 share_throttles; /* boosts refused or ended by the CPU's share */
+	u64 boosted_cpu_ns; /* engine: CPU time run RT-boosted (the share's) */
 	u64 base_changes; /* the thread changed by someone else: new base */
 	u64 guest_unoffered; /* fresh snapshots using a withheld feature */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
@@ -247,7 +315,7 @@ struct pvsched_policy {
 	u32 state; /* PVSCHED_STATE_* */
 	u32 reason; /* PVSCHED_REASON_* of the boost, if BOOSTED */
 	u32 status; /* host-area vcpu_status */
-	bool halted; /* between HALT and WAKEUP/INJECT/VMENTER/VMEXIT */
+	bool halted; /* asleep: BLOCK (or HALT) to WAKEUP/INJECT/VMENTER/VMEXIT */
 	struct pvsched_guest_snap snap; /* last consistent guest snapshot */
 	u64 now_last; /* latest time seen, for the monotonic clamp */
 	u64 acct_last; /* boosted/throttled time accounted up to here */
@@ -260,6 +328,7 @@ struct pvsched_policy {
 	u32 irq_hold_seq; /* guest seq when it began */
 	u64 irq_hold_until; /* ... and when it ends at the latest */
 	u64 throttle_until;
+	u64 throttle_since; /* when the throttle began (it pays back from there) */
 	struct pvsched_policy_counters cnt;
 };
 
@@ -269,6 +338,7 @@ struct pvsched_policy {
 #define PVSCHED_TR_THROTTLE (1u << 2)
 #define PVSCHED_TR_UNTHROTTLE (1u << 3)
 #define PVSCHED_TR_KICK (1u << 4) /* a KICK event, boost or not */
+#define PVSCHED_TR_SHARE (1u << 5) /* the CPU's share refused or ended a boost */
 
 struct pvsched_decision {
 	bool apply; /* cur changed: make it effective */
@@ -310,6 +380,33 @@ void pvsched_policy_boost_attr(const struct pvsched_attr *param,
 			       struct pvsched_attr *out);
 u64 pvsched_policy_max_boost_ns(const struct pvsched_policy_limits *lim);
 u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim);
+/*
+ * The shortest throttle window that keeps max_boost/(max_boost + throttle)
+ * within @max_duty_pct percent (0 if @max_duty_pct is 0 or >= 100: no cap).
+ * SET_PARAMS refuses a shorter one; at run time the window is lengthened.
+ */
+u64 pvsched_duty_min_throttle_ns(u64 max_boost_ns, u32 max_duty_pct);
+
+/*
+ * The host-wide RT share of one host CPU: the RT-boosted run time of every
+ * registered vCPU thread on it, per window.  The engine keeps one per CPU
+ * under a lock of its own and charges it with what each thread ran since
+ * its last charge.
+ */
+struct pvsched_share {
+	u64 window_start;
+	u64 used_ns;
+};
+
+/*
+ * Charge @ns of boosted run time at @now to @s, whose window lasts
+ * @window_ns and allows @share_ns of it (@share_ns 0 or >= @window_ns: no
+ * bound).  A window that ended is rolled first.  Returns the end of the
+ * window if the share is used up (boosts refused until then), else 0 with
+ * *left the time left in it (0: unbounded).
+ */
+u64 pvsched_share_charge(struct pvsched_share *s, u64 window_ns, u64 share_ns,
+			 u64 now, u64 ns, u64 *left);
 
 bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 			struct pvsched_guest_snap *out, unsigned int retries);

@@ -13,11 +13,13 @@
  *   pvsched is loaded re-attaches.  Built-in ones (CONFIG_KVM=y) are found
  *   with for_each_kernel_tracepoint().  pvsched does not depend on kvm.ko.
  * - HALT is not visible in kvm_exit's arguments on stock kernels: a kprobe
- *   on kvm_vcpu_halt() (exported, runs in the vCPU thread right before it
- *   blocks) is registered when kvm comes and removed when it goes, with the
- *   other kprobes: the kick, the posted delivery (kvm_vcpu_wake_up) and the
- *   guest's TSC-deadline write.  Where KVM delivers an interrupt, and which
- *   of these events sees it, per hardware configuration: docs/design.md.
+ *   on kvm_vcpu_halt() (exported, runs in the vCPU thread before KVM's halt
+ *   polling) is registered when kvm comes and removed when it goes, with
+ *   the other kprobes: the block (kvm_vcpu_block(), where the thread goes
+ *   to sleep after the polling), the kick, the posted delivery
+ *   (kvm_vcpu_wake_up) and the guest's TSC-deadline write.  Where KVM
+ *   delivers an interrupt, and which of these events sees it, per hardware
+ *   configuration: docs/design.md.
  * - The paravirt tracepoints of patched kernels (paravirt_vmentry, ...) are
  *   preferred only with known prototypes; none is known to this build, so
  *   if present they are reported and the stock family is used.
@@ -51,8 +53,12 @@
  *       kvm_vcpu_kick() is an inline wrapper of __kvm_vcpu_kick(vcpu,
  *       wait), whose first argument is the same vcpu.
  * kvm_exit(vcpu, isa), kvm_inj_virq(vector, soft, reinjected),
- * kvm_vcpu_wakeup(ns, waited, valid) and kvm_vcpu_halt(vcpu) are the same
- * in all three.
+ * kvm_vcpu_wakeup(ns, waited, valid), kvm_vcpu_halt(vcpu) and
+ * kvm_vcpu_block(vcpu) are the same in all three, and so is the order in
+ * kvm_vcpu_halt(): halt polling (kvm_vcpu_check_block() in a loop, the
+ * thread running), then kvm_vcpu_block(), an out-of-line call in Debian's
+ * builds of all three (kvm.ko's kvm_vcpu_halt calls it; x86's vcpu_block()
+ * also calls it directly for a vCPU waiting for INIT/SIPI).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
@@ -119,6 +125,13 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* In the vCPU thread, about to sleep: halt polling, if any, is over. */
+static int block_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	pvsched_engine_current_event(PVSCHED_POL_BLOCK, NULL);
+	return 0;
+}
+
 /*
  * Requests that come with an interrupt for the vCPU: KVM_REQ_EVENT (an
  * interrupt accepted into the LAPIC, an IPI, an MSI, an irqfd) and
@@ -136,21 +149,33 @@ static int halt_pre_handler(struct kprobe *kp, struct pt_regs *regs)
  * another vCPU thread for an IPI; an irqfd's wakeup).  KVM's
  * vcpu->preempted says whether the thread was preempted while runnable
  * (kvm_sched_out sets it, kvm_sched_in clears it): the engine boosts such
- * a vCPU now, and a running one at its next VM exit, when the request is
- * an interrupt.  The engine finds the vCPU by the kvm_vcpu pointer, never
- * through vcpu->pid (see pvsched_engine.c).
+ * a vCPU now.  One in guest mode (vcpu->mode IN_GUEST_MODE, or
+ * EXITING_GUEST_MODE after an earlier kick; the kick itself moves IN to
+ * EXITING after this probe) is boosted at the VM exit the kick causes.
+ * Any other is left alone: a halted one is woken by this very kick and
+ * its HALT boost runs the wake-up at once, and one in the host (handling
+ * an exit, or in its VMM) handles the request before it enters again,
+ * where the injection boosts it; a kick pending for them would boost
+ * whatever exit came next.  Only for an interrupt request.  The engine
+ * finds the vCPU by the kvm_vcpu pointer, never through vcpu->pid (see
+ * pvsched_engine.c).
  */
 static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu =
 		(struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	int mode;
 
 	if (!vcpu || in_nmi() ||
 	    !(READ_ONCE(vcpu->requests) & PVSCHED_INTR_REQUESTS))
 		return 0;
-	pvsched_engine_kvm_event(vcpu, READ_ONCE(vcpu->preempted) ?
-					       PVSCHED_POL_KICK :
-					       PVSCHED_POL_KICK_RUNNING);
+	if (READ_ONCE(vcpu->preempted)) {
+		pvsched_engine_kvm_event(vcpu, PVSCHED_POL_KICK);
+		return 0;
+	}
+	mode = READ_ONCE(vcpu->mode);
+	if (mode == IN_GUEST_MODE || mode == EXITING_GUEST_MODE)
+		pvsched_engine_kvm_event(vcpu, PVSCHED_POL_KICK_RUNNING);
 	return 0;
 }
 
@@ -267,6 +292,8 @@ static struct kp_entry kps[] = {
 	  PVSCHED_EV_WAKE },
 	{ "kvm_set_lapic_tscdeadline_msr", "kvm_set_lapic_tscdeadline_msr",
 	  tscdeadline_pre_handler, PVSCHED_EV_TSC_DEADLINE },
+	{ "kvm_vcpu_block", "kvm_vcpu_block", block_pre_handler,
+	  PVSCHED_EV_BLOCK },
 };
 
 static DEFINE_MUTEX(tp_mutex);
@@ -311,6 +338,7 @@ static void update_family(void)
 		if (kps[i].attached)
 			ev |= kps[i].ev;
 	WRITE_ONCE(cur_events, ev);
+	pvsched_engine_set_events(ev);
 	WRITE_ONCE(cur_family,
 		   (ev & (PVSCHED_EV_VMENTER | PVSCHED_EV_VMEXIT)) ==
 				   (PVSCHED_EV_VMENTER | PVSCHED_EV_VMEXIT) ?
@@ -320,7 +348,7 @@ static void update_family(void)
 
 static void log_attached(void)
 {
-	char buf[160];
+	char buf[256]; /* every name: 156 bytes with kvm_vcpu_block */
 	size_t len = 0;
 	unsigned int i;
 

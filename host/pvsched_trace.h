@@ -10,6 +10,9 @@
  *   pvsched_kick: an interrupt became pending for a registered vCPU whose
  *     thread was preempted (kvm_vcpu_kick with vcpu->preempted), and
  *     whether that boosted it (kick boost).
+ *   pvsched_share: the host-wide RT share of host CPU cpu is used up: the
+ *     vCPU's boost for reason is refused or ended, and it waits at its
+ *     base until until_ns (CLOCK_MONOTONIC), the end of the CPU's window.
  *   pvsched_rebase: someone else changed the thread's attributes (chrt,
  *     libvirt); its base, what pvsched returns it to, was old_base and is
  *     new_base from now on (policy/prio/nice each).
@@ -134,6 +137,28 @@ TRACE_EVENT(pvsched_kick,
 	TP_printk("vm=%u vcpu=%u tid=%d preempted boosted=%d",
 		  __entry->vm_id, __entry->vcpu_id, __entry->tid,
 		  __entry->boosted)
+);
+
+TRACE_EVENT(pvsched_share,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason, int cpu,
+		 u64 until_ns),
+	TP_ARGS(vm_id, vcpu_id, tid, reason, cpu, until_ns),
+	TP_STRUCT__entry(
+		__field(u32, vm_id) __field(u32, vcpu_id) __field(pid_t, tid)
+		__field(u32, reason)
+		__field(int, cpu)
+		__field(u64, until_ns)
+	),
+	TP_fast_assign(
+		PVSCHED_TP_VCPU_ASSIGN;
+		__entry->reason = reason;
+		__entry->cpu = cpu;
+		__entry->until_ns = until_ns;
+	),
+	TP_printk("vm=%u vcpu=%u tid=%d reason=%s cpu=%d until_ns=%llu",
+		  __entry->vm_id, __entry->vcpu_id, __entry->tid,
+		  pvsched_show_reason(__entry->reason), __entry->cpu,
+		  (unsigned long long)__entry->until_ns)
 );
 
 #endif /* _PVSCHED_TRACE_H */

@@ -206,9 +206,11 @@ bench_is_pvsched() {
 }
 
 # The pvsched configurations: host module, pvschedctl attach (default
-# parameters: boost SCHED_RR 8, the seed's setting; ARGS... extra attach
-# arguments), then the guest driver; on only once the guest has negotiated
-# (guest state "active").
+# caps and parameters: boost SCHED_RR 1 under the RT ceiling 4, below the
+# host's RR 8 cyclictest, and the per-CPU share; the seed's RR 8 shared
+# round-robin slices with it; ARGS... extra attach arguments), then the
+# guest driver; on only once the guest has negotiated (guest state
+# "active").
 bench_pvsched_on() {
 	local i state= driver=1
 	if [[ ${1:-} == --no-driver ]]; then

@@ -208,6 +208,9 @@ int main(int argc, char **argv)
 	P(apply_direct);
 	P(apply_deferred);
 	P(apply_errors);
+	P(blocks);
+	P(share_throttles);
+	P(boosted_cpu_ns);
 
 	if (vcpu_del(fd, 0))
 		die("VCPU_DEL");

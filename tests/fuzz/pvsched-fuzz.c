@@ -579,8 +579,11 @@ static void spawn_or_kill_child(void)
 
 static const char *const cap_names[] = { "max_vcpus_per_vm", "max_vms",
 					 "max_rt_prio", "min_nice",
-					 "max_policy" };
-static char cap_saved[5][32];
+					 "max_policy", "max_duty_pct",
+					 "cpu_share_pct",
+					 "cpu_share_window_us" };
+#define NR_CAPS (sizeof(cap_names) / sizeof(cap_names[0]))
+static char cap_saved[NR_CAPS][32];
 
 static int rw_param(const char *name, char *buf, size_t size, bool write_it)
 {
@@ -604,11 +607,12 @@ static void fuzz_caps(void)
 	static const char *const vals[] = { "0", "1", "2", "3", "64", "256",
 					    "-20", "-21", "99", "98", "rr",
 					    "fifo", "normal", "bogus", "1025",
-					    "4096", "-1" };
+					    "4096", "-1", "50", "100", "1000",
+					    "100000" };
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%s", vals[rndn(sizeof(vals) / sizeof(vals[0]))]);
-	rw_param(cap_names[rndn(5)], buf, sizeof(buf), true);
+	rw_param(cap_names[rndn(NR_CAPS)], buf, sizeof(buf), true);
 }
 
 static long long read_pinned(void)
@@ -686,7 +690,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	pinned0 = read_pinned();
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < (int)NR_CAPS; i++)
 		rw_param(cap_names[i], cap_saved[i], sizeof(cap_saved[i]), false);
 
 	setup_memory();
@@ -752,7 +756,7 @@ int main(int argc, char **argv)
 		close(fds[i]);
 	for (i = 0; i < NTHREADS; i++)
 		thread_stop(&threads[i]);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < (int)NR_CAPS; i++) {
 		cap_saved[i][strcspn(cap_saved[i], "\n")] = 0;
 		rw_param(cap_names[i], cap_saved[i], 0, true);
 	}

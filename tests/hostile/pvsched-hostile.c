@@ -613,7 +613,8 @@ static void print_stats(void)
 		S(unboosts); S(throttles); S(boosted_ns); S(throttled_ns);
 		S(torn_reads); S(guest_clamped); S(guest_refused);
 		S(guest_invalid); S(apply_direct); S(apply_deferred);
-		S(apply_errors);
+		S(apply_errors); S(blocks); S(share_throttles);
+		S(boosted_cpu_ns);
 #undef S
 	}
 }

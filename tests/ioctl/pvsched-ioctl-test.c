@@ -241,13 +241,13 @@ static void good_params(struct pvsched_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cs_policy = SCHED_FIFO;
-	p->cs_rt_prio = 10;
+	p->cs_rt_prio = 3; /* below the RT ceiling (max_rt_prio 4) */
 	p->cs_nice = 0;
 	p->intr_policy = SCHED_NORMAL;
 	p->intr_rt_prio = 0;
 	p->intr_nice = -5;
 	p->max_boost_ns = 5000000;
-	p->throttle_ns = 2000000;
+	p->throttle_ns = 3000000; /* duty 62.5 %: within max_duty_pct 70 */
 	p->debug = 1;
 }
 
@@ -270,12 +270,21 @@ static void test_info(int fd)
 	      (unsigned long long)info.features);
 	check(info.tp_family <= PVSCHED_TP_PARAVIRT, "GET_INFO tp_family %u",
 	      info.tp_family);
-	check(info.max_policy == SCHED_FIFO && info.max_rt_prio == 49 &&
+	check(info.max_policy == SCHED_FIFO && info.max_rt_prio == 4 &&
 		      info.min_nice == -10 && info.max_vcpus_per_vm == 256 &&
 		      info.max_vms == 64 &&
 		      info.max_boost_cap_ns == 1000000000ull &&
 		      info.min_throttle_ns == 1000000ull,
 	      "GET_INFO default caps");
+	check(info.max_duty_pct == 70 && info.cpu_share_pct == 50 &&
+		      info.cpu_share_window_ns == 100000000ull,
+	      "GET_INFO host-wide bound: RT ceiling 4, max duty 70 %%, share 50 %% of 100 ms (%u %u %llu)",
+	      info.max_duty_pct, info.cpu_share_pct,
+	      (unsigned long long)info.cpu_share_window_ns);
+	check(!strcmp(read_param("max_duty_pct"), "70") &&
+		      !strcmp(read_param("cpu_share_pct"), "50") &&
+		      !strcmp(read_param("cpu_share_window_us"), "100000"),
+	      "host-wide bound: the module parameters say the same");
 	check(info.nr_vms >= 1 && info.pad == 0 && !info.reserved[0] &&
 		      !info.reserved[3],
 	      "GET_INFO nr_vms %u, pad and reserved zero", info.nr_vms);
@@ -622,7 +631,7 @@ static void test_stats_list_name(void)
 	      "debugfs vms shows '%s'", line);
 	/* Fields, not their order: only appended ones follow (DUMP: typed). */
 	check(strstr(debugfs_vms(), " apply_errors=") != NULL &&
-		      strstr(debugfs_vms(), " cs=rr:8:-10 intr=rr:8:-10 max_boost_ns=20000000 throttle_ns=10000000") &&
+		      strstr(debugfs_vms(), " cs=rr:1:-10 intr=rr:1:-10 max_boost_ns=20000000 throttle_ns=10000000") &&
 		      strstr(debugfs_vms(), " kick_boost=1 idle_hold=1 irq_hold=1"),
 	      "debugfs vms: default params and counters");
 	memset(name.name, 'a', sizeof(name.name));
@@ -659,12 +668,12 @@ static void test_params(void)
 
 	memset(&q, 0xff, sizeof(q));
 	EXPECT(xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q), 0, "GET_PARAMS");
-	check(q.cs_policy == SCHED_RR && q.cs_rt_prio == 8 &&
-		      q.intr_policy == SCHED_RR && q.intr_rt_prio == 8 &&
+	check(q.cs_policy == SCHED_RR && q.cs_rt_prio == 1 &&
+		      q.intr_policy == SCHED_RR && q.intr_rt_prio == 1 &&
 		      q.max_boost_ns == 20000000 && q.throttle_ns == 10000000 &&
 		      q.debug == 0 && q.flags == 0 && !q.withheld_features &&
 		      !q.reserved[0],
-	      "GET_PARAMS defaults (rr 8, 20 ms, 10 ms)");
+	      "GET_PARAMS defaults (rr 1, 20 ms, 10 ms)");
 	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &q), 0,
 	       "SET_PARAMS with the defaults");
 
@@ -681,12 +690,44 @@ static void test_params(void)
 	check(q.withheld_features == (PVSCHED_F_IDLE_HINT | PVSCHED_F_TASK_PRIO) &&
 		      strstr(debugfs_vms(), " withheld_features=0xa\n"),
 	      "withheld_features read back, and in debugfs vms");
-	p.cs_rt_prio = 49;
+	/* 1 s boost at most 70 %: a throttle of 1 s * 30 / 70 = 428.57 ms */
+	p.cs_rt_prio = 4;
 	p.intr_nice = -10;
 	p.max_boost_ns = 1000000000;
-	p.throttle_ns = 1000000;
+	p.throttle_ns = 428571429;
 	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0,
 	       "SET_PARAMS exactly at the caps");
+	/* the 1 s boost, 1 ms throttle: 99.9 % */
+	p.throttle_ns = 1000000;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), -EPERM,
+	       "SET_PARAMS duty 99.9 %% beyond max_duty_pct");
+	p.throttle_ns = 428571428;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), -EPERM,
+	       "SET_PARAMS duty a hair beyond max_duty_pct");
+	memset(&q, 0, sizeof(q));
+	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
+	check(q.throttle_ns == 428571429,
+	      "a refused SET_PARAMS leaves the params (throttle %llu)",
+	      (unsigned long long)q.throttle_ns);
+	/* max_duty_pct=100: no cap; 20 %: the defaults' throttle grows */
+	check(write_param("max_duty_pct", "100") == 0, "max_duty_pct=100");
+	p.throttle_ns = 1000000;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0,
+	       "SET_PARAMS 99.9 %% with max_duty_pct=100");
+	check(write_param("max_duty_pct", "20") == 0, "max_duty_pct=20");
+	{
+		int fd2 = open_dev();
+
+		memset(&q, 0, sizeof(q));
+		xioctl(fd2, PVSCHED_IOC_GET_PARAMS, &q);
+		check(q.max_boost_ns == 20000000 && q.throttle_ns == 80000000,
+		      "defaults of a new session within max_duty_pct=20 (throttle %llu)",
+		      (unsigned long long)q.throttle_ns);
+		EXPECT(xioctl(fd2, PVSCHED_IOC_SET_PARAMS, &q), 0,
+		       "SET_PARAMS with those defaults");
+		close(fd2);
+	}
+	check(write_param("max_duty_pct", "70") == 0, "max_duty_pct=70");
 
 #define BAD(field, value, err)                                              \
 	do {                                                                \
@@ -714,8 +755,10 @@ static void test_params(void)
 	BAD(reserved[0], 1ull << 63, -EINVAL);
 	BAD(withheld_features, PVSCHED_F_CRIT_SECTION, 0);
 	BAD(withheld_features, ~0ull, 0); /* unknown bits: nothing to honour */
-	BAD(cs_rt_prio, 50, -EPERM);
+	BAD(cs_rt_prio, 5, -EPERM); /* above the RT ceiling */
 	BAD(cs_rt_prio, 99, -EPERM);
+	BAD(throttle_ns, 2142857, -EPERM); /* 5 ms / 7.14 ms: 70.0001 % */
+	BAD(throttle_ns, 2142858, 0);
 	BAD(intr_nice, -11, -EPERM);
 	BAD(intr_nice, -20, -EPERM);
 	BAD(max_boost_ns, 1000000001, -EPERM);
@@ -777,6 +820,10 @@ static void test_caps_params(void)
 		{ "min_throttle_us", "0" },   { "default_boost_policy", "batch" },
 		{ "default_boost_prio", "99" }, { "default_max_boost_us", "0" },
 		{ "default_throttle_us", "-1" }, { "max_rt_prio", "abc" },
+		{ "max_duty_pct", "0" },      { "max_duty_pct", "101" },
+		{ "cpu_share_pct", "0" },     { "cpu_share_pct", "101" },
+		{ "cpu_share_window_us", "999" },
+		{ "cpu_share_window_us", "10000001" },
 	};
 	unsigned int i;
 	char old[64];
@@ -790,8 +837,13 @@ static void test_caps_params(void)
 	}
 	check(write_param("max_rt_prio", "98") == 0 &&
 		      !strcmp(read_param("max_rt_prio"), "98") &&
-		      write_param("max_rt_prio", "49") == 0,
-	      "param max_rt_prio=98 accepted, restored to 49");
+		      write_param("max_rt_prio", "4") == 0,
+	      "param max_rt_prio=98 accepted, restored to 4");
+	check(write_param("cpu_share_pct", "100") == 0 &&
+		      write_param("cpu_share_window_us", "1000") == 0 &&
+		      write_param("cpu_share_pct", "50") == 0 &&
+		      write_param("cpu_share_window_us", "100000") == 0,
+	      "params cpu_share_pct=100, cpu_share_window_us=1000 accepted, restored");
 	check(write_param("min_nice", "-20") == 0 &&
 		      write_param("min_nice", "-10") == 0,
 	      "param min_nice=-20 accepted, restored");
@@ -967,7 +1019,7 @@ static void test_dump(void)
 	      "DUMP: this session (vm %u, pid %d, 2 vCPUs, its name)",
 	      info.vm_id, getpid());
 	check(vm && vm->params.cs_policy == SCHED_RR &&
-		      vm->params.cs_rt_prio == 8 &&
+		      vm->params.cs_rt_prio == 1 &&
 		      vm->params.max_boost_ns == 20000000 &&
 		      vm->params.throttle_ns == 10000000 && !vm->params.flags,
 	      "DUMP: this session's params are GET_PARAMS' defaults");

@@ -58,10 +58,13 @@ CHECK(status_values, PVSCHED_VCPU_STATUS_VMENTERED == 1 &&
 			     PVSCHED_VCPU_STATUS_INTR_INJECTED == 0xF0);
 
 /* ioctl structures: no implicit padding, 64-bit fields 8-byte aligned */
-SIZE(pvsched_info, 128);
+SIZE(pvsched_info, 144);
 OFF(pvsched_info, features, 32);
 OFF(pvsched_info, max_boost_cap_ns, 72);
 OFF(pvsched_info, reserved, 96);
+OFF(pvsched_info, max_duty_pct, 128);
+OFF(pvsched_info, cpu_share_pct, 132);
+OFF(pvsched_info, cpu_share_window_ns, 136);
 SIZE(pvsched_vcpu_add, 24);
 OFF(pvsched_vcpu_add, slot_addr, 8);
 OFF(pvsched_vcpu_add, flags, 16);
@@ -72,7 +75,7 @@ OFF(pvsched_params, throttle_ns, 32);
 OFF(pvsched_params, debug, 40);
 OFF(pvsched_params, withheld_features, 48);
 OFF(pvsched_params, reserved, 56);
-SIZE(pvsched_vcpu_stats, 280);
+SIZE(pvsched_vcpu_stats, 304);
 OFF(pvsched_vcpu_stats, exits, 40);
 OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
@@ -80,8 +83,11 @@ OFF(pvsched_vcpu_stats, idle_holds, 208);
 OFF(pvsched_vcpu_stats, irq_holds, 216);
 OFF(pvsched_vcpu_stats, wakes, 224);
 OFF(pvsched_vcpu_stats, quiet_exits, 256);
-OFF(pvsched_vcpu_stats, base_changes, 264);
-OFF(pvsched_vcpu_stats, guest_unoffered, 272);
+OFF(pvsched_vcpu_stats, blocks, 264);
+OFF(pvsched_vcpu_stats, share_throttles, 272);
+OFF(pvsched_vcpu_stats, boosted_cpu_ns, 280);
+OFF(pvsched_vcpu_stats, base_changes, 288);
+OFF(pvsched_vcpu_stats, guest_unoffered, 296);
 /* pvsched_counters.h: every __u64 of the stats from exits on, in order */
 static const size_t counter_off[] = {
 #define PVSCHED_COUNTER(name, member) \
@@ -106,7 +112,7 @@ SIZE(pvsched_dump_vm, 112);
 OFF(pvsched_dump_vm, nr_vcpus, 8);
 OFF(pvsched_dump_vm, name, 16);
 OFF(pvsched_dump_vm, params, 48);
-SIZE(pvsched_dump_vcpu, 288);
+SIZE(pvsched_dump_vcpu, 312);
 OFF(pvsched_dump_vcpu, stats, 8);
 /* records stay 8-byte aligned one after the other */
 CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&

@@ -373,6 +373,7 @@ static void t_publish(void)
 #define POSTED PVSCHED_POL_POSTED
 #define DLINE PVSCHED_POL_DEADLINE
 #define TDUE PVSCHED_POL_TIMER_DUE
+#define BLOCK PVSCHED_POL_BLOCK
 #define END { .ev = -1 }
 
 #define G_KEEP 0xffffffffu /* step does not change the guest area */
@@ -437,7 +438,8 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "halt boost ends at next exit",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
-	    { HALT, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 0, S_HALT },
+	    { HALT, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 22, S_HALT },
+	    { BLOCK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { WAKE, 50, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 70, S_HALT },
 	    { INJ, 51, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 70,
 	      S_HALT | S_INJ },
@@ -478,15 +480,28 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "halt pauses the boost clock and pays it back",
 	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
-	    { HALT, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
+	    { HALT, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 20, S_HALT },
+	    { BLOCK, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { HALT, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { TIMER, 80, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, 0 },
 	    { ENTER, 100, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
 	    { WAKE, 101, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
 	    { TIMER, 115, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, 0 },
-	    { HALT, 117, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
+	    { HALT, 117, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 120, S_HALT },
+	    { BLOCK, 117, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { WAKE, 119, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 124, 0 },
 	    { TIMER, 124, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 134, 0 },
+	    END } },
+	/*
+	 * KVM polls before it blocks: the thread runs, boosted, and the
+	 * clock runs with it (it used to stop at the halt).
+	 */
+	{ "halt polling counts against the budget",
+	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
+	    { HALT, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 20, S_HALT },
+	    { WAKE, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 20, S_HALT },
+	    { HALT, 7, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 20, S_HALT },
+	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
 	    END } },
 	{ "deadline and unknown policy refused",
 	  { { EXIT_, 1, 0, DEADLINE, 0, 10, SI, A_BASE, 0, 0, 0, 0 },
@@ -511,12 +526,14 @@ static const struct scenario scenarios[] = {
 	    { KICK, 25, G_KEEP, 0, 0, 0, ST, A_BASE, 0, K, 30, 0 },
 	    END } },
 	{ "idle hold keeps a halt boost until the halt",
-	  { { HALT, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 0, S_HALT },
+	  { { HALT, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 21, S_HALT },
+	    { BLOCK, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { WAKE, 10, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 30, S_HALT },
 	    { EXIT_, 11, CS | GI, NORMAL, 0, 0, SB, A_RR8, 0, B, 30, 0 },
 	    { EXIT_, 12, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
 	    { EXIT_, 13, GI, NORMAL, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
-	    { HALT, 14, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 0, S_HALT },
+	    { HALT, 14, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 30, S_HALT },
+	    { BLOCK, 14, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 0, S_HALT },
 	    { WAKE, 20, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 40, 0 },
 	    { EXIT_, 21, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
@@ -549,6 +566,21 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 6, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 23, S_EXIT },
 	    { EXIT_, 7, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
 	    { EXIT_, 8, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    END } },
+	/* a kick seen in guest mode that the exit beat: not for a later exit */
+	{ "a pending kick ends at the next entry",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { KICKR, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { ENTER, 3, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_ENTER },
+	    { EXIT_, 50, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    END } },
+	{ "a pending kick ends at the injection",
+	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { KICKR, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
+	    { INJ, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 23, S_EXIT | S_INJ },
+	    { EXIT_, 4, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 23, S_EXIT },
+	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
+	    { EXIT_, 6, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
 	    END } },
 	{ "kick while running and throttled does nothing",
 	  { { EXIT_, 0, CS, NORMAL, 0, 0, SB, A_RR8, 1, B, 20, 0 },
@@ -1141,6 +1173,256 @@ static void t_transition_cost(void)
 	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 1000);
 }
 
+/* The shortest window for a duty cycle, and the run-time lengthening. */
+static void t_duty(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+
+	/* 20 ms at most 70 %: 20 * 30 / 70 = 8.57 ms (up); 50 %: as long */
+	UT_EQU(pvsched_duty_min_throttle_ns(20 * MS, 70), 8571429);
+	UT_EQU(pvsched_duty_min_throttle_ns(20 * MS, 50), 20 * MS);
+	UT_EQU(pvsched_duty_min_throttle_ns(1000 * MS, 1), 99000 * MS);
+	/* 0 and 100 (or more): no cap */
+	UT_EQU(pvsched_duty_min_throttle_ns(1000 * MS, 0), 0);
+	UT_EQU(pvsched_duty_min_throttle_ns(1000 * MS, 100), 0);
+	UT_EQU(pvsched_duty_min_throttle_ns(1000 * MS, 250), 0);
+	/* no overflow near the end of u64 */
+	UT_EQU(pvsched_duty_min_throttle_ns(UINT64_MAX, 50), UINT64_MAX);
+	UT_EQU(pvsched_duty_min_throttle_ns(UINT64_MAX - 1, 99),
+	       (UINT64_MAX - 1) / 99 + 1);
+
+	/* 20 ms / 10 ms is 67 %: within 70 %, not within 50 % */
+	l.max_duty_pct = 70;
+	UT_EQU(pvsched_policy_throttle_ns(&l), 10 * MS);
+	l.max_duty_pct = 50; /* the admin lowers the cap: the window grows */
+	UT_EQU(pvsched_policy_throttle_ns(&l), 20 * MS);
+	/* ... and follows max_boost as the admin's cap bounds it */
+	l.max_boost_ns = 500 * MS;
+	UT_EQU(pvsched_policy_throttle_ns(&l), 100 * MS);
+}
+
+static void t_duty_throttle(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* a VM that chose 1 s boost, 1 ms throttle, admin cap 70 % */
+	l.max_boost_cap_ns = 0;
+	l.max_boost_ns = 1000 * MS;
+	l.throttle_ns = 1 * MS;
+	l.max_duty_pct = 70;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 1000 * MS, &d);
+	UT_EQ(p.state, ST);
+	/* 1000 * 30 / 70 = 428.57 ms, not 1 ms */
+	UT_EQU(d.deadline, 1000 * MS + 428571429);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 1001 * MS, &d);
+	UT_EQ(p.state, ST);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 1000 * MS + 428571429, &d);
+	UT_EQ(p.state, SB);
+	/* the whole (lengthened) window repaid the whole budget */
+	UT_EQU(d.deadline, 2000 * MS + 428571429);
+}
+
+/* The host-wide share of one CPU, per window. */
+static void t_share_charge(void)
+{
+	struct pvsched_share sh = { 0 };
+	uint64_t left = 7, w = 100 * MS, q = 50 * MS;
+
+	/* no bound: share 0, or at least the window */
+	UT_EQU(pvsched_share_charge(&sh, w, 0, 1000 * MS, 10 * MS, &left), 0);
+	UT_EQU(left, 0);
+	UT_EQU(pvsched_share_charge(&sh, w, w, 1000 * MS, 10 * MS, &left), 0);
+	UT_EQU(sh.used_ns, 0);
+	/* the first charge starts a window at now */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1000 * MS, 10 * MS, &left), 0);
+	UT_EQU(sh.window_start, 1000 * MS);
+	UT_EQU(left, 40 * MS);
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1050 * MS, 39 * MS, &left), 0);
+	UT_EQU(left, 1 * MS);
+	/* used up: refused until the window's end */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1060 * MS, 2 * MS, &left),
+	       1100 * MS);
+	UT_EQU(left, 0);
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1099 * MS, 0, &left), 1100 * MS);
+	/* a clock read before another CPU rolled: that same window */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 990 * MS, 0, &left), 1100 * MS);
+	/* the next window follows on */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1100 * MS, 5 * MS, &left), 0);
+	UT_EQU(sh.window_start, 1100 * MS);
+	UT_EQU(left, 45 * MS);
+	/* the one after that, nothing charged in between: it follows on */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1250 * MS, 1 * MS, &left), 0);
+	UT_EQU(sh.window_start, 1200 * MS);
+	UT_EQU(left, 49 * MS);
+	/* a gap of more than a window: a new one starts now */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1450 * MS, 60 * MS, &left),
+	       1550 * MS);
+	UT_EQU(sh.window_start, 1450 * MS);
+	/* saturating */
+	UT_EQU(pvsched_share_charge(&sh, w, q, 1451 * MS, UINT64_MAX, &left),
+	       1550 * MS);
+	UT_EQU(sh.used_ns, UINT64_MAX);
+}
+
+/*
+ * A boost refused or ended by the CPU's share: the vCPU waits at base until
+ * the window rolls, and that wait pays back at the VM's rate.
+ */
+static void t_share_throttle(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	l.share_left_ns = 30 * MS;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(d.deadline, 20 * MS); /* budget first */
+	l.share_left_ns = 3 * MS;
+	pvsched_policy_event(&p, &l, ENTER, &ga, 10 * MS, &d);
+	UT_EQU(d.deadline, 13 * MS); /* the share may run out first */
+	l.share_left_ns = 1000;
+	pvsched_policy_event(&p, &l, TIMER, &ga, 13 * MS, &d);
+	UT_EQU(d.deadline, 14 * MS); /* at most once a tick's worth */
+
+	/* used up by this vCPU or others: ended until the window's end */
+	l.share_left_ns = 0;
+	l.share_until = 16 * MS;
+	pvsched_policy_event(&p, &l, TIMER, &ga, 14 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(d.apply && d.to_base && d.publish);
+	UT_EQU(d.trace, PVSCHED_TR_SHARE);
+	UT_EQ(d.reason, PVSCHED_REASON_CRIT_SECTION);
+	UT_EQU(d.deadline, 16 * MS);
+	UT_EQU(p.cnt.share_throttles, 1);
+	UT_EQU(p.cnt.throttles, 0);
+	/* requests are ignored meanwhile */
+	pvsched_policy_event(&p, &l, KICK, &ga, 15 * MS, &d);
+	UT_EQ(p.state, ST);
+	/*
+	 * The window rolled: 2 ms of throttle repaid 4 ms (20 ms budget per
+	 * 10 ms window) of the 14 used: the budget lasts 10 ms more.
+	 */
+	l.share_until = 0;
+	pvsched_policy_event(&p, &l, TIMER, &ga, 16 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(d.trace, PVSCHED_TR_UNTHROTTLE | PVSCHED_TR_BOOST);
+	UT_EQU(d.deadline, 26 * MS);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 26 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_EQU(p.cnt.throttles, 1);
+
+	/* a boost that would start is refused, whatever asks for it */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	l.share_until = 50 * MS;
+	pvsched_policy_event(&p, &l, KICK, &ga, 40 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(!d.apply);
+	UT_EQU(d.trace, PVSCHED_TR_KICK | PVSCHED_TR_SHARE);
+	UT_EQ(d.reason, PVSCHED_REASON_INTR);
+	UT_EQU(d.deadline, 50 * MS);
+	UT_EQU(p.cnt.kick_boosts, 0);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 0);
+	UT_EQU(p.cnt.share_throttles, 1);
+	/* still used up at the end of the wait (the admin shortened it) */
+	l.share_until = 60 * MS;
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 50 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_EQU(d.trace, PVSCHED_TR_UNTHROTTLE | PVSCHED_TR_SHARE);
+	UT_EQU(d.deadline, 60 * MS);
+	UT_EQU(p.cnt.share_throttles, 2);
+	l.share_until = 0;
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 60 * MS, &d);
+	UT_EQ(p.state, SB);
+}
+
+/* Where the clock pauses: at BLOCK, or at HALT without that event. */
+static void t_block(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 5 * MS, &d);
+	UT_CHECK(!p.halted);
+	pvsched_policy_event(&p, &l, BLOCK, &ga, 6 * MS, &d);
+	UT_CHECK(p.halted);
+	UT_CHECK(!d.apply && !d.trace);
+	UT_EQU(d.deadline, 0);
+	UT_EQU(p.cnt.halts, 1);
+	UT_EQU(p.cnt.blocks, 1);
+	/* a vCPU blocking without a halt (waiting for a SIPI) pauses too */
+	pvsched_policy_event(&p, &l, ENTER, &ga, 7 * MS, &d);
+	pvsched_policy_event(&p, &l, BLOCK, &ga, 8 * MS, &d);
+	UT_CHECK(p.halted);
+	UT_EQU(p.cnt.blocks, 2);
+
+	/* no BLOCK event attached: the halt pauses the clock */
+	l.block_at_halt = true;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 5 * MS, &d);
+	UT_CHECK(p.halted);
+	UT_EQU(d.deadline, 0);
+}
+
+/* kick_boosts and timer_boosts count the boosts those events started. */
+static void t_exact_counts(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* a timer due at the throttle's end: the unthrottle boosted (CS) */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 20 * MS, &d);
+	UT_EQ(p.state, ST);
+	pvsched_policy_event(&p, &l, TDUE, &ga, 30 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(d.trace & PVSCHED_TR_BOOST);
+	UT_EQU(p.cnt.timer_boosts, 0);
+	/* ... a kick raising a boost does count */
+	l.intr = (struct pvsched_attr){ FIFO, 0, 9 };
+	pvsched_policy_event(&p, &l, KICK, &ga, 31 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 9));
+	UT_EQU(p.cnt.kick_boosts, 1);
+	pvsched_policy_event(&p, &l, KICK, &ga, 32 * MS, &d);
+	UT_EQU(p.cnt.kick_boosts, 1);
+	UT_EQU(p.cnt.kicks, 2);
+
+	/* a pending kick does not outlive a throttle */
+	l = def_limits();
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 0, &d);
+	pvsched_policy_event(&p, &l, KICKR, &ga, 19 * MS, &d);
+	UT_CHECK(p.kick_pending);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 20 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(!p.kick_pending);
+}
+
 /*
  * Feature envelope: guest input of a feature the VMM withheld reads as
  * "nothing asked", whatever the guest writes, and is counted.
@@ -1374,6 +1656,12 @@ int main(void)
 	ut_run("mechanism-flags", t_mechanism_flags);
 	ut_run("posted-and-timer", t_posted_and_timer);
 	ut_run("transition-cost", t_transition_cost);
+	ut_run("duty", t_duty);
+	ut_run("duty-throttle", t_duty_throttle);
+	ut_run("share-charge", t_share_charge);
+	ut_run("share-throttle", t_share_throttle);
+	ut_run("block", t_block);
+	ut_run("exact-counts", t_exact_counts);
 	ut_run("unknown-event", t_unknown_event);
 	ut_run("withheld-features", t_withheld_features);
 	ut_run("rebase", t_rebase);

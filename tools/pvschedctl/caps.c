@@ -25,6 +25,9 @@ static const struct cap {
 	{ "max_vms", "", false },
 	{ "max_boost_cap_us", " us", false },
 	{ "min_throttle_us", " us", false },
+	{ "max_duty_pct", " %", false },
+	{ "cpu_share_pct", " %", false },
+	{ "cpu_share_window_us", " us", false },
 	{ "default_boost_policy", "", true },
 	{ "default_boost_prio", "", false },
 	{ "default_max_boost_us", " us", false },
@@ -46,8 +49,11 @@ static void caps_help(void)
 	printf("\n"
 	       "The caps are pvsched.ko's module parameters (see modinfo pvsched):\n"
 	       "policies are normal|rr|fifo (FIFO > RR > NORMAL), *_us values are\n"
-	       "microseconds.  \"set\" needs root; the kernel's refusal is reported\n"
-	       "with its errno (exit status 3).\n");
+	       "microseconds, *_pct values percent.  max_rt_prio is the RT ceiling,\n"
+	       "max_duty_pct the longest share of boost in a VM's boost+throttle\n"
+	       "cycle, cpu_share_pct the RT-boosted time of all vCPUs on one host\n"
+	       "CPU per cpu_share_window_us (100: no bound).  \"set\" needs root;\n"
+	       "the kernel's refusal is reported with its errno (exit status 3).\n");
 }
 
 static const struct cap *cap_find(const char *name, size_t len)

@@ -323,7 +323,8 @@ static const char *const feature_names[] = { "crit_section", "task_prio",
 					     "boost_state" };
 static const char *const event_names[] = { "vmenter", "vmexit", "halt",
 					   "inject", "wakeup", "kick",
-					   "wake", "tsc_deadline", "userspace" };
+					   "wake", "tsc_deadline", "userspace",
+					   "block" };
 
 const char *features_str(uint64_t f, char *buf, size_t len)
 {

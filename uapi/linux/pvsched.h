@@ -105,7 +105,28 @@
  *     that follows, in its own thread, so it is not demoted and preempted
  *     there before it re-enters and injects.
  * Every boost counts against max_boost_ns; none can keep a vCPU boosted past
- * the throttle.
+ * the throttle.  A throttle pays the budget back at the session's rate,
+ * max_boost_ns per throttle_ns, for as long as it lasts.
+ *
+ * The host-wide bound (module 0.3): the admin's caps bound all sessions
+ * together, not only each one.
+ *   - RT ceiling: no vCPU thread gets an RT priority above max_rt_prio
+ *     (boosts and guest requests alike), so the host's own RT tasks above
+ *     it always preempt boosted vCPUs.  A thread's own base (what it had
+ *     at VCPU_ADD, or what someone else set later) is not capped: pvsched
+ *     returns it there.
+ *   - max_duty_pct: max_boost_ns / (max_boost_ns + throttle_ns) of a
+ *     session; SET_PARAMS refuses more, and a cap lowered later lengthens
+ *     the throttle window at run time.
+ *   - cpu_share_pct per cpu_share_window_ns: the CPU time all registered
+ *     vCPU threads together run at an RT boost on one host CPU (their
+ *     stats' boosted_cpu_ns, from the scheduler's own accounting, which it
+ *     brings up to date at its ticks).  Once a CPU's share of a window is
+ *     used up, every boost of a vCPU on that CPU is refused or ended (the
+ *     thread back at its base, state PVSCHED_STATE_THROTTLED, counted in
+ *     share_throttles, trace event pvsched:pvsched_share) until the window
+ *     ends; the rest of each window goes to the fair class: the host's
+ *     tasks and the vCPUs at their base.
  *
  * /dev/pvsched
  * ============
@@ -125,8 +146,12 @@
  *
  * PVSCHED_IOC_GET_INFO (struct pvsched_info, out)
  *   Module and ABI versions, supported features, attached tracepoint family
- *   and events, admin caps, global counts, and this session's vm_id.
- *   Never fails for a valid argument pointer.
+ *   and events, admin caps (the host-wide bounds included: max_rt_prio is
+ *   the RT ceiling, max_duty_pct, cpu_share_pct and cpu_share_window_ns;
+ *   see "The host-wide bound" above), global counts, and this session's
+ *   vm_id.  Never fails for a valid argument pointer.  The structure grew
+ *   at its end in module 0.3; a caller compiled against the older one gets
+ *   what fits its size.
  *
  * PVSCHED_IOC_VCPU_ADD (struct pvsched_vcpu_add, in)
  *   Registers host thread tid (in the caller's pid namespace) as vCPU
@@ -171,7 +196,9 @@
  *   The session's tunables.  SET_PARAMS refuses values beyond the admin caps
  *   with -EPERM (nothing is clamped silently: a policy above max_policy, an
  *   rt_prio above max_rt_prio, a nice below min_nice, max_boost_ns above
- *   max_boost_cap_ns, throttle_ns below min_throttle_ns) and malformed values
+ *   max_boost_cap_ns, throttle_ns below min_throttle_ns, a duty cycle
+ *   max_boost_ns / (max_boost_ns + throttle_ns) above max_duty_pct percent)
+ *   and malformed values
  *   with -EINVAL (unknown boost policy, rt_prio outside [1, 99] for an RT
  *   policy, nice outside [-20, 19], max_boost_ns or throttle_ns zero, flags
  *   outside PVSCHED_PARAMS_FLAGS_ALL, nonzero reserved fields).  flags turn
@@ -381,6 +408,7 @@ struct pvsched_vcpu_slot {
 #define PVSCHED_EV_WAKE (1u << 6) /* kvm_vcpu_wake_up: posted (1.2) */
 #define PVSCHED_EV_TSC_DEADLINE (1u << 7) /* guest TSC deadline (1.2) */
 #define PVSCHED_EV_USERSPACE (1u << 8) /* kvm_userspace_exit (1.2) */
+#define PVSCHED_EV_BLOCK (1u << 9) /* kvm_vcpu_block: the thread sleeps (1.2) */
 
 struct pvsched_info {
 	__u32 version_major; /* module version */
@@ -405,6 +433,10 @@ struct pvsched_info {
 	__u64 min_throttle_ns; /* smallest throttle_ns a VM may set */
 	__u64 pinned_pages; /* shared-memory pages pinned now */
 	__u64 reserved[4];
+	/* module 0.3 (ABI 1.2): the host-wide bounds (zero from older ones) */
+	__u32 max_duty_pct; /* largest max_boost/(max_boost+throttle), %; 100: none */
+	__u32 cpu_share_pct; /* RT boosts of all vCPUs on a CPU, % of a window */
+	__u64 cpu_share_window_ns; /* the window of cpu_share_pct */
 };
 
 #define PVSCHED_VCPU_ADD_FLAGS_ALL 0u
@@ -503,6 +535,9 @@ struct pvsched_vcpu_stats {
 	__u64 timer_boosts; /* boosts started by a guest timer due while preempted */
 	__u64 lazy_demotes; /* demotions decided at an exit, applied at the entry */
 	__u64 quiet_exits; /* VM exits with nothing new: no work done */
+	__u64 blocks; /* the thread went to sleep (kvm_vcpu_block), after any halt polling */
+	__u64 share_throttles; /* boosts refused or ended: the CPU's share was used up */
+	__u64 boosted_cpu_ns; /* CPU time run at an RT boost: what the share counts */
 	__u64 base_changes; /* attributes changed by someone else: new base */
 	__u64 guest_unoffered; /* exits whose guest input used a withheld feature */
 };
@@ -532,8 +567,9 @@ struct pvsched_dump {
 
 /*
  * The sizes of the first records of ABI 1.2: the smallest vm_size,
- * vcpu_size (the vCPU record has grown since by base_changes and
- * guest_unoffered; a caller of the smaller size gets them truncated).
+ * vcpu_size (the vCPU record has grown since by blocks, share_throttles,
+ * boosted_cpu_ns, base_changes and guest_unoffered; a caller of the smaller
+ * size gets them truncated).
  */
 #define PVSCHED_DUMP_VM_SIZE_VER0 112
 #define PVSCHED_DUMP_VCPU_SIZE_VER0 272

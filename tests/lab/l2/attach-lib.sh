@@ -8,20 +8,22 @@
 # shellcheck source=guest-lib.sh
 . "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
 
-# attach_begin: skip unless the guest module, its helpers, pvschedctl with
-# attach and pvsched.ko are built; then load pvsched.ko.
+# attach_begin [PARAM=V...]: skip unless the guest module, its helpers,
+# pvschedctl with attach and pvsched.ko are built; then load pvsched.ko
+# (with PARAMS).
 attach_begin() {
 	guest_need_module
 	guest_need_helpers
 	[[ -x $PVSCHEDCTL ]] || lab_skip "pvschedctl not built"
 	"$PVSCHEDCTL" attach --help >/dev/null 2>&1 || lab_skip "pvschedctl has no attach command yet"
 	[[ -f $PVSCHED_KO ]] || lab_skip "pvsched.ko not built"
-	lab_load_pvsched
+	lab_load_pvsched "$@"
 }
 
-# Boosts for critical sections and interrupts at FIFO 5, so a FIFO 20 seen
-# on a vCPU thread can only come from a guest task's request.
-ATTACH_PARAMS=cs_policy=fifo,cs_prio=5,intr_policy=fifo,intr_prio=5
+# Boosts for critical sections and interrupts at FIFO 3 (below the default
+# RT ceiling, 4), so a FIFO 20 seen on a vCPU thread can only come from a
+# guest task's request.
+ATTACH_PARAMS=cs_policy=fifo,cs_prio=3,intr_policy=fifo,intr_prio=3
 # vCPUs per guest
 ATTACH_SMP=${ATTACH_SMP:-2}
 attach_pids=()

@@ -55,7 +55,7 @@ print("status: vm", vm["id"], name, "vcpus", got, "expected", sorted(expected))
 assert got == sorted(expected), "vcpus differ"
 assert vm["nr_vcpus"] == len(expected)
 assert vm["pid"] == apid, "session pid %s != attach pid %d" % (vm["pid"], apid)
-assert vm["cs"]["policy"] == "fifo" and vm["cs"]["prio"] == 5, vm["cs"]
+assert vm["cs"]["policy"] == "fifo" and vm["cs"]["prio"] == 3, vm["cs"]
 assert vm["attach"] and vm["attach"]["pid"] == apid, vm["attach"]
 assert vm["guest"]["state"] in ("none", "active", "refused", "stopped"), vm["guest"]
 for c in vm["vcpus"]:
@@ -137,7 +137,7 @@ run_one() {
 
 	# 1. attach, then SIGTERM: the session goes, QEMU keeps running
 	"$ctl" -j attach --qmp "$dir/qmp.sock" --shm "$shm" --name "$name" \
-		--params cs_policy=fifo,cs_prio=5 >"$LAB_OUT/$name-1.log" 2>"$LAB_OUT/$name-1.log.err" &
+		--params cs_policy=fifo,cs_prio=3 >"$LAB_OUT/$name-1.log" 2>"$LAB_OUT/$name-1.log.err" &
 	apid=$!
 	wait_attached "$LAB_OUT/$name-1.log" "$apid"
 	cat "$LAB_OUT/$name-1.log"
@@ -175,7 +175,7 @@ PY
 	kill -0 "$(lab_l2_pid "$name")" || lab_fail "QEMU died with attach"
 
 	# 2. attach again (plain output), then QEMU exits: attach exits 0
-	"$ctl" attach --qmp "$dir/qmp.sock" --shm "$shm" --params cs_policy=fifo,cs_prio=5 \
+	"$ctl" attach --qmp "$dir/qmp.sock" --shm "$shm" --params cs_policy=fifo,cs_prio=3 \
 		--name "$name" >"$LAB_OUT/$name-2.log" 2>&1 &
 	apid=$!
 	lab_wait_until 60 plain_attached "$LAB_OUT/$name-2.log" "$apid" || true

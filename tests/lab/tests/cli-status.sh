@@ -54,6 +54,10 @@ assert "vmenter" in m["tp_event_names"] and "vmexit" in m["tp_event_names"], m
 assert m["nr_vms"] == 0 and m["nr_vcpus"] == 0 and m["pinned_pages"] == 0, m
 assert d["vms"] == [], d["vms"]
 assert d["caps"]["max_rt_prio"] == int(open("/sys/module/pvsched/parameters/max_rt_prio").read())
+# the host-wide bound's defaults, and the block probe attached
+assert d["caps"]["max_rt_prio"] == 4 and d["caps"]["max_duty_pct"] == 70, d["caps"]
+assert d["caps"]["cpu_share_pct"] == 50 and d["caps"]["cpu_share_window_us"] == 100000, d["caps"]
+assert "block" in m["tp_event_names"], m
 PY
 
 # caps show = the parameters
@@ -64,7 +68,7 @@ d = json.load(open(sys.argv[1]))
 for k, v in d.items():
     real = open(os.path.join(sys.argv[2], k)).read().strip()
     assert str(v) == real, (k, v, real)
-assert len(d) == 11, sorted(d)
+assert len(d) == 14, sorted(d)
 PY
 old_prio=$(cat $params/max_rt_prio)
 old_policy=$(cat $params/max_policy)

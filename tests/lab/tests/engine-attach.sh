@@ -11,7 +11,7 @@
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 
 dbg=/sys/kernel/debug/pvsched
-events=(kvm_entry kvm_exit kvm_inj_virq kvm_vcpu_wakeup kvm_vcpu_halt kvm_vcpu_kick)
+events=(kvm_entry kvm_exit kvm_inj_virq kvm_vcpu_wakeup kvm_vcpu_halt kvm_vcpu_kick kvm_vcpu_block)
 
 nr_attached_lines() {
 	dmesg | grep -a -c 'pvsched: attached tracepoint family stock (' || true

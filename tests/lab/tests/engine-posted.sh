@@ -42,7 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-lab_load_pvsched
+# its worker applies the default boost of the caps before the host-wide
+# bound, rr/8 (lab_unbounded_caps), checked in the trace below
+lab_load_pvsched "${lab_unbounded_caps[@]}"
 insmod "$KO" || lab_fail "insmod $KO failed"
 info=$("$VMM" --info) || lab_fail "pvsched-vmm --info failed"
 tp=$(sed -n 's/.* tp_events=\(0x[0-9a-f]*\).*/\1/p' <<<"$info")

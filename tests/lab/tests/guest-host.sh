@@ -19,7 +19,8 @@
 # shellcheck source=../l2/attach-lib.sh
 . "$PVSCHED_SRC/tests/lab/l2/attach-lib.sh"
 
-attach_begin
+# a guest FIFO 20 task translated 1:1 needs the RT ceiling above 20
+attach_begin "${lab_unbounded_caps[@]}"
 
 attach_vms a
 
@@ -47,9 +48,9 @@ echo 1 >"$tr/events/pvsched/pvsched_boost/enable" || lab_fail "no pvsched_boost 
 echo 1 >"$tr/events/pvsched/pvsched_apply/enable" || lab_fail "no pvsched_apply trace event"
 : >"$tr/trace"
 lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 4 >/dev/null 2>&1 &"
-# boosts for critical sections and interrupts use FIFO 5 (--params), so
+# boosts for critical sections and interrupts use FIFO 3 (--params), so
 # FIFO 20 can only come from the guest's FIFO 20 request, translated 1:1
-# (below the default max_rt_prio cap, 49)
+# (below the max_rt_prio cap of lab_unbounded_caps, 49)
 vcpu1_at_fifo20() { [[ $(chrt -p "$tid" | tr '\n' ' ') == *SCHED_FIFO*"priority: 20"* ]]; }
 rt_seen=
 lab_wait_until 30 vcpu1_at_fifo20 && rt_seen=1
@@ -57,7 +58,7 @@ cur=$(chrt -p "$tid" | tr '\n' ' ')
 lab_log "vCPU 1 of a while the guest RT task runs: $cur"
 [[ -n $rt_seen ]] || lab_fail "vCPU 1 thread never at SCHED_FIFO 20 while the guest FIFO 20 task ran"
 lab_assert guest_wait_slot a 1 sched_policy 0 600
-# back from the task request: base, or a FIFO 5 critical-section/HALT boost
+# back from the task request: base, or a FIFO 3 critical-section/HALT boost
 vcpu1_not_at_prio20() { [[ $(chrt -p "$tid" | tr '\n' ' ') != *"priority: 20"* ]]; }
 back=
 lab_wait_until 30 vcpu1_not_at_prio20 && back=1

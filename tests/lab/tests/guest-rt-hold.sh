@@ -4,7 +4,9 @@
 # A guest real-time task holds its priority on the host for as long as the
 # throttle allows (issue 19): one stock-QEMU L2 guest (2 vCPUs) attached
 # with the default parameters (boosts SCHED_RR 8, max_boost 20 ms, throttle
-# 10 ms), its guest driver loaded; a SCHED_FIFO 20 loop spins 6 s on guest
+# 10 ms) of the caps before the host-wide bound (lab_unbounded_caps: its
+# per-CPU share would cut the FIFO 20 time to half of each window, which
+# hostile-host-share covers), its guest driver loaded; a SCHED_FIFO 20 loop spins 6 s on guest
 # CPU 1.  The host samples the vCPU 1 thread's scheduling class every
 # 10 ms for 4 s: while the loop runs, the thread is at FIFO 20 except
 # during throttle windows, so at least half of the samples (the budget
@@ -20,7 +22,7 @@
 
 # the defaults of a new session: the FIFO 20 request is the only RT 20 source
 ATTACH_PARAMS=max_boost_us=20000
-attach_begin
+attach_begin "${lab_unbounded_caps[@]}"
 attach_vms a
 
 tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')

@@ -17,7 +17,10 @@
 # shellcheck source=../../vmm/lab-helpers.sh
 . "$PVSCHED_SRC/tests/vmm/lab-helpers.sh"
 
-lab_load_pvsched
+# rr/8 and fifo/10 boosts of 1 s max_boost held for a phase: the caps
+# before the host-wide bound (RT ceiling 4 would refuse rr/8 and clamp
+# fifo/10, max_duty_pct the 1 s boost, the share would cut the phase)
+lab_load_pvsched "${lab_unbounded_caps[@]}"
 COMMON=(--cpu 1 --sample-us 50 --ms 300 --after-ms 200 --cs-boost rr/8
 	--max-boost-us 1000000)
 

@@ -54,7 +54,10 @@ finish() {
 at() { [[ $(thread_attr "$tid") == "$1" ]]; }
 stat() { kv "$L" "^stats vcpu=0 at=$1" "$2"; }
 
-lab_load_pvsched
+# rr/8 boosts held for seconds (1 s max_boost, cs-forever): the caps
+# before the host-wide bound, which would refuse rr/8 (RT ceiling 4) and
+# the 1 s boost's duty cycle, and cut the held boosts (the share)
+lab_load_pvsched "${lab_unbounded_caps[@]}"
 trace_start
 
 # --- 1. chrt while boosted, then the guest stops asking -------------------

@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-lab_load_pvsched
+lab_load_pvsched "${lab_unbounded_caps[@]}" # rr/8, 1 s boosts
 attached || lab_fail "kvm_entry not attached after load: $(cat "$TP" 2>&1)"
 
 # --- 1. rmmod pvsched under a registered, boosted vCPU -------------------
@@ -75,7 +75,7 @@ grep -q '^guest-assert\|^kvm-error' "$L" && lab_fail "the guest or KVM failed: s
 lab_check_dmesg
 
 # --- 2. rmmod kvm_amd kvm with pvsched loaded, then modprobe kvm_amd ------
-lab_load_pvsched
+lab_load_pvsched "${lab_unbounded_caps[@]}" # rr/8, 1 s boosts
 attached || lab_fail "kvm_entry not attached after reload"
 rmmod kvm_amd || lab_fail "rmmod kvm_amd failed with pvsched loaded: $(lsmod | grep -E '^kvm')"
 rmmod kvm || lab_fail "rmmod kvm failed with pvsched loaded (does pvsched pin kvm?): $(lsmod | grep -E '^kvm')"

@@ -48,6 +48,7 @@ params=$fake/sys/module/pvsched/parameters
 mkdir -p "$params" "$fake/run"
 for kv in max_policy=fifo max_rt_prio=49 min_nice=-10 max_vcpus_per_vm=256 \
 	max_vms=64 max_boost_cap_us=1000000 min_throttle_us=1000 \
+	max_duty_pct=70 cpu_share_pct=50 cpu_share_window_us=100000 \
 	default_boost_policy=rr default_boost_prio=8 default_max_boost_us=20000 \
 	default_throttle_us=10000; do
 	echo "${kv#*=}" >"$params/${kv%%=*}"
@@ -169,19 +170,21 @@ t cli-caps-show-json 0 "${fakeenv[@]}" "$ctl" -j caps show
 isjson "$work/out" && python3 -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 assert d["max_rt_prio"] == 49 and d["min_nice"] == -10 and d["max_policy"] == "fifo", d
-assert len(d) == 11' "$work/out"
+assert d["max_duty_pct"] == 70 and d["cpu_share_pct"] == 50 and d["cpu_share_window_us"] == 100000, d
+assert len(d) == 14' "$work/out"
 result cli-caps-show-values $?
 # -j: one line, no spaces (scripts and the lab grep '"key":value')
-grep -qxF '{"max_policy":"fifo","max_rt_prio":49,"min_nice":-10,"max_vcpus_per_vm":256,"max_vms":64,"max_boost_cap_us":1000000,"min_throttle_us":1000,"default_boost_policy":"rr","default_boost_prio":8,"default_max_boost_us":20000,"default_throttle_us":10000}' "$work/out" &&
+grep -qxF '{"max_policy":"fifo","max_rt_prio":49,"min_nice":-10,"max_vcpus_per_vm":256,"max_vms":64,"max_boost_cap_us":1000000,"min_throttle_us":1000,"max_duty_pct":70,"cpu_share_pct":50,"cpu_share_window_us":100000,"default_boost_policy":"rr","default_boost_prio":8,"default_max_boost_us":20000,"default_throttle_us":10000}' "$work/out" &&
 	[[ $(wc -l <"$work/out") == 1 ]]
 result cli-caps-show-json-compact $?
 # -p: one member a line, "key": value
 t cli-caps-show-pretty 0 "${fakeenv[@]}" "$ctl" -p caps show
-isjson "$work/out" && [[ $(wc -l <"$work/out") == 13 ]] &&
+isjson "$work/out" && [[ $(wc -l <"$work/out") == 16 ]] &&
 	grep -qx ' *"max_rt_prio": 49,' "$work/out"
 result cli-caps-show-pretty-json $?
 t cli-caps-show-plain 0 "${fakeenv[@]}" "$ctl" caps
-grep -q '^max_boost_cap_us *1000000 us$' "$work/out"
+grep -q '^max_boost_cap_us *1000000 us$' "$work/out" &&
+	grep -q '^cpu_share_pct *50 %$' "$work/out"
 result cli-caps-show-plain-units $?
 t cli-caps-set 0 "${fakeenv[@]}" "$ctl" caps set max_rt_prio=20 max_policy=rr
 [[ $(cat "$params/max_rt_prio") == 20 && $(cat "$params/max_policy") == rr ]]
@@ -225,7 +228,7 @@ assert c3["tid"] == 1243 and c3["state"] == "boosted" and c3["status"] == 0x12
 assert c3["policy"] == "rr" and c3["prio"] == 8 and c3["exits"] == 99
 # every counter of the table, by its name, in its order, after the head
 head = ["vcpu_id", "tid", "state", "status", "policy", "prio", "nice", "base"]
-assert len(counters) == 30 and list(c0) == head + counters, list(c0)
+assert len(counters) == 33 and list(c0) == head + counters, list(c0)
 a = vm["attach"]
 assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
 g = vm["guest"]
