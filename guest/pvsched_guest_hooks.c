@@ -29,6 +29,14 @@
  * clear that pointer on the CPU itself with interrupts off, so a hook either
  * sees NULL and does nothing or sees a slot that stays mapped until
  * pvsched_hooks_stop() has unregistered every probe and waited for them.
+ *
+ * Slot identity (uapi/linux/pvsched.h, "Slot identity"): slot i is CPU i's
+ * only if its header, once the host has written it, names this CPU's vCPU
+ * (pvg_vcpu_id()).  Checked when the CPU takes its slot (online) and again
+ * by the sched hooks before each publication (pvg_sched_area()), since the
+ * VMM may register the slot's thread after the guest bound; a mismatch
+ * drops the pointer (the sched hooks run on the CPU itself with interrupts
+ * off, like the hotplug callbacks) and the slot is never written again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +52,7 @@
 #include <linux/string.h>
 #include <linux/irqflags.h>
 #include <linux/interrupt.h>
+#include <linux/irq_work.h>
 #include <asm/barrier.h>
 #ifdef CONFIG_X86
 #include <asm/nmi.h>
@@ -54,6 +63,10 @@
 /* Per-CPU publishing state, touched only by hooks on that CPU. */
 struct pvg_cpu {
 	struct pvsched_guest_area *area; /* NULL: this CPU does not publish */
+	u32 vcpu_id; /* this CPU's vCPU, as slot headers name it */
+	bool refused; /* its slot names another vCPU: left alone */
+	u32 refused_named, refused_pid; /* what that header said */
+	struct irq_work refused_work; /* says so from outside a sched hook */
 	u32 flags; /* shadow of area->flags */
 	u32 seq; /* last value written to area->seq (even when idle) */
 	u8 hardirq; /* nesting depths per family */
@@ -84,6 +97,7 @@ struct pvg_counters {
 	u64 user_enters; /* returns to user mode (context tracking) */
 	u64 unmatched; /* exits without a seen entry, ignored */
 	u64 unboost_exits; /* VM exits made to end a boost (unboost_exit) */
+	u64 slot_refused; /* slots refused: their header names another vCPU */
 };
 
 static DEFINE_PER_CPU(struct pvg_cpu, pvg_cpu);
@@ -198,6 +212,86 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 	pvg_cpuid_exit();
 	this_cpu_inc(pvg_counters.unboost_exits);
 #endif
+}
+
+/* --- slot identity ---------------------------------------------------------- */
+
+/*
+ * The vcpu_id the VMM registered this guest CPU's vCPU with, as the guest
+ * can know it without the VMM's word: on x86 the CPU's ACPI processor UID
+ * (QEMU builds its MADT from the possible CPUs in cpu-index order and
+ * numbers each entry by its index, and pvschedctl registers vcpu_id =
+ * cpu-index), or its initial APIC ID for a guest without ACPI (equal to
+ * the cpu-index for QEMU's topologies whose counts are powers of two);
+ * elsewhere the CPU number, the ABI's own convention.
+ */
+static u32 pvg_vcpu_id(unsigned int cpu)
+{
+#ifdef CONFIG_X86
+	u32 acpi_id = per_cpu(x86_cpu_to_acpiid, cpu);
+
+	if (acpi_id != U32_MAX)
+		return acpi_id;
+	return per_cpu(x86_cpu_to_apicid, cpu);
+#else
+	return cpu;
+#endif
+}
+
+/*
+ * May this CPU (@vcpu_id) write slot @s?  Yes while the host has not
+ * written its header (vcpu_pid 0: no thread registered, nothing reads the
+ * slot), or if the header names this vCPU.  *@named: the vCPU it names.
+ * The host writes vcpu_id before vcpu_pid.
+ */
+static bool pvg_slot_ours(const struct pvsched_vcpu_slot *s, u32 vcpu_id,
+			  u32 *named, u32 *pid)
+{
+	*pid = READ_ONCE(s->header.vcpu_pid);
+	virt_rmb(); /* vcpu_id is written first */
+	*named = READ_ONCE(s->header.vcpu_id);
+	return !*pid || *named == vcpu_id;
+}
+
+/* The kernel-log line of pvg_sched_area()'s refusal, on the same CPU. */
+static void pvg_refused_msg(struct irq_work *w)
+{
+	struct pvg_cpu *c = container_of(w, struct pvg_cpu, refused_work);
+
+	pr_warn("CPU %u: its slot now names vCPU %u (host thread %u), this CPU is vCPU %u: slot cleared and no longer written\n",
+		smp_processor_id(), c->refused_named, c->refused_pid,
+		c->vcpu_id);
+}
+
+/*
+ * The area of this CPU's slot for a sched hook about to publish (interrupts
+ * off), NULL if the CPU does not publish, or no longer: its slot's header
+ * now names another vCPU (registered after the bind, or registered again).
+ * Then the slot is cleared of what this CPU wrote (the pointer dropped
+ * first, so no NMI writes after the clear), left alone from now on, and
+ * the kernel log says so from an irq_work: a sched hook may hold a
+ * runqueue lock, which printk's console wake-ups take (and 6.1 exports no
+ * printk_deferred()).
+ */
+static struct pvsched_guest_area *pvg_sched_area(struct pvg_cpu *c)
+{
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	u32 named, pid;
+
+	if (!g)
+		return NULL;
+	if (likely(pvg_slot_ours(container_of(g, struct pvsched_vcpu_slot,
+					      guest),
+				 c->vcpu_id, &named, &pid)))
+		return g;
+	WRITE_ONCE(c->area, NULL);
+	pvsched_guest_area_clear(g);
+	c->refused = true;
+	c->refused_named = named;
+	c->refused_pid = pid;
+	this_cpu_inc(pvg_counters.slot_refused);
+	irq_work_queue(&c->refused_work);
+	return NULL;
 }
 
 /* --- critical-section flags (any context, NMI included) ------------------ */
@@ -458,7 +552,7 @@ static void probe_sched_switch(void *data, bool preempt,
 			       unsigned int prev_state)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
-	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	struct pvsched_guest_area *g = pvg_sched_area(c);
 	bool idle = pvg_idle_hint && is_idle_task(next);
 
 	if (!g)
@@ -489,7 +583,7 @@ static void probe_sched_switch(void *data, bool preempt,
 static void probe_tick_sched(void *data, int vector)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
-	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	struct pvsched_guest_area *g = pvg_sched_area(c);
 	u32 policy, rt_prio;
 	s32 nice;
 	int prio;
@@ -513,12 +607,15 @@ static void probe_tick_sched(void *data, int vector)
 static void probe_sched_wakeup(void *data, struct task_struct *p)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
-	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	struct pvsched_guest_area *g;
 	u32 policy, rt_prio;
 	s32 nice;
 	int prio;
 
-	if (!g || task_cpu(p) != smp_processor_id() || p->prio >= c->prio)
+	if (task_cpu(p) != smp_processor_id() || p->prio >= c->prio)
+		return;
+	g = pvg_sched_area(c);
+	if (!g)
 		return;
 	this_cpu_inc(pvg_counters.wake_raises);
 	pvg_request(p, &policy, &nice, &rt_prio, &prio);
@@ -603,6 +700,9 @@ int pvsched_hooks_init(void)
 	};
 	unsigned int i;
 
+	for_each_possible_cpu(i)
+		init_irq_work(&per_cpu_ptr(&pvg_cpu, i)->refused_work,
+			      pvg_refused_msg);
 	for_each_kernel_tracepoint(pvg_tp_lookup, NULL);
 	for (i = 0; i < ARRAY_SIZE(required); i++) {
 		struct pvg_tp *a, *b;
@@ -645,9 +745,12 @@ static int pvg_cpu_online(unsigned int cpu)
 {
 	struct pvsched_guest_region *r = pvg_region;
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
+	struct pvsched_vcpu_slot *s;
 	struct pvsched_guest_area *g;
 	unsigned long irqflags;
+	u32 named, pid;
 
+	c->refused = false;
 	if (cpu >= r->nr_slots) {
 		if (!test_and_set_bit(0, &pvg_skip_warned))
 			dev_info(r->dev,
@@ -655,7 +758,17 @@ static int pvg_cpu_online(unsigned int cpu)
 				 cpu, r->nr_slots);
 		return 0;
 	}
-	g = &pvsched_guest_slot(r, cpu)->guest;
+	s = pvsched_guest_slot(r, cpu);
+	g = &s->guest;
+	c->vcpu_id = pvg_vcpu_id(cpu);
+	if (!pvg_slot_ours(s, c->vcpu_id, &named, &pid)) {
+		c->refused = true;
+		this_cpu_inc(pvg_counters.slot_refused);
+		dev_warn(r->dev,
+			 "CPU %u: its slot refused: the header names vCPU %u (host thread %u), this CPU is vCPU %u (the VMM numbers its vCPUs otherwise than this guest its CPUs): not published\n",
+			 cpu, named, pid, c->vcpu_id);
+		return 0;
+	}
 	local_irq_save(irqflags);
 	pvsched_guest_area_clear(g);
 	c->seq = READ_ONCE(g->seq);
@@ -695,6 +808,7 @@ static int pvg_cpu_offline(unsigned int cpu)
 
 static void pvg_unregister_all(void)
 {
+	unsigned int cpu;
 	int i;
 
 	for (i = ARRAY_SIZE(pvg_tps) - 1; i >= 0; i--) {
@@ -713,6 +827,9 @@ static void pvg_unregister_all(void)
 	}
 #endif
 	tracepoint_synchronize_unregister();
+	/* no refusal message of a sched hook still to print */
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&per_cpu_ptr(&pvg_cpu, cpu)->refused_work);
 }
 
 int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
@@ -727,6 +844,9 @@ int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
 	pvg_host_area = r->features & PVSCHED_F_HOST_AREA;
 	pvg_boost_state = r->features & PVSCHED_F_BOOST_STATE;
 	pvg_skip_warned = 0;
+	/* online CPUs decide again below; offline ones at their online */
+	for_each_possible_cpu(i)
+		per_cpu_ptr(&pvg_cpu, i)->refused = false;
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "pvsched_guest:online",
 				pvg_cpu_online, pvg_cpu_offline);
 	if (ret < 0)
@@ -786,9 +906,16 @@ void pvsched_hooks_stop(void)
 	cpuhp_remove_state(pvg_cpuhp_state);
 	pvg_cpuhp_state = -1;
 	pvg_unregister_all();
-	/* CPUs that were offline cleared their slot when they went down */
-	for (i = 0; i < r->nr_slots; i++)
+	/*
+	 * CPUs that were offline cleared their slot when they went down; a
+	 * refused slot, another vCPU's, was never written and is left alone.
+	 */
+	for (i = 0; i < r->nr_slots; i++) {
+		if (i < nr_cpu_ids && cpu_possible(i) &&
+		    per_cpu_ptr(&pvg_cpu, i)->refused)
+			continue;
 		pvsched_guest_area_clear(&pvsched_guest_slot(r, i)->guest);
+	}
 	pvg_families = 0;
 	pvg_region = NULL;
 }
@@ -832,6 +959,8 @@ void pvsched_hooks_show_state(struct seq_file *m)
 		seq_printf(m, "%u %s %u 0x%x %u %d %u 0x%x %u %d %u %u 0x%x\n", cpu,
 			   READ_ONCE(per_cpu_ptr(&pvg_cpu, cpu)->area) ?
 				   "active" :
+			   READ_ONCE(per_cpu_ptr(&pvg_cpu, cpu)->refused) ?
+				   "refused" :
 				   "quiet",
 			   READ_ONCE(s->guest.seq), READ_ONCE(s->guest.flags),
 			   READ_ONCE(s->guest.sched_policy),
@@ -850,14 +979,15 @@ void pvsched_hooks_show_counters(struct seq_file *m)
 {
 	unsigned int cpu;
 
-	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched unboost_exits\n");
+	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched unboost_exits slot_refused\n");
 	for_each_possible_cpu(cpu) {
 		struct pvg_counters *k = per_cpu_ptr(&pvg_counters, cpu);
 
-		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   cpu, k->switches, k->publishes, k->wake_raises,
 			   k->tick_updates,
 			   k->hardirqs, k->softirqs, k->nmis, k->preempt_offs,
-			   k->user_enters, k->unmatched, k->unboost_exits);
+			   k->user_enters, k->unmatched, k->unboost_exits,
+			   k->slot_refused);
 	}
 }

@@ -297,8 +297,9 @@ int pvsched_params_check(const struct pvsched_params *p)
 					   .nice = p->intr_nice };
 	struct pvsched_caps caps;
 
+	/* withheld_features: any bits, an unknown feature is never honoured */
 	if ((p->flags & ~PVSCHED_PARAMS_FLAGS_ALL) || p->reserved[0] ||
-	    p->reserved[1] || p->debug > 1)
+	    p->debug > 1)
 		return -EINVAL;
 	if (!p->max_boost_ns || !p->throttle_ns)
 		return -EINVAL;

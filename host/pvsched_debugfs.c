@@ -110,10 +110,11 @@ static int show_vm(void *priv, const struct pvsched_dump_vm *vm)
 	seq_printf(m, " max_boost_ns=%llu throttle_ns=%llu", p->max_boost_ns,
 		   p->throttle_ns);
 	/* 0.2's mechanisms: appended, like every field after 0.1's */
-	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u\n",
+	seq_printf(m, " kick_boost=%u idle_hold=%u irq_hold=%u",
 		   !(p->flags & PVSCHED_PARAMS_NO_KICK_BOOST),
 		   !(p->flags & PVSCHED_PARAMS_NO_IDLE_HOLD),
 		   !(p->flags & PVSCHED_PARAMS_NO_IRQ_HOLD));
+	seq_printf(m, " withheld_features=0x%llx\n", p->withheld_features);
 	return 0;
 }
 

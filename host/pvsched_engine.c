@@ -49,6 +49,9 @@
  *                               "direct" (vCPU thread, at the event) or
  *                               "deferred" (worker), the delay from the
  *                               decision to the change, sched_setattr's ret
+ *   pvsched:pvsched_rebase      someone else changed the thread's
+ *                               attributes: the old and the new base
+ *                               (follow_thread())
  *   Fields of the first four: vm_id vcpu_id tid reason old_policy old_prio
  *   old_nice new_policy new_prio new_nice; reason is one of crit_section,
  *   task_prio, halt, intr (PVSCHED_REASON_*).
@@ -66,7 +69,8 @@
  *   cur_*         attributes the thread has now (after the last apply);
  *                 the host area shows the decided ones, equal except for
  *                 the instant a deferred change is in flight
- *   base_*        saved at VCPU_ADD, restored at VCPU_DEL / close / rmmod
+ *   base_*        saved at VCPU_ADD, restored at VCPU_DEL / close / rmmod;
+ *                 someone else's change of the thread replaces it
  *   exits/entries/halts/injections  events seen for this thread
  *   boosts[r]     boosts started with reason r, or whose reason became r
  *                 (an INTR at the same level as a HALT boost counts INTR)
@@ -88,6 +92,10 @@
  *   share_throttles  boosts refused or ended by the CPU's host-wide share
  *   boosted_cpu_ns   CPU time the thread ran at an RT boost: its charges
  *                 to the host-wide share
+ *   base_changes  the thread's attributes changed by someone else, adopted
+ *                 as its base (follow_thread())
+ *   guest_unoffered  fresh guest snapshots with input of a feature the
+ *                 VMM withheld (params.withheld_features), ignored
  *
  * The host-wide share
  * ===================
@@ -255,6 +263,7 @@ static void vm_limits(struct pvsched_vm *vm, struct pvsched_policy_limits *l)
 	l->max_boost_ns = READ_ONCE(pp->max_boost_ns);
 	l->throttle_ns = READ_ONCE(pp->throttle_ns);
 	l->flags = READ_ONCE(pp->flags);
+	l->withheld = READ_ONCE(pp->withheld_features);
 	l->transition_ns = PVSCHED_TRANSITION_COST_NS;
 	l->max_duty_pct = caps.max_duty_pct;
 	l->block_at_halt = !(READ_ONCE(attached_events) & PVSCHED_EV_BLOCK);
@@ -268,6 +277,48 @@ static void vm_limits(struct pvsched_vm *vm, struct pvsched_policy_limits *l)
 static void get_limits(struct pvsched_vcpu *v, struct pvsched_policy_limits *l)
 {
 	vm_limits(v->vm, l);
+}
+
+static bool is_rt(u32 policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
+/*
+ * The thread's attributes now, read under its pi_lock, which a concurrent
+ * sched_setattr(2) or setpriority(2) holds while it changes them, so they
+ * are seen whole: @a as the policy core compares them (rt_prio for FIFO/RR,
+ * and the nice whatever the policy: pvsched_policy_seen()), @sa as a
+ * sched_setattr() would give them back, with the thread's reset-on-fork
+ * flag and its EEVDF slice.  Any context but NMI; nests inside e->lock.
+ */
+static void read_thread(struct task_struct *p, struct pvsched_attr *a,
+			struct sched_attr *sa)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->pi_lock, flags);
+	a->policy = p->policy;
+	a->nice = task_nice(p);
+	a->rt_prio = is_rt(p->policy) ? p->rt_priority : 0;
+	*sa = (struct sched_attr){
+		.size = sizeof(*sa),
+		.sched_policy = p->policy,
+		.sched_flags = p->sched_reset_on_fork ?
+				       SCHED_FLAG_RESET_ON_FORK : 0,
+		.sched_runtime = pvsched_fair_slice(p),
+	};
+	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+}
+
+/* @sa (from read_thread()) made the sched_attr of base @a. */
+static void base_sched_attr(struct sched_attr *sa, const struct pvsched_attr *a)
+{
+	sa->sched_policy = a->policy;
+	sa->sched_priority = is_rt(a->policy) ? a->rt_prio : 0;
+	sa->sched_nice = is_rt(a->policy) ? 0 : a->nice;
+	if (is_rt(a->policy))
+		sa->sched_runtime = 0;
 }
 
 static void attr_to_sched_attr(struct pvsched_engine_vcpu *e,
@@ -296,6 +347,12 @@ static int set_attr(struct pvsched_engine_vcpu *e,
 {
 	struct sched_attr sa;
 
+	/*
+	 * Never: a deadline base is only ever what the thread has already
+	 * (follow_thread()), and pvsched sets no deadline policy itself.
+	 */
+	if (WARN_ON_ONCE(want->policy == SCHED_DEADLINE))
+		return -EINVAL;
 	if (pvsched_attr_eq(want, &e->pol.base))
 		return sched_setattr_nocheck(e->task, &e->base_attr);
 	if (want->policy == SCHED_NORMAL && cur->policy == SCHED_NORMAL) {
@@ -366,6 +423,9 @@ static void account_apply(struct pvsched_engine_vcpu *e,
 	share_charge(e, caps.cpu_share_window_ns, caps.cpu_share_ns, now,
 		     &left);
 	e->applied = *want;
+	/* the kernel sets the nice of a fair policy, keeps it under RT */
+	if (!is_rt(want->policy))
+		e->applied_nice = want->nice;
 	e->touched = true;
 	if (deferred) {
 		e->pol.cnt.apply_deferred++;
@@ -381,18 +441,70 @@ static void account_apply(struct pvsched_engine_vcpu *e,
 }
 
 /*
- * Make pol.cur effective on the thread.  Called with e->lock held, from
- * the vCPU thread (direct) or the worker (deferred); never from hard IRQ.
- * Only where sched_setattr_nocheck() cannot sleep (6.1.50+).
+ * Before pvsched changes the thread's attributes, and before it gives them
+ * back at stop: has someone else changed them since pvsched last did (chrt,
+ * libvirt's vcpusched, the VMM itself)?  Then theirs are the thread's base
+ * from now on (pvsched_policy_seen(), pvsched_policy_rebase()): what it
+ * returns to at every unboost and keeps at stop, where the base saved at
+ * VCPU_ADD would undo that change many times a second.  Counted
+ * (base_changes), traced (pvsched_rebase), published.  A thread made
+ * SCHED_DEADLINE gets that base, which no boost is above: pvsched never
+ * changes it again (and so never reaches the cpuset lock that
+ * sched_setattr() takes for a deadline thread, a sleeping lock, from the
+ * direct apply under e->lock).  A change that lands between this read and
+ * pvsched's own sched_setattr() is overwritten once and not seen: the
+ * thread then has what pvsched applied.  e->lock held; true if the base
+ * changed.
  */
-static void apply_locked(struct pvsched_engine_vcpu *e, bool deferred)
+static bool follow_thread(struct pvsched_vcpu *v,
+			  const struct pvsched_policy_limits *lim)
 {
-	const struct pvsched_attr want = e->pol.cur;
+	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_attr seen, base, old_base = e->pol.base;
+	struct pvsched_decision d;
+	struct sched_attr sa;
+	u64 now, left;
 
 	lockdep_assert_held(&e->lock);
-	if (pvsched_attr_eq(&e->applied, &want))
+	read_thread(e->task, &seen, &sa);
+	if (!pvsched_policy_seen(&e->pol, &e->applied, e->applied_nice, &seen,
+				 &base))
+		return false;
+	/*
+	 * What it ran since its last charge is charged at what pvsched
+	 * applied (as at an apply): when the other change came is unknown.
+	 */
+	now = ktime_get_ns();
+	share_charge(e, lim->share_window_ns, lim->share_ns, now, &left);
+	e->applied = seen;
+	pvsched_attr_normalize(&e->applied);
+	e->applied_nice = seen.nice;
+	base_sched_attr(&sa, &base);
+	e->base_attr = sa;
+	pvsched_policy_rebase(&e->pol, lim, &base, now, &d);
+	pvsched_host_publish(v->slot, &e->pol);
+	trace_pvsched_rebase(v->vm->id, v->vcpu_id, v->tid, 0, &old_base, &base);
+	return true;
+}
+
+/*
+ * Make pol.cur effective on the thread, from the vCPU thread itself at an
+ * event (direct, can_apply_direct()), e->lock held.  Only where
+ * sched_setattr_nocheck() cannot sleep (6.1.50+).
+ */
+static void apply_locked(struct pvsched_vcpu *v,
+			 const struct pvsched_policy_limits *lim)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_attr want;
+
+	lockdep_assert_held(&e->lock);
+	if (pvsched_attr_eq(&e->applied, &e->pol.cur))
 		return;
-	account_apply(e, &want, set_attr(e, &want, &e->applied), deferred);
+	if (follow_thread(v, lim) && pvsched_attr_eq(&e->applied, &e->pol.cur))
+		return;
+	want = e->pol.cur;
+	account_apply(e, &want, set_attr(e, &want, &e->applied), false);
 }
 
 /*
@@ -411,12 +523,17 @@ static void apply_work_fn(struct kthread_work *work)
 {
 	struct pvsched_engine_vcpu *e =
 		container_of(work, struct pvsched_engine_vcpu, work);
+	struct pvsched_policy_limits lim;
 	struct pvsched_attr want, cur;
 	unsigned long flags;
 	int ret;
 
+	get_limits(to_vcpu(e), &lim);
 	for (;;) {
 		raw_spin_lock_irqsave(&e->lock, flags);
+		if (!e->stopping &&
+		    !pvsched_attr_eq(&e->pol.cur, &e->applied))
+			follow_thread(to_vcpu(e), &lim);
 		want = e->pol.cur;
 		cur = e->applied;
 		if (e->stopping || pvsched_attr_eq(&want, &cur)) {
@@ -447,7 +564,12 @@ static void apply_work_fn(struct kthread_work *work)
  * For the policies pvsched sets, the call takes only raw locks (p->pi_lock,
  * the rq lock) and never sleeps, also on PREEMPT_RT, from 6.1.50 on; a
  * SCHED_DEADLINE thread (someone else made it one) would take the cpuset
- * mutex: never here.  Whether interrupts were on at the probe does not
+ * mutex: never here (follow_thread() reads the thread under its pi_lock
+ * just before, and a deadline thread is never changed; the check below
+ * covers the other paths).  The kernel reads the policy again, unlocked,
+ * a few instructions later: only a change to SCHED_DEADLINE landing
+ * within them could still reach the cpuset lock from here, a window no
+ * lock pvsched may take closes.  Whether interrupts were on at the probe does not
  * matter: kvm_exit fires with them on only on 6.1's SVM (6.12 and 7.3 moved
  * it into the interrupts-off VM-run section) and kvm_entry with them off
  * everywhere.
@@ -560,7 +682,7 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 		e->event_ns = now;
 		e->lazy_until = 0;
 		if (can_apply_direct(e))
-			apply_locked(e, false);
+			apply_locked(v, lim);
 		else
 			kthread_queue_work(v->vm->engine.worker, &e->work);
 	}
@@ -804,27 +926,23 @@ static bool task_registered(struct task_struct *task)
 	return ret;
 }
 
-static void save_base(struct pvsched_engine_vcpu *e, struct pvsched_attr *a)
+/*
+ * The thread's attributes now as its base, in *a and e->base_attr; -EINVAL
+ * for a SCHED_DEADLINE thread, which pvsched does not take (the one read
+ * decides both, so no change slips in between).
+ */
+static int save_base(struct pvsched_engine_vcpu *e, struct pvsched_attr *a)
 {
-	struct task_struct *p = e->task;
+	struct sched_attr sa;
 
-	a->policy = p->policy;
-	a->rt_prio = 0;
-	a->nice = 0;
-	e->base_attr = (struct sched_attr){
-		.size = sizeof(e->base_attr),
-		.sched_policy = p->policy,
-		.sched_flags = p->sched_reset_on_fork ?
-				       SCHED_FLAG_RESET_ON_FORK : 0,
-	};
-	if (p->policy == SCHED_FIFO || p->policy == SCHED_RR) {
-		a->rt_prio = p->rt_priority;
-		e->base_attr.sched_priority = p->rt_priority;
-	} else {
-		a->nice = task_nice(p);
-		e->base_attr.sched_nice = task_nice(p);
-		e->base_attr.sched_runtime = pvsched_fair_slice(p);
-	}
+	read_thread(e->task, a, &sa);
+	if (a->policy == SCHED_DEADLINE)
+		return -EINVAL;
+	e->applied_nice = a->nice;
+	pvsched_attr_normalize(a);
+	base_sched_attr(&sa, a);
+	e->base_attr = sa;
+	return 0;
 }
 
 int pvsched_vcpu_start(struct pvsched_vcpu *v)
@@ -832,6 +950,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	struct pvsched_engine_vcpu *e = &v->engine;
 	struct pvsched_attr base;
 	unsigned long flags;
+	int ret;
 
 	might_sleep();
 	memset(e, 0, sizeof(*e));
@@ -850,18 +969,17 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 		mutex_unlock(&tasks_mutex);
 		return -EBUSY;
 	}
-	/*
-	 * The base is read under the task's pi_lock so that a concurrent
-	 * sched_setattr(2) from userspace is seen whole.
-	 */
-	raw_spin_lock_irqsave(&v->task->pi_lock, flags);
-	save_base(e, &base);
-	raw_spin_unlock_irqrestore(&v->task->pi_lock, flags);
+	ret = save_base(e, &base);
+	if (ret) {
+		mutex_unlock(&tasks_mutex);
+		return ret;
+	}
 	e->applied = base;
 	e->exec_last = READ_ONCE(v->task->se.sum_exec_runtime);
 	pvsched_policy_init(&e->pol, &base, ktime_get_ns());
 
 	WRITE_ONCE(v->slot->header.vcpu_id, v->vcpu_id);
+	smp_wmb(); /* the guest reads vcpu_pid, then vcpu_id (slot identity) */
 	WRITE_ONCE(v->slot->header.vcpu_pid, v->tid);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	pvsched_host_publish(v->slot, &e->pol);
@@ -875,6 +993,7 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_policy_limits lim;
 	unsigned long flags;
 	bool restore;
 
@@ -896,9 +1015,18 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	hrtimer_cancel(&e->gtimer);
 	kthread_cancel_work_sync(&e->work);
 
-	/* Nothing else touches @e now; restore the base in process context. */
-	restore = e->touched && !pvsched_attr_eq(&e->applied, &e->pol.base);
-	if (restore && !(e->task->flags & PF_EXITING)) {
+	/*
+	 * Nothing else touches @e now; restore the base in process context,
+	 * unless someone else changed the thread meanwhile: then it keeps that.
+	 */
+	if (!e->touched || (e->task->flags & PF_EXITING))
+		return;
+	get_limits(v, &lim);
+	raw_spin_lock_irqsave(&e->lock, flags);
+	follow_thread(v, &lim);
+	restore = !pvsched_attr_eq(&e->applied, &e->pol.base);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (restore) {
 		int ret = sched_setattr_nocheck(e->task, &e->base_attr);
 
 		if (ret)

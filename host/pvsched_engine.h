@@ -61,6 +61,11 @@ struct pvsched_engine_vcpu {
 	struct pvsched_policy pol;
 	struct sched_attr base_attr; /* the thread's own attributes */
 	struct pvsched_attr applied; /* what the thread has now */
+	/*
+	 * The thread's nice as of the last apply: its fair nice, or the one
+	 * the kernel keeps aside while it is RT (pvsched_policy_seen()).
+	 */
+	s32 applied_nice;
 	bool touched; /* something was applied: restore at stop */
 	bool stopping; /* set by stop: timer and worker do nothing */
 	bool remote_busy; /* the worker applies unlocked: no direct apply */
@@ -101,13 +106,15 @@ void pvsched_engine_vm_stop(struct pvsched_vm *vm);
  * Start watching @vcpu: saves the thread's base attributes, publishes the
  * slot header and inserts it in the lookup used by the probes.  Process
  * context, may sleep.  -EBUSY if the task is registered already (the one
- * check of that, under the engine's task table lock).
+ * check of that, under the engine's task table lock), -EINVAL if it is
+ * SCHED_DEADLINE (read with the base, so no change slips in between).
  */
 int pvsched_vcpu_start(struct pvsched_vcpu *vcpu);
 /*
  * Stop watching @vcpu: removes it from the lookup, waits for probes, cancels
- * timers and pending work, restores the base attributes.  Process context,
- * may sleep.  Safe on a task that has exited.
+ * timers and pending work, restores the base attributes (after following
+ * a change someone else made, which then stays).  Process context, may
+ * sleep.  Safe on a task that has exited.
  */
 void pvsched_vcpu_stop(struct pvsched_vcpu *vcpu);
 /* Fill the stats of @vcpu but vcpu_id (the caller's). */

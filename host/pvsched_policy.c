@@ -103,6 +103,14 @@ bool pvsched_attr_eq(const struct pvsched_attr *a, const struct pvsched_attr *b)
 	       a->rt_prio == b->rt_prio;
 }
 
+void pvsched_attr_normalize(struct pvsched_attr *a)
+{
+	if (is_rt(a->policy))
+		a->nice = 0;
+	else
+		a->rt_prio = 0;
+}
+
 int pvsched_policy_rank(u32 policy)
 {
 	switch (policy) {
@@ -574,18 +582,53 @@ static bool raise_to(struct pvsched_policy *p, const struct pvsched_attr *param,
 }
 
 /*
- * The guest's own request from its last snapshot: the translated task
+ * The last snapshot as the host may read it: the input of a feature the
+ * VMM did not offer reads as "nothing asked" (no flag, SCHED_NORMAL nice
+ * 0), whatever the guest wrote, since an offer is the VMM's policy and a
+ * hostile guest writes what it likes.  Counted in guest_unoffered when
+ * @count and something was hidden.
+ */
+static void offered_input(struct pvsched_policy *p,
+			  const struct pvsched_policy_limits *lim, bool count,
+			  struct pvsched_guest_snap *g)
+{
+	u32 mask = 0;
+	bool hidden = false;
+
+	*g = p->snap;
+	if (lim->withheld & PVSCHED_F_CRIT_SECTION)
+		mask |= PVSCHED_CS_ALL;
+	if (lim->withheld & PVSCHED_F_IDLE_HINT)
+		mask |= PVSCHED_GUEST_IDLE;
+	if (g->flags & mask) {
+		g->flags &= ~mask;
+		hidden = true;
+	}
+	if ((lim->withheld & PVSCHED_F_TASK_PRIO) &&
+	    (g->policy != PVSCHED_SCHED_NORMAL || g->nice || g->rt_prio)) {
+		g->policy = PVSCHED_SCHED_NORMAL;
+		g->nice = 0;
+		g->rt_prio = 0;
+		hidden = true;
+	}
+	if (hidden && count)
+		p->cnt.guest_unoffered++;
+}
+
+/*
+ * The guest's own request from @g (offered_input()): the translated task
  * priority, or the CS boost if a PVSCHED_CS_* flag is set and the boost is
  * stronger.  Counts clamped/refused/invalid requests when @count.
  */
 static void guest_target(struct pvsched_policy *p,
-			 const struct pvsched_policy_limits *lim, bool count,
+			 const struct pvsched_policy_limits *lim,
+			 const struct pvsched_guest_snap *g, bool count,
 			 struct pvsched_attr *out, u32 *reason)
 {
 	struct pvsched_attr cs;
 	u32 res;
 
-	res = pvsched_policy_translate(&p->snap, lim, out);
+	res = pvsched_policy_translate(g, lim, out);
 	if (count) {
 		if (res & PVSCHED_XLATE_CLAMPED)
 			p->cnt.guest_clamped++;
@@ -603,7 +646,7 @@ static void guest_target(struct pvsched_policy *p,
 	if (out->policy == PVSCHED_SCHED_NORMAL && out->nice >= 0)
 		*out = p->base;
 	*reason = PVSCHED_REASON_TASK_PRIO;
-	if (p->snap.flags & PVSCHED_CS_ALL) {
+	if (g->flags & PVSCHED_CS_ALL) {
 		pvsched_policy_boost_attr(&lim->cs, lim, &cs);
 		if (pvsched_attr_cmp(&cs, out) >= 0) {
 			*out = cs;
@@ -649,10 +692,12 @@ static void follow_guest(struct pvsched_policy *p,
 			 const struct pvsched_policy_limits *lim, bool count,
 			 u64 now, struct pvsched_decision *d)
 {
+	struct pvsched_guest_snap g;
 	struct pvsched_attr t;
 	u32 reason;
 
-	guest_target(p, lim, count, &t, &reason);
+	offered_input(p, lim, count, &g);
+	guest_target(p, lim, &g, count, &t, &reason);
 	/*
 	 * Interrupt hold: the first exit after an injection often comes before
 	 * the guest has taken the interrupt (an interrupt window, a
@@ -663,7 +708,7 @@ static void follow_guest(struct pvsched_policy *p,
 	 * guest whose driver writes its slot (seq nonzero) can show that.
 	 */
 	if (p->irq_hold) {
-		if ((p->snap.flags & PVSCHED_CS_ALL) ||
+		if ((g.flags & PVSCHED_CS_ALL) ||
 		    p->snap.seq != p->irq_hold_seq || !p->snap.seq ||
 		    now >= p->irq_hold_until ||
 		    (lim->flags & PVSCHED_PARAMS_NO_IRQ_HOLD) ||
@@ -683,13 +728,24 @@ static void follow_guest(struct pvsched_policy *p,
 	 * still runs, so a guest that spins in "idle" meets the throttle.
 	 */
 	if (p->state == PVSCHED_STATE_BOOSTED &&
-	    (p->snap.flags & PVSCHED_GUEST_IDLE) &&
+	    (g.flags & PVSCHED_GUEST_IDLE) &&
 	    !(lim->flags & PVSCHED_PARAMS_NO_IDLE_HOLD) &&
 	    pvsched_attr_cmp(&t, &p->cur) < 0) {
 		p->cnt.idle_holds++;
 		return;
 	}
 	set_target(p, lim, &t, reason, now, d);
+}
+
+/* @now, or the latest time seen if it went backwards (counted). */
+static u64 clock_now(struct pvsched_policy *p, u64 now)
+{
+	if (now < p->now_last) {
+		p->cnt.clock_backwards++;
+		now = p->now_last;
+	}
+	p->now_last = now;
+	return now;
 }
 
 /*
@@ -719,6 +775,19 @@ static u64 next_deadline(const struct pvsched_policy *p,
 	return dl;
 }
 
+/* The common end of a decision in *d: what changed, and the next deadline. */
+static void decided(struct pvsched_policy *p,
+		    const struct pvsched_policy_limits *lim, u64 now,
+		    struct pvsched_decision *d)
+{
+	d->new_attr = p->cur;
+	d->apply = !pvsched_attr_eq(&d->old_attr, &p->cur);
+	d->to_base = pvsched_attr_eq(&p->cur, &p->base);
+	if (d->apply)
+		d->publish = true;
+	d->deadline = next_deadline(p, lim, now);
+}
+
 /*
  * One event at time @now (ns, monotonic; a value older than the last one
  * seen is taken as the last one and counted in clock_backwards).  @ga is
@@ -734,11 +803,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	bool fresh = false;
 
 	*d = (struct pvsched_decision){ .old_attr = p->cur };
-	if (now < p->now_last) {
-		p->cnt.clock_backwards++;
-		now = p->now_last;
-	}
-	p->now_last = now;
+	now = clock_now(p, now);
 	account(p, now);
 
 	if (ga && (ev == PVSCHED_POL_VMEXIT || ev == PVSCHED_POL_TIMER ||
@@ -884,13 +949,65 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	default: /* TIMER, USERSPACE: the transitions above did the work */
 		break;
 	}
+	decided(p, lim, now, d);
+}
 
-	d->new_attr = p->cur;
-	d->apply = !pvsched_attr_eq(&d->old_attr, &p->cur);
-	d->to_base = pvsched_attr_eq(&p->cur, &p->base);
-	if (d->apply)
-		d->publish = true;
-	d->deadline = next_deadline(p, lim, now);
+bool pvsched_policy_seen(const struct pvsched_policy *p,
+			 const struct pvsched_attr *applied, s32 aside_nice,
+			 const struct pvsched_attr *seen,
+			 struct pvsched_attr *base)
+{
+	struct pvsched_attr want = *applied;
+
+	if (is_rt(want.policy))
+		want.nice = aside_nice;
+	if (pvsched_attr_eq(&want, seen))
+		return false;
+	if (is_rt(applied->policy) && seen->policy == applied->policy &&
+	    seen->rt_prio == applied->rt_prio) {
+		/*
+		 * Still at pvsched's RT attribute, with another nice set
+		 * aside: a renice while boosted, meant for the thread's own
+		 * (fair) policy.  An RT base has no use for it.
+		 */
+		*base = p->base;
+		if (!is_rt(base->policy))
+			base->nice = seen->nice;
+		return true;
+	}
+	*base = *seen;
+	pvsched_attr_normalize(base);
+	return true;
+}
+
+/*
+ * The admin's or the VMM's word about the thread's own attributes wins over
+ * the one pvsched saved: returning to the old base at every unboost would
+ * undo it many times a second.  A boost still above the new base goes on
+ * (the guest still asks for it); one that no longer lifts the thread ends
+ * here, with its budget kept as at an unboost.
+ */
+void pvsched_policy_rebase(struct pvsched_policy *p,
+			   const struct pvsched_policy_limits *lim,
+			   const struct pvsched_attr *base, u64 now,
+			   struct pvsched_decision *d)
+{
+	*d = (struct pvsched_decision){ .old_attr = p->cur };
+	now = clock_now(p, now);
+	account(p, now);
+	p->base = *base;
+	p->cnt.base_changes++;
+	if (p->state == PVSCHED_STATE_BOOSTED &&
+	    pvsched_attr_cmp(&p->cur, base) <= 0) {
+		p->boost_run_ns = boost_used(p, now);
+		p->unboost_at = now;
+		p->state = PVSCHED_STATE_IDLE;
+		p->irq_hold = false;
+	}
+	if (p->state != PVSCHED_STATE_BOOSTED)
+		p->cur = *base;
+	d->publish = true;
+	decided(p, lim, now, d);
 }
 
 bool pvsched_policy_stop(struct pvsched_policy *p, u64 now)

@@ -78,6 +78,13 @@
  *   the CPU's share is used up (limits.share_until), a boost that would
  *   start or goes on is refused: the vCPU is throttled until the window
  *   rolls (PVSCHED_TR_SHARE, counted in share_throttles).
+ *   Feature envelope: guest input is read only for the features the VMM
+ *   offered (limits.withheld: the ones it did not); the rest of the guest
+ *   area reads as "nothing asked", counted in guest_unoffered.
+ *   Base: the thread's own attributes, which someone else may change while
+ *   it is registered (chrt, libvirt): pvsched_policy_seen() says whether
+ *   what the engine reads from the thread is still what it applied, and
+ *   what the new base is if not; pvsched_policy_rebase() adopts it.
  */
 #ifndef _PVSCHED_POLICY_H
 #define _PVSCHED_POLICY_H
@@ -226,6 +233,7 @@ struct pvsched_policy_limits {
 	u64 max_boost_ns; /* VM: continuous boost before throttling */
 	u64 throttle_ns; /* VM: throttle window */
 	u32 flags; /* VM: PVSCHED_PARAMS_NO_* (mechanisms turned off) */
+	u64 withheld; /* VM: PVSCHED_F_* not offered, their guest input ignored */
 	u64 transition_ns; /* engine: budget charged per boost start or end */
 	u32 max_duty_pct; /* admin: max_boost/(max_boost+throttle), 1..99 (else none) */
 	bool block_at_halt; /* engine: no BLOCK event: HALT pauses the clock */
@@ -286,6 +294,8 @@ struct pvsched_policy_counters {
 	u64 blocks; /* BLOCK events: the thread slept (after any halt polling) */
 	u64 share_throttles; /* boosts refused or ended by the CPU's share */
 	u64 boosted_cpu_ns; /* engine: CPU time run RT-boosted (the share's) */
+	u64 base_changes; /* the thread changed by someone else: new base */
+	u64 guest_unoffered; /* fresh snapshots using a withheld feature */
 	u64 boosts[PVSCHED_REASON_NR]; /* boosts started or re-reasoned */
 	u64 unboosts; /* returns to base because the request ended */
 	u64 throttles;
@@ -300,7 +310,7 @@ struct pvsched_policy_counters {
 };
 
 struct pvsched_policy {
-	struct pvsched_attr base; /* saved at registration */
+	struct pvsched_attr base; /* saved at registration, or rebased */
 	struct pvsched_attr cur; /* decided (and handed out to apply) */
 	u32 state; /* PVSCHED_STATE_* */
 	u32 reason; /* PVSCHED_REASON_* of the boost, if BOOSTED */
@@ -345,6 +355,11 @@ struct pvsched_decision {
 #define PVSCHED_XLATE_REFUSED (1u << 1)
 #define PVSCHED_XLATE_INVALID (1u << 2)
 
+/*
+ * An attribute in the form the core compares: rt_prio only for FIFO/RR
+ * (nice 0 there), nice for every other policy (rt_prio 0).
+ */
+void pvsched_attr_normalize(struct pvsched_attr *a);
 /* SCHED_NORMAL 0 < SCHED_RR 1 < SCHED_FIFO 2; -1 for any other policy. */
 int pvsched_policy_rank(u32 policy);
 /*
@@ -405,6 +420,30 @@ void pvsched_policy_event(struct pvsched_policy *p,
 			  enum pvsched_policy_event ev,
 			  const struct pvsched_guest_area *ga, u64 now,
 			  struct pvsched_decision *d);
+/*
+ * Someone else changed the thread?  @seen: its attributes as read now, with
+ * nice = its nice whatever the policy (the kernel keeps a thread's nice
+ * aside while it is RT or DEADLINE, and sets it only for a fair policy);
+ * @applied: what pvsched gave it last (normalized), @aside_nice the nice it
+ * kept then.  False if @seen is just that.  Otherwise true, and *base is
+ * the thread's new base: @seen (normalized), or, when only the nice set
+ * aside under an RT attribute moved (a renice while boosted), the old base
+ * with that nice if the base is not RT.
+ */
+bool pvsched_policy_seen(const struct pvsched_policy *p,
+			 const struct pvsched_attr *applied, s32 aside_nice,
+			 const struct pvsched_attr *seen,
+			 struct pvsched_attr *base);
+/*
+ * Adopt @base (from pvsched_policy_seen()) as the thread's base at @now.  A
+ * boost still above it goes on; one at or below it ends (at base now,
+ * without an unboost: the guest did not ask); a throttle stays.  *d as for
+ * an event: apply if cur moved, publish, the timer's deadline.
+ */
+void pvsched_policy_rebase(struct pvsched_policy *p,
+			   const struct pvsched_policy_limits *lim,
+			   const struct pvsched_attr *base, u64 now,
+			   struct pvsched_decision *d);
 /* Final accounting at unregistration; true if cur differs from base. */
 bool pvsched_policy_stop(struct pvsched_policy *p, u64 now);
 

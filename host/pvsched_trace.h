@@ -13,6 +13,9 @@
  *   pvsched_share: the host-wide RT share of host CPU cpu is used up: the
  *     vCPU's boost for reason is refused or ended, and it waits at its
  *     base until until_ns (CLOCK_MONOTONIC), the end of the CPU's window.
+ *   pvsched_rebase: someone else changed the thread's attributes (chrt,
+ *     libvirt); its base, what pvsched returns it to, was old_base and is
+ *     new_base from now on (policy/prio/nice each).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM pvsched
@@ -104,6 +107,20 @@ TRACE_EVENT(pvsched_apply,
 		  __entry->deferred ? "deferred" : "direct",
 		  (unsigned long long)__entry->delay_ns, __entry->policy,
 		  __entry->prio, __entry->nice, __entry->ret)
+);
+
+/*
+ * The class's record with the bases as old and new; reason is not used
+ * (0): a rebase is nobody's boost.
+ */
+DEFINE_EVENT_PRINT(pvsched_change, pvsched_rebase,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, u32 reason,
+		 const struct pvsched_attr *old, const struct pvsched_attr *new),
+	TP_ARGS(vm_id, vcpu_id, tid, reason, old, new),
+	TP_printk("vm=%u vcpu=%u tid=%d old_base=%u/%u/%d new_base=%u/%u/%d",
+		  __entry->vm_id, __entry->vcpu_id, __entry->tid,
+		  __entry->old_policy, __entry->old_prio, __entry->old_nice,
+		  __entry->new_policy, __entry->new_prio, __entry->new_nice)
 );
 
 TRACE_EVENT(pvsched_kick,

@@ -8,7 +8,8 @@
  *   - vCPU add/remove: the thread and permission checks of VCPU_ADD (whose
  *     thread it is: the VMM's named by a pidfd, or the caller's own; the
  *     rules of sched_setattr(2)), the caps' limits (max_vcpus_per_vm,
- *     max_vms), the slot's page pinned for the vCPU's lifetime, the engine
+ *     max_vms), the slot's page (shmem or hugetlbfs only) pinned for the
+ *     vCPU's lifetime and counted as the caller's locked memory, the engine
  *     started and stopped (pvsched_vcpu_start/stop, pvsched_engine.c);
  *   - the one count of registered vCPUs (pvsched_nr_vcpus), which is also
  *     the count of pinned pages;
@@ -36,6 +37,8 @@
 #include <linux/cred.h>
 #include <linux/capability.h>
 #include <linux/idr.h>
+#include <linux/shmem_fs.h>
+#include <linux/hugetlb.h>
 
 #include "pvsched_vm.h"
 #include "pvsched_caps.h"
@@ -63,12 +66,45 @@ u32 pvsched_nr_vms(void)
 /* --- the slot --------------------------------------------------------------- */
 
 /*
+ * Memory a slot may live in: shmem (a tmpfs file, a memfd, a MAP_SHARED |
+ * MAP_ANONYMOUS mapping) or hugetlbfs, whose pages no filesystem writes
+ * back.  A regular file's page-cache page pinned long-term for writing
+ * (6.1 allows it; 6.5 and later refuse it for a filesystem that tracks
+ * dirty pages, not for every other) is written behind its filesystem's
+ * back, which may write it back, truncate it or reclaim its blocks
+ * meanwhile.  vma_is_shmem() is not exported; shmem_file() is inline on
+ * every kernel here.
+ */
+static bool slot_memory_ok(struct vm_area_struct *vma)
+{
+	return is_vm_hugetlb_page(vma) || shmem_file(vma->vm_file);
+}
+
+/*
+ * One pinned page back out of @mm's locked memory.  Not
+ * account_locked_vm(), which asks capable(CAP_IPC_LOCK) of whoever ends
+ * the vCPU, for nothing: taking back never checks a limit.
+ */
+static void unaccount_slot(struct mm_struct *mm)
+{
+	mmap_write_lock(mm);
+	__account_locked_vm(mm, 1, false, current, true);
+	mmap_write_unlock(mm);
+}
+
+/*
  * Pins the page holding the slot at @addr (checked to be 64-byte aligned,
  * so the slot is inside one page) for long-term writing.  The address must
- * lie in one VM_SHARED|VM_WRITE mapping of the caller.  Counts the vCPU in
- * pvsched_nr_vcpus: one pin per vCPU.
+ * lie in one VM_SHARED|VM_WRITE mapping of the caller, in memory
+ * slot_memory_ok() accepts.  The pin counts as one page of the caller's
+ * locked memory (RLIMIT_MEMLOCK, unless it has CAP_IPC_LOCK: -ENOMEM
+ * beyond, as mlock(2)), charged to its mm, which *mmp gets with a
+ * reference (mmgrab) so that unpin_slot() returns the page to that mm
+ * whichever process ends the vCPU, and after that process has exited.  A
+ * hugetlbfs page counts as one page too: it is never reclaimed anyway.
+ * Counts the vCPU in pvsched_nr_vcpus: one pin per vCPU.
  */
-static int pin_slot(u64 addr, struct page **page)
+static int pin_slot(u64 addr, struct page **page, struct mm_struct **mmp)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned long uaddr = addr;
@@ -80,12 +116,18 @@ static int pin_slot(u64 addr, struct page **page)
 	    !access_ok((void __user *)uaddr, sizeof(struct pvsched_vcpu_slot)))
 		return -EFAULT;
 
-	if (mmap_read_lock_killable(mm))
+	/* account_locked_vm() takes mmap_lock for writing: first, apart */
+	ret = account_locked_vm(mm, 1, true);
+	if (ret)
+		return ret;
+	if (mmap_read_lock_killable(mm)) {
+		unaccount_slot(mm);
 		return -EINTR;
+	}
 	vma = vma_lookup(mm, uaddr);
 	if (!vma || (vma->vm_flags & (VM_SHARED | VM_WRITE)) !=
 			    (VM_SHARED | VM_WRITE) ||
-	    (vma->vm_flags & (VM_IO | VM_PFNMAP))) {
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP)) || !slot_memory_ok(vma)) {
 		ret = -EFAULT;
 	} else {
 		n = pvsched_pin_user_page(uaddr & PAGE_MASK,
@@ -98,14 +140,22 @@ static int pin_slot(u64 addr, struct page **page)
 			ret = -EFAULT;
 	}
 	mmap_read_unlock(mm);
-	if (!ret)
-		atomic_inc(&pvsched_nr_vcpus);
-	return ret;
+	if (ret) {
+		unaccount_slot(mm);
+		return ret;
+	}
+	mmgrab(mm);
+	*mmp = mm;
+	atomic_inc(&pvsched_nr_vcpus);
+	return 0;
 }
 
-static void unpin_slot(struct page *page)
+/* Undoes pin_slot(): the page unpinned, returned to its mm's locked memory. */
+static void unpin_slot(struct page *page, struct mm_struct *mm)
 {
 	unpin_user_pages_dirty_lock(&page, 1, true);
+	unaccount_slot(mm);
+	mmdrop(mm);
 	atomic_dec(&pvsched_nr_vcpus);
 }
 
@@ -255,6 +305,7 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 {
 	struct pvsched_vcpu *vcpu;
 	struct pvsched_caps caps;
+	struct mm_struct *mm;
 	struct page *page;
 	bool activated = false;
 	int ret;
@@ -280,7 +331,7 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 		ret = -ENOMEM;
 		goto out_active;
 	}
-	ret = pin_slot(slot_addr, &page);
+	ret = pin_slot(slot_addr, &page, &mm);
 	if (ret)
 		goto out_vcpu;
 
@@ -289,6 +340,7 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 	vcpu->tid = task_pid_nr(task);
 	vcpu->task = task;
 	vcpu->page = page;
+	vcpu->mm = mm;
 	/* x86_64 has no highmem: every page has a permanent kernel address. */
 	BUILD_BUG_ON(IS_ENABLED(CONFIG_HIGHMEM));
 	vcpu->slot = page_address(page) + offset_in_page(slot_addr);
@@ -309,7 +361,7 @@ static int vcpu_add_locked(struct pvsched_vm *vm, u32 vcpu_id,
 	return 0;
 
 out_unpin:
-	unpin_slot(page);
+	unpin_slot(page, mm);
 out_vcpu:
 	kfree(vcpu);
 out_active:
@@ -349,7 +401,7 @@ int pvsched_vcpu_add(struct pvsched_vm *vm, const struct pvsched_vcpu_add *req)
 
 static void vcpu_free(struct pvsched_vcpu *vcpu)
 {
-	unpin_slot(vcpu->page);
+	unpin_slot(vcpu->page, vcpu->mm);
 	put_task_struct(vcpu->task);
 	kfree(vcpu);
 }
@@ -446,6 +498,7 @@ void pvsched_vm_set_params(struct pvsched_vm *vm,
 	WRITE_ONCE(vm->params.throttle_ns, p->throttle_ns);
 	WRITE_ONCE(vm->params.debug, p->debug);
 	WRITE_ONCE(vm->params.flags, p->flags);
+	WRITE_ONCE(vm->params.withheld_features, p->withheld_features);
 	pvsched_engine_vm_params(vm);
 	mutex_unlock(&vm->lock);
 }

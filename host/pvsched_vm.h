@@ -29,6 +29,7 @@
 #include "../uapi/linux/pvsched.h"
 #include "pvsched_engine.h"
 
+struct mm_struct;
 struct page;
 struct task_struct;
 
@@ -54,6 +55,7 @@ struct pvsched_vcpu {
 	pid_t tid; /* in the init pid namespace */
 	struct task_struct *task; /* reference held while registered */
 	struct page *page; /* pinned page holding the slot */
+	struct mm_struct *mm; /* its locked_vm holds the pin (mmgrab'ed) */
 	struct pvsched_vcpu_slot *slot; /* kernel address of the slot */
 	struct pvsched_engine_vcpu engine; /* owned by the engine */
 };

@@ -381,7 +381,9 @@ static void fill_struct(unsigned int nr, void *buf)
 		if (chance(5))
 			p->flags = rnd();
 		if (chance(5))
-			p->reserved[rndn(2)] = rnd();
+			p->withheld_features = rnd();
+		if (chance(5))
+			p->reserved[0] = rnd();
 		break;
 	}
 	case 5:

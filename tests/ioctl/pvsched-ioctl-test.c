@@ -23,7 +23,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -355,7 +357,7 @@ static void test_add_del(void)
 	struct pvsched_vcpu_del del;
 	struct pvsched_vcpu_slot *s0;
 	char big[sizeof(add) + 16];
-	char path[] = "/tmp/pvsched-ioctl-XXXXXX";
+	char path[] = "/dev/shm/pvsched-ioctl-XXXXXX"; /* tmpfs */
 	void *region, *ro, *priv, *unmapped, *filemap, *privfile;
 	uint64_t pinned0;
 	int fd, fd2, ffd;
@@ -480,7 +482,7 @@ static void test_add_del(void)
 	memcpy(big, &add, sizeof(add));
 	EXPECT(xioctl(fd, _IOC(_IOC_WRITE, PVSCHED_IOCTL_TYPE, 1, sizeof(big)),
 		      big),
-	       0, "VCPU_ADD vcpu 7 (file shared, last slot of a page, larger struct)");
+	       0, "VCPU_ADD vcpu 7 (tmpfs file shared, last slot of a page, larger struct)");
 	EXPECT(vcpu_add(fd, 4095, c.tid, slot_at(region, 2)), 0,
 	       "VCPU_ADD vcpu 4095");
 	check(info_pinned(fd) == pinned0 + 3, "pinned_pages +3");
@@ -684,8 +686,8 @@ static void test_params(void)
 	check(q.cs_policy == SCHED_RR && q.cs_rt_prio == 1 &&
 		      q.intr_policy == SCHED_RR && q.intr_rt_prio == 1 &&
 		      q.max_boost_ns == 20000000 && q.throttle_ns == 10000000 &&
-		      q.debug == 0 && q.flags == 0 && !q.reserved[0] &&
-		      !q.reserved[1],
+		      q.debug == 0 && q.flags == 0 && !q.withheld_features &&
+		      !q.reserved[0],
 	      "GET_PARAMS defaults (rr 1, 20 ms, 10 ms)");
 	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &q), 0,
 	       "SET_PARAMS with the defaults");
@@ -695,6 +697,14 @@ static void test_params(void)
 	memset(&q, 0, sizeof(q));
 	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
 	check(!memcmp(&p, &q, sizeof(p)), "GET_PARAMS reads back SET_PARAMS");
+	p.withheld_features = PVSCHED_F_IDLE_HINT | PVSCHED_F_TASK_PRIO;
+	EXPECT(xioctl(fd, PVSCHED_IOC_SET_PARAMS, &p), 0,
+	       "SET_PARAMS withheld_features idle_hint|task_prio");
+	memset(&q, 0, sizeof(q));
+	xioctl(fd, PVSCHED_IOC_GET_PARAMS, &q);
+	check(q.withheld_features == (PVSCHED_F_IDLE_HINT | PVSCHED_F_TASK_PRIO) &&
+		      strstr(debugfs_vms(), " withheld_features=0xa\n"),
+	      "withheld_features read back, and in debugfs vms");
 	/* 1 s boost at most 70 %: a throttle of 1 s * 30 / 70 = 428.57 ms */
 	p.cs_rt_prio = 4;
 	p.intr_nice = -10;
@@ -757,7 +767,9 @@ static void test_params(void)
 	BAD(flags, PVSCHED_PARAMS_FLAGS_ALL, 0); /* every mechanism off */
 	BAD(flags, PVSCHED_PARAMS_NO_IRQ_HOLD << 1, -EINVAL);
 	BAD(reserved[0], 1, -EINVAL);
-	BAD(reserved[1], 1ull << 63, -EINVAL);
+	BAD(reserved[0], 1ull << 63, -EINVAL);
+	BAD(withheld_features, PVSCHED_F_CRIT_SECTION, 0);
+	BAD(withheld_features, ~0ull, 0); /* unknown bits: nothing to honour */
 	BAD(cs_rt_prio, 5, -EPERM); /* above the RT ceiling */
 	BAD(cs_rt_prio, 99, -EPERM);
 	BAD(throttle_ns, 2142857, -EPERM); /* 5 ms / 7.14 ms: 70.0001 % */
@@ -903,7 +915,8 @@ static void test_limits(void)
 	munmap(region, 4096);
 }
 
-static int drop_cap_sys_nice(void)
+/* This process without capability cap (effective, permitted, inheritable). */
+static int drop_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -912,9 +925,9 @@ static int drop_cap_sys_nice(void)
 
 	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
-	data[0].effective &= ~(1u << CAP_SYS_NICE);
-	data[0].permitted &= ~(1u << CAP_SYS_NICE);
-	data[0].inheritable &= ~(1u << CAP_SYS_NICE);
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	data[cap / 32].permitted &= ~(1u << (cap % 32));
+	data[cap / 32].inheritable &= ~(1u << (cap % 32));
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
@@ -1264,6 +1277,263 @@ static void test_owner(void)
 	munmap(region, 4096);
 }
 
+/* VmLck of this process: its mm's locked_vm, in kB (-1 if unreadable). */
+static long vmlck_kb(void)
+{
+	char buf[4096], *p;
+
+	if (read_file("/proc/self/status", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "VmLck:");
+	return p ? atol(p + 6) : -1;
+}
+
+/* A MAP_SHARED mapping of a new len-byte file in dir (unlinked), or NULL. */
+static void *map_file_in(const char *dir, size_t len)
+{
+	char path[256];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pvsched-slot-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Slots only in shmem or hugetlbfs (issue 20 item 4): a regular file's page
+ * cache, pinned for long, would be written behind its filesystem's back.
+ * ramfs stands for such a file (a page-cache file that is not shmem; L1's
+ * other filesystems are 9p, which refuses writable shared mappings).
+ */
+static void test_slot_memory(void)
+{
+	char dir[] = "/tmp/pvsched-ramfs-XXXXXX";
+	const long hp = 2 * 1024 * 1024; /* x86's default huge page */
+	char old_nr[32] = "";
+	struct vthread t;
+	void *p, *shm;
+	int fd, mfd;
+
+	fd = open_dev();
+	vthread_start(&t);
+
+	/* shmem: a memfd and a /dev/shm file are accepted */
+	mfd = memfd_create("pvsched-slot", MFD_CLOEXEC);
+	p = MAP_FAILED;
+	if (mfd >= 0 && !ftruncate(mfd, 4096))
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
+			 0);
+	check(p != MAP_FAILED, "memfd mapped");
+	if (p != MAP_FAILED) {
+		EXPECT(vcpu_add(fd, 0, t.tid, p), 0, "VCPU_ADD slot in a memfd");
+		vcpu_del(fd, 0);
+		munmap(p, 4096);
+	}
+	if (mfd >= 0)
+		close(mfd);
+	shm = map_file_in("/dev/shm", 4096);
+	check(shm != NULL, "/dev/shm file mapped");
+	if (shm) {
+		EXPECT(vcpu_add(fd, 0, t.tid, shm), 0,
+		       "VCPU_ADD slot in a /dev/shm (tmpfs) file");
+		vcpu_del(fd, 0);
+		munmap(shm, 4096);
+	}
+
+	/* a page-cache file that is not shmem: refused, nothing pinned */
+	if (!mkdtemp(dir) || mount("pvsched-ramfs", dir, "ramfs", 0, NULL)) {
+		printf("ok %d # SKIP ramfs: %s\n", ++ntest, strerror(errno));
+	} else {
+		uint64_t pinned = info_pinned(fd);
+		long lck = vmlck_kb();
+
+		p = map_file_in(dir, 4096);
+		check(p != NULL, "ramfs file mapped shared and writable");
+		if (p) {
+			EXPECT(vcpu_add(fd, 0, t.tid, p), -EFAULT,
+			       "VCPU_ADD slot in a ramfs file (not shmem)");
+			check(info_pinned(fd) == pinned && vmlck_kb() == lck,
+			      "refused slot: nothing pinned or locked");
+			munmap(p, 4096);
+		}
+		umount(dir);
+	}
+	rmdir(dir);
+
+	/*
+	 * hugetlbfs (a MFD_HUGETLB memfd), where a huge page can be had: the
+	 * shared mapping reserves it, or fails.
+	 */
+	read_file("/proc/sys/vm/nr_hugepages", old_nr, sizeof(old_nr));
+	{
+		int f = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+
+		if (f >= 0) {
+			if (write(f, "2", 1) < 0)
+				(void)0;
+			close(f);
+		}
+	}
+	mfd = memfd_create("pvsched-slot-huge", MFD_CLOEXEC | MFD_HUGETLB);
+	p = MAP_FAILED;
+	if (mfd >= 0 && !ftruncate(mfd, hp))
+		p = mmap(NULL, hp, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (p == MAP_FAILED) {
+		printf("ok %d # SKIP no huge page: %s\n", ++ntest,
+		       strerror(errno));
+	} else {
+		EXPECT(vcpu_add(fd, 0, t.tid, (char *)p + hp - 64), 0,
+		       "VCPU_ADD slot in a hugetlbfs memfd (last slot)");
+		EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL of the hugetlbfs slot");
+	}
+	if (p != MAP_FAILED)
+		munmap(p, hp);
+	if (mfd >= 0)
+		close(mfd);
+	if (old_nr[0]) {
+		int f = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+
+		if (f >= 0) {
+			if (write(f, old_nr, strlen(old_nr)) < 0)
+				(void)0;
+			close(f);
+		}
+	}
+	close(fd);
+	vthread_stop(&t);
+}
+
+/*
+ * The pinned slot counts as the caller's locked memory (issue 20 item 4):
+ * one page per vCPU in VmLck, refused beyond RLIMIT_MEMLOCK without
+ * CAP_IPC_LOCK, and given back on every way a vCPU ends.
+ */
+static void test_memlock(void)
+{
+	struct vthread t[3];
+	void *region = map_shared(4096);
+	long lck0;
+	pid_t pid;
+	int fd, i;
+
+	for (i = 0; i < 3; i++)
+		vthread_start(&t[i]);
+	fd = open_dev();
+	lck0 = vmlck_kb();
+	check(lck0 >= 0, "VmLck readable (%ld kB)", lck0);
+	EXPECT(vcpu_add(fd, 0, t[0].tid, slot_at(region, 0)), 0, "vcpu 0");
+	check(vmlck_kb() == lck0 + 4, "VmLck +4 kB for one vCPU (%ld)",
+	      vmlck_kb());
+	EXPECT(vcpu_add(fd, 1, t[1].tid, slot_at(region, 1)), 0, "vcpu 1");
+	check(vmlck_kb() == lck0 + 8, "VmLck +8 kB for two vCPUs (%ld)",
+	      vmlck_kb());
+	/* failures after the pin give it back too */
+	EXPECT(vcpu_add(fd, 2, t[0].tid, slot_at(region, 2)), -EBUSY,
+	       "vcpu 2 with vcpu 0's thread");
+	EXPECT(vcpu_add(fd, 2, 2, slot_at(region, 2)), -EPERM,
+	       "vcpu 2 with kthreadd");
+	check(vmlck_kb() == lck0 + 8, "failed VCPU_ADDs: VmLck unchanged (%ld)",
+	      vmlck_kb());
+	EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL vcpu 0");
+	check(vmlck_kb() == lck0 + 4, "VCPU_DEL: VmLck -4 kB (%ld)",
+	      vmlck_kb());
+	close(fd);
+	check(vmlck_kb() == lck0, "close: VmLck back to %ld kB (%ld)", lck0,
+	      vmlck_kb());
+
+	/* RLIMIT_MEMLOCK without CAP_IPC_LOCK: room for one more page */
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl;
+		long lck;
+		int f = open_dev();
+
+		lck = vmlck_kb();
+		rl.rlim_cur = rl.rlim_max = (lck + 4) * 1024;
+		if (drop_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(2);
+		if (vcpu_add(f, 0, t[0].tid, slot_at(region, 0)))
+			_exit(3);
+		if (vcpu_add(f, 1, t[1].tid, slot_at(region, 1)) != -ENOMEM)
+			_exit(4);
+		if (vmlck_kb() != lck + 4)
+			_exit(5);
+		/* the refused one held nothing: a DEL makes room again */
+		if (vcpu_del(f, 0) || vcpu_add(f, 1, t[1].tid,
+					       slot_at(region, 1)))
+			_exit(6);
+		close(f);
+		_exit(vmlck_kb() == lck ? 0 : 7);
+	}
+	check_child(pid, "RLIMIT_MEMLOCK one page above VmLck, no CAP_IPC_LOCK: "
+			 "second VCPU_ADD -> ENOMEM, room again after a DEL");
+
+	/*
+	 * A vCPU registered by a process that exits, ended by another: the
+	 * page goes back to the dead process's mm (no warning in dmesg).
+	 */
+	fd = open_dev();
+	pid = fork();
+	if (pid == 0)
+		_exit(vcpu_add(fd, 5, t[2].tid, slot_at(region, 5)) ? 1 : 0);
+	check_child(pid, "a child registers vcpu 5 on an inherited fd, exits");
+	check(vmlck_kb() == lck0, "parent's VmLck untouched by the child's pin");
+	EXPECT(vcpu_del(fd, 5), 0, "the parent ends the child's vcpu 5");
+	close(fd);
+
+	for (i = 0; i < 3; i++)
+		vthread_stop(&t[i]);
+	munmap(region, 4096);
+}
+
+/*
+ * pvsched never changes a SCHED_DEADLINE thread (issue 20 item 3):
+ * VCPU_ADD refuses one, -EINVAL.
+ */
+static void test_deadline(void)
+{
+	struct sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = SCHED_DEADLINE,
+		.sched_runtime = 1000000,
+		.sched_deadline = 10000000,
+		.sched_period = 10000000,
+	};
+	void *region = map_shared(4096);
+	struct vthread t;
+	int fd = open_dev();
+	uint64_t pinned = info_pinned(fd);
+
+	vthread_start(&t);
+	if (syscall(SYS_sched_setattr, t.tid, &a, 0)) {
+		printf("ok %d # SKIP cannot make a thread SCHED_DEADLINE: %s\n",
+		       ++ntest, strerror(errno));
+	} else {
+		EXPECT(vcpu_add(fd, 0, t.tid, slot_at(region, 0)), -EINVAL,
+		       "VCPU_ADD of a SCHED_DEADLINE thread");
+		check(info_pinned(fd) == pinned,
+		      "refused deadline thread: pin given back");
+		check(attr_is(t.tid, SCHED_DEADLINE, 0, 0),
+		      "the deadline thread left alone");
+		set_attr(t.tid, SCHED_OTHER, 0, 0);
+		EXPECT(vcpu_add(fd, 0, t.tid, slot_at(region, 0)), 0,
+		       "VCPU_ADD of the same thread made SCHED_OTHER again");
+	}
+	close(fd);
+	vthread_stop(&t);
+	munmap(region, 4096);
+}
+
 /* In a child: exit status 0 if the expectations held, else 1. */
 static void test_unprivileged(void)
 {
@@ -1285,7 +1555,7 @@ static void test_unprivileged(void)
 		int r;
 
 		fd = open_dev();
-		if (drop_cap_sys_nice())
+		if (drop_cap(CAP_SYS_NICE))
 			_exit(2);
 		r = vcpu_add_pidfd(fd, 0, t.tid, slot_at(region, 0),
 				   pidfd_of(getppid()));
@@ -1394,6 +1664,9 @@ int main(int argc, char **argv)
 	test_caps_params();
 	test_limits();
 	test_owner();
+	test_slot_memory();
+	test_memlock();
+	test_deadline();
 	test_unprivileged();
 
 	check(debugfs_pinned() == pinned, "pinned_pages at the end: %lld",

@@ -75,8 +75,9 @@ SIZE(pvsched_params, 64);
 OFF(pvsched_params, max_boost_ns, 24);
 OFF(pvsched_params, throttle_ns, 32);
 OFF(pvsched_params, debug, 40);
-OFF(pvsched_params, reserved, 48);
-SIZE(pvsched_vcpu_stats, 288);
+OFF(pvsched_params, withheld_features, 48);
+OFF(pvsched_params, reserved, 56);
+SIZE(pvsched_vcpu_stats, 304);
 OFF(pvsched_vcpu_stats, exits, 40);
 OFF(pvsched_vcpu_stats, boosts, 72);
 OFF(pvsched_vcpu_stats, kicks, 192);
@@ -87,6 +88,8 @@ OFF(pvsched_vcpu_stats, quiet_exits, 256);
 OFF(pvsched_vcpu_stats, blocks, 264);
 OFF(pvsched_vcpu_stats, share_throttles, 272);
 OFF(pvsched_vcpu_stats, boosted_cpu_ns, 280);
+OFF(pvsched_vcpu_stats, base_changes, 288);
+OFF(pvsched_vcpu_stats, guest_unoffered, 296);
 /* pvsched_counters.h: every __u64 of the stats from exits on, in order */
 static const size_t counter_off[] = {
 #define PVSCHED_COUNTER(name, member) \
@@ -111,7 +114,7 @@ SIZE(pvsched_dump_vm, 112);
 OFF(pvsched_dump_vm, nr_vcpus, 8);
 OFF(pvsched_dump_vm, name, 16);
 OFF(pvsched_dump_vm, params, 48);
-SIZE(pvsched_dump_vcpu, 296);
+SIZE(pvsched_dump_vcpu, 312);
 OFF(pvsched_dump_vcpu, stats, 8);
 /* records stay 8-byte aligned one after the other */
 CHECK(dump_ver0, sizeof(struct pvsched_dump_vm) == PVSCHED_DUMP_VM_SIZE_VER0 &&

@@ -1423,6 +1423,205 @@ static void t_exact_counts(void)
 	UT_CHECK(!p.kick_pending);
 }
 
+/*
+ * Feature envelope: guest input of a feature the VMM withheld reads as
+ * "nothing asked", whatever the guest writes, and is counted.
+ */
+static void t_withheld_features(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* offered: a CS flag boosts (control) */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.guest_unoffered, 0);
+
+	/* CRIT_SECTION withheld: the same flag boosts nothing, counted */
+	l.withheld = PVSCHED_F_CRIT_SECTION;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.guest_unoffered, 1);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_CRIT_SECTION], 0);
+	/* ... but a task request (offered) still counts */
+	guest_set(&ga, CS, FIFO, 0, 10);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 10));
+	UT_EQ(d.reason, PVSCHED_REASON_TASK_PRIO);
+	UT_EQU(p.cnt.guest_unoffered, 2);
+	/* a CS flag no longer ends an interrupt hold early */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, INJ, &ga, 1 * MS, &d);
+	ga.flags = CS; /* without moving seq */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.irq_holds, 1);
+
+	/* TASK_PRIO withheld: policy/nice/rt_prio read as NORMAL 0 */
+	l.withheld = PVSCHED_F_TASK_PRIO;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 40);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.guest_unoffered, 1);
+	guest_set(&ga, 0, NORMAL, -5, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.guest_unoffered, 2);
+	guest_set(&ga, 0, DEADLINE, 0, 0); /* not even refused: hidden */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQU(p.cnt.guest_refused, 0);
+	UT_EQU(p.cnt.guest_unoffered, 3);
+	guest_set(&ga, CS, NORMAL, 0, 0); /* CS still offered */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.guest_unoffered, 3);
+
+	/* IDLE_HINT withheld: the hint holds no boost */
+	l.withheld = PVSCHED_F_IDLE_HINT;
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, KICK, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	guest_set(&ga, GI, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.idle_holds, 0);
+	UT_EQU(p.cnt.guest_unoffered, 1);
+
+	/* unknown withheld bits change nothing; torn reads count nothing */
+	l.withheld = ~(uint64_t)(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO |
+				 PVSCHED_F_IDLE_HINT);
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS | GI, FIFO, 0, 10);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 10));
+	UT_EQU(p.cnt.guest_unoffered, 0);
+	l.withheld = PVSCHED_F_ALL;
+	ga.seq |= 1; /* kept odd: no fresh snapshot, nothing counted */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.cnt.guest_unoffered, 0);
+	UT_EQU(p.cnt.torn_reads, 1);
+}
+
+/* Someone else changed the thread: seen, and adopted as its base. */
+static void t_rebase(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE, rr8 = A_RR8, seen, nb;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	pvsched_policy_init(&p, &base, 0);
+	/* nothing changed: at base, and boosted with the nice set aside */
+	seen = (struct pvsched_attr){ NORMAL, 0, 0 };
+	UT_CHECK(!pvsched_policy_seen(&p, &base, 0, &seen, &nb));
+	seen = (struct pvsched_attr){ RR, 3, 8 };
+	UT_CHECK(!pvsched_policy_seen(&p, &rr8, 3, &seen, &nb));
+
+	/* chrt -f 20 while boosted RR 8: base FIFO 20, the boost ends */
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	seen = (struct pvsched_attr){ FIFO, 0, 20 };
+	UT_CHECK(pvsched_policy_seen(&p, &rr8, 0, &seen, &nb));
+	UT_CHECK(attr_is(&nb, FIFO, 0, 20));
+	pvsched_policy_rebase(&p, &l, &nb, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 20) && attr_is(&p.base, FIFO, 0, 20));
+	UT_CHECK(d.apply && d.to_base && d.publish && !d.trace);
+	UT_EQU(d.deadline, 0);
+	UT_EQU(p.cnt.base_changes, 1);
+	UT_EQU(p.cnt.unboosts, 0);
+	/* the guest's CS boost is below the new base: never boosted again */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_CHECK(!pvsched_policy_stop(&p, 4 * MS));
+
+	/* renice 5 while at base: new base nice 5, boosts still go above */
+	pvsched_policy_init(&p, &base, 0);
+	seen = (struct pvsched_attr){ NORMAL, 5, 0 };
+	UT_CHECK(pvsched_policy_seen(&p, &base, 0, &seen, &nb));
+	pvsched_policy_rebase(&p, &l, &nb, 1 * MS, &d);
+	/* cur moved (the engine knows the thread has it already) */
+	UT_CHECK(d.apply && d.to_base);
+	UT_CHECK(attr_is(&p.cur, NORMAL, 5, 0));
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, RR, 0, 8));
+	guest_set(&ga, 0, NORMAL, 0, 0); /* nice 0 beats base nice 5 */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	guest_set(&ga, 0, NORMAL, 10, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, 5, 0) && d.to_base);
+
+	/* renice 7 while boosted RR 8: only the nice set aside moved */
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS, &d);
+	UT_EQ(p.state, SB);
+	seen = (struct pvsched_attr){ RR, 7, 8 };
+	UT_CHECK(pvsched_policy_seen(&p, &rr8, 5, &seen, &nb));
+	UT_CHECK(attr_is(&nb, NORMAL, 7, 0));
+	pvsched_policy_rebase(&p, &l, &nb, 6 * MS, &d);
+	UT_EQ(p.state, SB); /* the boost goes on */
+	UT_CHECK(attr_is(&p.cur, RR, 0, 8) && !d.apply);
+	UT_CHECK(d.deadline > 6 * MS);
+	guest_set(&ga, 0, NORMAL, 19, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 7 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, 7, 0) && d.to_base);
+	/* ... and an RT base keeps its own attributes */
+	base = (struct pvsched_attr){ FIFO, 0, 5 };
+	pvsched_policy_init(&p, &base, 0);
+	seen = (struct pvsched_attr){ FIFO, -3, 5 };
+	UT_CHECK(pvsched_policy_seen(&p, &base, 0, &seen, &nb));
+	UT_CHECK(attr_is(&nb, FIFO, 0, 5));
+
+	/* SCHED_DEADLINE: adopted, and never boosted above */
+	base = (struct pvsched_attr)A_BASE;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, FIFO, 0, 40);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	seen = (struct pvsched_attr){ DEADLINE, 0, 0 };
+	UT_CHECK(pvsched_policy_seen(&p, &p.cur, 0, &seen, &nb));
+	pvsched_policy_rebase(&p, &l, &nb, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(attr_is(&p.cur, DEADLINE, 0, 0));
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 4 * MS, &d);
+	pvsched_policy_event(&p, &l, HALT, &ga, 5 * MS, &d);
+	UT_CHECK(!d.apply && attr_is(&p.cur, DEADLINE, 0, 0));
+
+	/* throttled: stays throttled, at the new base */
+	base = (struct pvsched_attr)A_BASE;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 30 * MS, &d);
+	UT_EQ(p.state, ST);
+	seen = (struct pvsched_attr){ BATCH, 2, 0 };
+	UT_CHECK(pvsched_policy_seen(&p, &base, 0, &seen, &nb));
+	pvsched_policy_rebase(&p, &l, &nb, 31 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(attr_is(&p.cur, BATCH, 2, 0));
+	UT_EQU(d.deadline, p.throttle_until);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 45 * MS, &d);
+	UT_EQ(p.state, SB); /* the last request decides again */
+	/* a clock gone backwards is clamped here too */
+	pvsched_policy_rebase(&p, &l, &nb, 40 * MS, &d);
+	UT_EQU(p.cnt.clock_backwards, 1);
+}
+
 static void t_unknown_event(void)
 {
 	struct pvsched_policy_limits l = def_limits();
@@ -1464,5 +1663,7 @@ int main(void)
 	ut_run("block", t_block);
 	ut_run("exact-counts", t_exact_counts);
 	ut_run("unknown-event", t_unknown_event);
+	ut_run("withheld-features", t_withheld_features);
+	ut_run("rebase", t_rebase);
 	return ut_failed_groups ? 1 : 0;
 }

@@ -172,6 +172,7 @@ static struct {
 	const char *p_cs_boost, *p_intr_boost;
 	long p_max_boost_us, p_throttle_us;
 	int p_debug;
+	uint64_t withheld; /* PVSCHED_F_* not offered (--withhold) */
 	const char *name;
 	const char *expect[16], *expect_not[16];
 	int nr_expect, nr_expect_not;
@@ -344,9 +345,11 @@ static void print_params(const char *what, const struct pvsched_params *p)
 	fmt_attr(cs, sizeof(cs), p->cs_policy, attr_val(p->cs_policy, p->cs_nice, p->cs_rt_prio));
 	fmt_attr(intr, sizeof(intr), p->intr_policy,
 		 attr_val(p->intr_policy, p->intr_nice, p->intr_rt_prio));
-	out("params at=%s cs_boost=%s intr_boost=%s max_boost_ns=%llu throttle_ns=%llu debug=%u\n",
+	out("params at=%s cs_boost=%s intr_boost=%s max_boost_ns=%llu throttle_ns=%llu debug=%u "
+	    "withheld=0x%llx\n",
 	    what, cs, intr, (unsigned long long)p->max_boost_ns,
-	    (unsigned long long)p->throttle_ns, p->debug);
+	    (unsigned long long)p->throttle_ns, p->debug,
+	    (unsigned long long)p->withheld_features);
 }
 
 static void setup_params(void)
@@ -371,6 +374,7 @@ static void setup_params(void)
 		p.throttle_ns = opt.p_throttle_us * 1000ull;
 	if (opt.p_debug >= 0)
 		p.debug = opt.p_debug;
+	p.withheld_features = opt.withheld;
 	if (ioctl(pv_fd, PVSCHED_IOC_SET_PARAMS, &p)) {
 		int e = errno;
 
@@ -404,7 +408,8 @@ static void print_stats(struct vcpu *v, const char *at)
 	    "throttled_ns=%llu torn_reads=%llu guest_clamped=%llu guest_refused=%llu "
 	    "guest_invalid=%llu apply_direct=%llu apply_deferred=%llu apply_errors=%llu "
 	    "kicks=%llu kick_boosts=%llu idle_holds=%llu irq_holds=%llu wakes=%llu "
-	    "deadlines=%llu timer_boosts=%llu lazy_demotes=%llu quiet_exits=%llu\n",
+	    "deadlines=%llu timer_boosts=%llu lazy_demotes=%llu quiet_exits=%llu "
+	    "base_changes=%llu guest_unoffered=%llu\n",
 	    v->idx, at, now_ns() / 1e9, s.tid, s.state, s.vcpu_status, cur, base,
 	    (unsigned long long)s.exits, (unsigned long long)s.entries,
 	    (unsigned long long)s.halts, (unsigned long long)s.injections,
@@ -421,7 +426,8 @@ static void print_stats(struct vcpu *v, const char *at)
 	    (unsigned long long)s.kick_boosts, (unsigned long long)s.idle_holds,
 	    (unsigned long long)s.irq_holds, (unsigned long long)s.wakes,
 	    (unsigned long long)s.deadlines, (unsigned long long)s.timer_boosts,
-	    (unsigned long long)s.lazy_demotes, (unsigned long long)s.quiet_exits);
+	    (unsigned long long)s.lazy_demotes, (unsigned long long)s.quiet_exits,
+	    (unsigned long long)s.base_changes, (unsigned long long)s.guest_unoffered);
 }
 
 /* The slot's host area, read with the sequence protocol. */
@@ -816,6 +822,7 @@ static void setup_vm(void)
 	/* The pvsched region, as a VMM would publish it to a guest driver. */
 	rh = (struct pvsched_region_header *)(mem + GUEST_REGION);
 	region_header_init(rh, opt.nr_vcpus);
+	rh->host_features &= ~opt.withheld; /* the offer SET_PARAMS states */
 	__atomic_store_n(&rh->magic, PVSCHED_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -1284,6 +1291,8 @@ static void usage(FILE *f)
 		"      --toggle-register exits: alternate unregistered/registered rounds\n"
 		"      --cs-boost P/V --intr-boost P/V --max-boost-us N --throttle-us N --debug N\n"
 		"                        SET_PARAMS before registering (P: normal|rr|fifo)\n"
+		"      --withhold F[,F]  features not offered: crit_section, task_prio, idle_hint\n"
+		"                        or a mask (region host_features, SET_PARAMS withheld_features)\n"
 		"      --name NAME       SET_NAME\n"
 		"      --sample-us N     sched_getattr period, 0 = continuous (100)\n"
 		"      --expect PHASE:P/V       fail unless sampled in PHASE (e.g. cs:rr/8)\n"
@@ -1297,8 +1306,41 @@ enum {
 	O_NOREG = 256, O_MS, O_AFTER, O_ITERS, O_PERIOD, O_WAKE, O_IRQCS, O_IRQSPIN,
 	O_CSFLAGS, O_POLICY, O_NICE, O_RTPRIO, O_EXITKIND, O_CSBOOST, O_INTRBOOST,
 	O_MAXBOOST, O_THROTTLE, O_DEBUG, O_NAME, O_SAMPLE, O_EXPECT, O_EXPECTNOT,
-	O_TIMEOUT, O_INFO, O_ROUNDS, O_TOGGLE, O_PIBLOCK,
+	O_TIMEOUT, O_INFO, O_ROUNDS, O_TOGGLE, O_PIBLOCK, O_WITHHOLD,
 };
+
+/* "crit_section,idle_hint" or a number into a PVSCHED_F_* mask; false if bad. */
+static bool parse_features(const char *s, uint64_t *mask)
+{
+	static const struct {
+		const char *name;
+		uint64_t bit;
+	} f[] = {
+		{ "crit_section", PVSCHED_F_CRIT_SECTION },
+		{ "task_prio", PVSCHED_F_TASK_PRIO },
+		{ "host_area", PVSCHED_F_HOST_AREA },
+		{ "idle_hint", PVSCHED_F_IDLE_HINT },
+		{ "boost_state", PVSCHED_F_BOOST_STATE },
+	};
+	char buf[128], *tok, *save, *end;
+
+	*mask = strtoull(s, &end, 0);
+	if (end != s && !*end)
+		return true;
+	*mask = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int i;
+
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (!strcmp(tok, f[i].name))
+				break;
+		if (i == sizeof(f) / sizeof(f[0]))
+			return false;
+		*mask |= f[i].bit;
+	}
+	return true;
+}
 
 int main(int argc, char **argv)
 {
@@ -1317,7 +1359,7 @@ int main(int argc, char **argv)
 		{ "expect", 1, 0, O_EXPECT },	{ "expect-not", 1, 0, O_EXPECTNOT },
 		{ "timeout", 1, 0, O_TIMEOUT },	{ "info", 0, 0, O_INFO },
 		{ "rounds", 1, 0, O_ROUNDS },	{ "toggle-register", 0, 0, O_TOGGLE },
-		{ "pi-block-ms", 1, 0, O_PIBLOCK },
+		{ "pi-block-ms", 1, 0, O_PIBLOCK }, { "withhold", 1, 0, O_WITHHOLD },
 		{ "quiet", 0, 0, 'q' },		{ "help", 0, 0, 'h' },
 		{ 0 },
 	};
@@ -1385,6 +1427,11 @@ int main(int argc, char **argv)
 		case O_ROUNDS: opt.rounds = atol(optarg); break;
 		case O_TOGGLE: opt.toggle_register = true; break;
 		case O_PIBLOCK: opt.pi_block_ms = atol(optarg); break;
+		case O_WITHHOLD:
+			if (!parse_features(optarg, &opt.withheld))
+				goto bad;
+			opt.set_params = true;
+			break;
 		default:
 			goto bad;
 		}

@@ -21,6 +21,22 @@
  * the guest CPU whose Linux CPU id (and QEMU cpu-index) is i.  All fields
  * are little-endian, naturally aligned.
  *
+ * Slot identity: the two numberings agree only as long as the guest
+ * enumerates its CPUs in the VMM's order (a CPU hot-added out of order, a
+ * VMM that numbers vCPUs its own way breaks that), and a guest CPU that
+ * writes another vCPU's slot drives that vCPU's thread.  So the guest
+ * driver checks slot.header.vcpu_id, the vcpu_id the VMM registered the
+ * slot's thread with (for pvschedctl and QEMU: the cpu-index), against its
+ * own CPU's identity: on x86 the CPU's ACPI processor UID, which QEMU
+ * numbers by cpu-index in its MADT, or, for a guest without ACPI, its
+ * initial APIC ID.  A slot whose header names another vCPU is refused:
+ * never written, one kernel message and a counter (debugfs "counters",
+ * slot_refused).  A header not written yet (vcpu_pid 0: no thread
+ * registered) is used and checked again at each publication, so a
+ * registration that arrives later with another vcpu_id stops it then (the
+ * slot cleared once of what the guest wrote).  The host writes vcpu_id
+ * before vcpu_pid.
+ *
  * Ownership:
  *   - region header: magic, abi_*, nr_slots, slot_size, slot_offset and
  *     host_features are written by the host side (VMM) before the guest is
@@ -96,7 +112,9 @@
  * together, not only each one.
  *   - RT ceiling: no vCPU thread gets an RT priority above max_rt_prio
  *     (boosts and guest requests alike), so the host's own RT tasks above
- *     it always preempt boosted vCPUs.
+ *     it always preempt boosted vCPUs.  A thread's own base (what it had
+ *     at VCPU_ADD, or what someone else set later) is not capped: pvsched
+ *     returns it there.
  *   - max_duty_pct: max_boost_ns / (max_boost_ns + throttle_ns) of a
  *     session; SET_PARAMS refuses more, and a cap lowered later lengthens
  *     the throttle window at run time.
@@ -162,7 +180,18 @@
  *   refused with -EPERM and "pvsched: VCPU_ADD by COMM[PID]: thread TID
  *   (COMM) of process PID is not in process PID named by the pidfd:
  *   refused".  A module of ABI 1.1 or older refuses the flag with -EINVAL.
- *   Errors:
+ *   The slot must be shared memory that no filesystem writes back: shmem
+ *   (a tmpfs file such as one in /dev/shm, a memfd, MAP_SHARED |
+ *   MAP_ANONYMOUS) or hugetlbfs.  The page stays pinned while the vCPU is
+ *   registered and counts as locked memory of the caller's process, one
+ *   page per vCPU, against its RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK
+ *   (returned when the vCPU goes, whoever ends it).
+ *   The base follows the thread: when someone else changes its attributes
+ *   (chrt, libvirt, the VMM), pvsched notices before it next changes them
+ *   itself (and at unregistration) and takes the new ones as the base it
+ *   returns to (counted in base_changes, traced as pvsched:pvsched_rebase).
+ *   A thread made SCHED_DEADLINE later is left alone from then on: never
+ *   boosted, never restored.  Errors:
  *     -EPERM   caller lacks CAP_SYS_NICE, or may not change the thread's
  *              scheduling (sched_setattr(2) rules), or the thread is a
  *              kernel thread, or it is not the VMM's (above);
@@ -173,11 +202,16 @@
  *     -EEXIST  vcpu_id already registered in this session;
  *     -EINVAL  unknown flags, pad or reserved not zero, pidfd not zero
  *              without PVSCHED_VCPU_ADD_PIDFD, vcpu_id >= PVSCHED_MAX_VCPU_ID,
- *              slot_addr not aligned to 64 bytes;
+ *              slot_addr not aligned to 64 bytes, or the thread is
+ *              SCHED_DEADLINE (pvsched never changes a deadline thread);
  *     -EFAULT  slot_addr not inside one writable shared (MAP_SHARED)
- *              mapping of the caller, or not mapped;
+ *              mapping of the caller, or not mapped, or that mapping is
+ *              not shmem or hugetlbfs (a regular file's page cache:
+ *              pinned for long, it would be written behind its
+ *              filesystem's back);
  *     -ENOSPC  per-VM vCPU limit or global VM limit reached;
- *     -ENOMEM  out of memory.
+ *     -ENOMEM  out of memory, or the pinned page would take the caller's
+ *              locked memory beyond its RLIMIT_MEMLOCK.
  *
  * PVSCHED_IOC_VCPU_DEL (struct pvsched_vcpu_del, in)
  *   Unregisters vcpu_id: base attributes restored, slot unpinned.
@@ -200,6 +234,20 @@
  *   refuses any flag with -EINVAL.  If the admin lowers a cap later, the lower
  *   cap wins at run time.  Zeroes in GET_PARAMS never occur: the module's
  *   defaults are reported until SET_PARAMS.
+ *   withheld_features (ABI 1.2): the PVSCHED_F_* the VMM did not offer the
+ *   guest (host_features of the region), so that the host honours guest
+ *   input only for what was offered: without PVSCHED_F_CRIT_SECTION the
+ *   PVSCHED_CS_* flags are ignored, without PVSCHED_F_TASK_PRIO the
+ *   requested policy/nice/rt_prio (read as SCHED_NORMAL, nice 0), without
+ *   PVSCHED_F_IDLE_HINT PVSCHED_GUEST_IDLE; VM exits whose guest area used
+ *   one anyway are counted in guest_unoffered.  The region header cannot
+ *   say it: the guest may write all of it.  What the guest accepted
+ *   (guest_features) bounds nothing more, since the guest writes that too.
+ *   Output features (PVSCHED_F_HOST_AREA, PVSCHED_F_BOOST_STATE) change
+ *   nothing here: the host area is written either way.  Bits the module
+ *   does not know are accepted (a feature it does not have is never
+ *   honoured); 0, what a VMM written before this field passes, withholds
+ *   nothing.  A module before it refuses a nonzero value with -EINVAL.
  *
  * PVSCHED_IOC_GET_STATS (struct pvsched_vcpu_stats, in: vcpu_id; out: rest)
  *   One vCPU's state and counters.  -ENOENT if not registered.
@@ -251,7 +299,8 @@
 /*
  * 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP,
  * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts,
- * PVSCHED_VCPU_ADD_PIDFD (a vCPU thread must be the named VMM's)
+ * PVSCHED_VCPU_ADD_PIDFD (a vCPU thread must be the named VMM's),
+ * pvsched_params.withheld_features, the slot identity check
  */
 #define PVSCHED_ABI_MINOR 2
 
@@ -452,7 +501,8 @@ struct pvsched_params {
 	__u64 throttle_ns; /* length of a throttle window */
 	__u32 debug; /* 0 quiet, 1 log decisions (ratelimited) */
 	__u32 flags; /* PVSCHED_PARAMS_NO_* */
-	__u64 reserved[2]; /* zero */
+	__u64 withheld_features; /* PVSCHED_F_* not offered: guest input ignored */
+	__u64 reserved[1]; /* zero */
 };
 
 /* pvsched_params.flags: boost mechanisms turned off (module 0.2) */
@@ -489,7 +539,7 @@ struct pvsched_vcpu_stats {
 	__u32 cur_policy; /* applied now */
 	__u32 cur_rt_prio;
 	__s32 cur_nice;
-	__u32 base_policy; /* saved at registration */
+	__u32 base_policy; /* saved at registration, or the last base_change */
 	__u32 base_rt_prio;
 	__s32 base_nice;
 	__u64 exits; /* VM exits seen */
@@ -522,6 +572,8 @@ struct pvsched_vcpu_stats {
 	__u64 blocks; /* the thread went to sleep (kvm_vcpu_block), after any halt polling */
 	__u64 share_throttles; /* boosts refused or ended: the CPU's share was used up */
 	__u64 boosted_cpu_ns; /* CPU time run at an RT boost: what the share counts */
+	__u64 base_changes; /* attributes changed by someone else: new base */
+	__u64 guest_unoffered; /* exits whose guest input used a withheld feature */
 };
 
 struct pvsched_vm_name {
@@ -547,7 +599,12 @@ struct pvsched_dump {
 	__u64 reserved[2]; /* zero */
 };
 
-/* The sizes of the records of ABI 1.2: the smallest vm_size, vcpu_size. */
+/*
+ * The sizes of the first records of ABI 1.2: the smallest vm_size,
+ * vcpu_size (the vCPU record has grown since by blocks, share_throttles,
+ * boosted_cpu_ns, base_changes and guest_unoffered; a caller of the smaller
+ * size gets them truncated).
+ */
 #define PVSCHED_DUMP_VM_SIZE_VER0 112
 #define PVSCHED_DUMP_VCPU_SIZE_VER0 272
 

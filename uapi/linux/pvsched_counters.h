@@ -50,5 +50,7 @@ PVSCHED_COUNTER(quiet_exits, quiet_exits)
 PVSCHED_COUNTER(blocks, blocks)
 PVSCHED_COUNTER(share_throttles, share_throttles)
 PVSCHED_COUNTER(boosted_cpu_ns, boosted_cpu_ns)
+PVSCHED_COUNTER(base_changes, base_changes)
+PVSCHED_COUNTER(guest_unoffered, guest_unoffered)
 
 #undef PVSCHED_COUNTER

@@ -10,6 +10,9 @@ ivshmem-plain device), laid out as in uapi/linux/pvsched.h.
       slot_offset, host_features.  "init FILE SIZE 0 magic=0" makes a
       non-pvsched (all-zero) region.
   guest-region.py header FILE         header fields, one "key value" a line
+  guest-region.py slot-header FILE I VCPU_ID VCPU_PID
+                                      writes slot I's header as pvsched.ko
+                                      does at VCPU_ADD (vcpu_id first)
   guest-region.py slot FILE I         slot I's guest area, "key value" lines
   guest-region.py brief FILE          one line: guest_state, generation,
                                       guest_features, then per slot
@@ -90,6 +93,11 @@ def main(argv):
         if cmd == "header":
             for k in HDR_KEYS:
                 print(k, h[k])
+        elif cmd == "slot-header":
+            off = slot_base(h, int(argv[3]))
+            struct.pack_into("<I", buf, off, int(argv[4], 0))
+            struct.pack_into("<I", buf, off + 4, int(argv[5], 0))
+            buf.flush()
         elif cmd == "slot":
             i = int(argv[3])
             for k, v in read_guest(buf, h, i).items():

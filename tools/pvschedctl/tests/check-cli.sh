@@ -238,7 +238,7 @@ assert c3["tid"] == 1243 and c3["state"] == "boosted" and c3["status"] == 0x12
 assert c3["policy"] == "rr" and c3["prio"] == 8 and c3["exits"] == 99
 # every counter of the table, by its name, in its order, after the head
 head = ["vcpu_id", "tid", "state", "status", "policy", "prio", "nice", "base"]
-assert len(counters) == 31 and list(c0) == head + counters, list(c0)
+assert len(counters) == 33 and list(c0) == head + counters, list(c0)
 a = vm["attach"]
 assert a["qemu_pid"] == 4321 and a["nr_slots"] == 4, a
 # a state file of before --pid: attached via QMP
