@@ -11,6 +11,10 @@
 #                        build/lab-debug/timings.txt
 #   make check-debug DEBUG_LAB_TESTS="smoke policy-basic"   a subset
 #                        (DEBUG_LAB_TESTS=all: every lab test)
+#   DEBUG_FLAVOUR=rt     either target on the PREEMPT_RT debug kernel (6.12,
+#                        lockdep, no KASAN): build/debug-kernel-rt/,
+#                        build/results/lab-debug-rt.log ("debug-rt:"),
+#                        build/lab-debug-rt/
 #
 # "make check" runs check-debug only when PVSCHED_DEBUG_KERNEL=1 (CI too:
 # set it in .ci/run once the debug kernel's build and lab times are measured
@@ -18,23 +22,28 @@
 
 .PHONY: debug-kernel check-debug lab-prereqs
 
+# default or rt (scripts/debug-kernel); scripts/setup's option for it.
+DEBUG_FLAVOUR ?= default
+DEBUG_SETUP_OPT := --debug-kernel$(if $(filter-out default,$(DEBUG_FLAVOUR)),-$(DEBUG_FLAVOUR))
+
 # Hook for userspace programs lab tests need (built before L1 boots); other
 # fragments may add prerequisites to it.
 lab-prereqs:
 
 debug-kernel:
-	@$(TOP)/scripts/setup --debug-kernel
-	@$(TOP)/scripts/debug-kernel
+	@$(TOP)/scripts/setup $(DEBUG_SETUP_OPT)
+	@$(TOP)/scripts/debug-kernel --flavour "$(DEBUG_FLAVOUR)"
 
 # Builds the modules and the lab tests' userspace programs first, whichever
 # fragments define them (recipes expand after every fragment is read); a
 # build failure is reported and the lab still runs (tests record FAIL).
 check-debug:
-	@$(TOP)/scripts/setup --debug-kernel >/dev/null || \
-		echo "check-debug: scripts/setup --debug-kernel failed"
+	@$(TOP)/scripts/setup $(DEBUG_SETUP_OPT) >/dev/null || \
+		echo "check-debug: scripts/setup $(DEBUG_SETUP_OPT) failed"
 	@$(MAKE) --no-print-directory -k all lab-prereqs $(HOSTILE_BIN) $(VMM_BIN) $(CTL_PROGS) || \
 		echo "check-debug: part of the normal build failed; the lab tests will record failures"
-	-@DEBUG_LAB_TESTS="$(DEBUG_LAB_TESTS)" $(TOP)/scripts/check-debug
+	-@DEBUG_LAB_TESTS="$(DEBUG_LAB_TESTS)" DEBUG_FLAVOUR="$(DEBUG_FLAVOUR)" \
+		$(TOP)/scripts/check-debug
 
 ifeq ($(PVSCHED_DEBUG_KERNEL),1)
 CHECK_SUITES_LAST += check-debug
