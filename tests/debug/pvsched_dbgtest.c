@@ -11,6 +11,11 @@
  *                 function called from invalid context")
  *   mode=kasan    a one-byte read past a kmalloc(8) object ("BUG: KASAN:
  *                 slab-out-of-bounds"); with panic_on_warn the kernel panics
+ *   mode=rtlock   a spinlock_t taken under a raw_spinlock_t with IRQs off,
+ *                 the mistake PREEMPT_RT punishes: there spinlock_t is a
+ *                 sleeping lock ("BUG: sleeping function called from
+ *                 invalid context at kernel/locking/spinlock_rt.c"); a
+ *                 kernel without PREEMPT_RT reports nothing
  *
  * Never built or loaded by the normal build.
  */
@@ -22,7 +27,7 @@
 
 static char *mode = "none";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "lockdep, sleep or kasan");
+MODULE_PARM_DESC(mode, "lockdep, sleep, kasan or rtlock");
 
 /* Index of the out-of-bounds byte; a parameter so the compiler cannot see it. */
 static int oob_index = 8;
@@ -30,6 +35,7 @@ module_param(oob_index, int, 0444);
 
 static DEFINE_SPINLOCK(lock_a);
 static DEFINE_SPINLOCK(lock_b);
+static DEFINE_RAW_SPINLOCK(raw_lock);
 
 static void dbgtest_lockdep(void)
 {
@@ -49,6 +55,20 @@ static void dbgtest_sleep(void)
 	preempt_disable();
 	might_sleep();
 	preempt_enable();
+}
+
+/*
+ * Uncontended, so nothing blocks: the report comes from the might-sleep
+ * check every RT spinlock_t acquisition makes.
+ */
+static void dbgtest_rtlock(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&raw_lock, flags);
+	spin_lock(&lock_a);
+	spin_unlock(&lock_a);
+	raw_spin_unlock_irqrestore(&raw_lock, flags);
 }
 
 static int dbgtest_kasan(void)
@@ -71,6 +91,8 @@ static int __init dbgtest_init(void)
 		dbgtest_sleep();
 	else if (!strcmp(mode, "kasan"))
 		return dbgtest_kasan();
+	else if (!strcmp(mode, "rtlock"))
+		dbgtest_rtlock();
 	else if (strcmp(mode, "none"))
 		return -EINVAL;
 	return 0;
