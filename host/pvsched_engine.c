@@ -108,9 +108,10 @@
  * charge is charged to the CPU it is on then (vCPUs pinned to a CPU, where
  * the share matters, never move).  The policy refuses boosts on a CPU
  * whose share is used up, and a boosted vCPU's timer rechecks it when it
- * could run out (share_left_ns, at most once a millisecond), so the share
- * holds to within a tick or so per vCPU per window; a vCPU preempted while
- * boosted learns at its next event, its VM entry at the latest.
+ * could run out (share_left_ns, at most once a millisecond), so a window's
+ * share is overrun by a tick or so (what it runs over is charged to the
+ * next window); a vCPU preempted while boosted learns at its next event,
+ * its VM entry at the latest.
  *
  * Where priorities change
  * =======================

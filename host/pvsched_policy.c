@@ -275,7 +275,15 @@ u64 pvsched_policy_throttle_ns(const struct pvsched_policy_limits *lim)
  * Windows follow each other; after a gap of more than one (nothing charged
  * meanwhile) a new one starts now.  What is charged at a roll counts in
  * the new window, whatever part of it ran in the old one: accounting is at
- * the engine's events, and this errs on the host's side.
+ * the engine's events, and this errs on the host's side.  What a window
+ * ran over its share is charged to the window that follows (at most a
+ * whole share: that window refuses every boost): the share is only seen
+ * used up after the fact (the scheduler's run time moves at its ticks, a
+ * demotion takes effect a moment after it is decided), so every window
+ * overruns a little, and forgiven at each roll those overruns add up to
+ * a bound a few percent above the share (55 % of a CPU for a 50 % share,
+ * measured with six vCPUs in the lab).  Paid back, the boosted time of
+ * any run of windows stays within their share plus one overrun.
  */
 u64 pvsched_share_charge(struct pvsched_share *s, u64 window_ns, u64 share_ns,
 			 u64 now, u64 ns, u64 *left)
@@ -285,11 +293,16 @@ u64 pvsched_share_charge(struct pvsched_share *s, u64 window_ns, u64 share_ns,
 		return 0;
 	/* a clock read a moment before another CPU's roll: that window */
 	if (now >= s->window_start && now - s->window_start >= window_ns) {
-		if (now - s->window_start - window_ns < window_ns)
+		u64 over = s->used_ns > share_ns ? s->used_ns - share_ns : 0;
+
+		if (now - s->window_start - window_ns < window_ns) {
 			s->window_start += window_ns;
-		else
+			s->used_ns = over < share_ns ? over : share_ns;
+		} else {
+			/* a window without a charge paid any overrun back */
 			s->window_start = now;
-		s->used_ns = 0;
+			s->used_ns = 0;
+		}
 	}
 	s->used_ns = add_sat(s->used_ns, ns);
 	if (s->used_ns >= share_ns)

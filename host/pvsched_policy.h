@@ -77,7 +77,8 @@
  *   thread runs on a host CPU, per window (pvsched_share_charge()); once
  *   the CPU's share is used up (limits.share_until), a boost that would
  *   start or goes on is refused: the vCPU is throttled until the window
- *   rolls (PVSCHED_TR_SHARE, counted in share_throttles).
+ *   rolls (PVSCHED_TR_SHARE, counted in share_throttles).  What a window
+ *   ran over its share is charged to the next one.
  *   Feature envelope: guest input is read only for the features the VMM
  *   offered (limits.withheld: the ones it did not); the rest of the guest
  *   area reads as "nothing asked", counted in guest_unoffered.
@@ -401,9 +402,10 @@ struct pvsched_share {
 /*
  * Charge @ns of boosted run time at @now to @s, whose window lasts
  * @window_ns and allows @share_ns of it (@share_ns 0 or >= @window_ns: no
- * bound).  A window that ended is rolled first.  Returns the end of the
- * window if the share is used up (boosts refused until then), else 0 with
- * *left the time left in it (0: unbounded).
+ * bound).  A window that ended is rolled first, the next one starting with
+ * what the old one ran over its share (at most a whole share).  Returns the
+ * end of the window if the share is used up (boosts refused until then),
+ * else 0 with *left the time left in it (0: unbounded).
  */
 u64 pvsched_share_charge(struct pvsched_share *s, u64 window_ns, u64 share_ns,
 			 u64 now, u64 ns, u64 *left);

@@ -36,6 +36,7 @@ LINE_RE = re.compile(
     r"^\s*(?P<comm>.+)-(?P<pid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?P<flags>\S+)\s+"
     r"(?P<ts>\d+\.\d+):\s+(?P<event>[\w]+):\s*(?P<rest>.*)$")
 KV_RE = re.compile(r"(\w+)=(\S+)")
+COMM_RE = re.compile(r"next_comm=(.*) next_pid=")
 
 
 def parse(path):
@@ -51,6 +52,7 @@ def parse(path):
             ev = {
                 "ts": float(m.group("ts")),
                 "pid": int(m.group("pid")),
+                "cpu": int(m.group("cpu")),
                 "event": m.group("event"),
                 "rest": rest,
             }
@@ -61,7 +63,11 @@ def parse(path):
                 kv2 = dict(KV_RE.findall(b))
                 ev["prev_pid"] = int(kv.get("prev_pid", -1))
                 ev["prev_state"] = kv.get("prev_state", "?")
+                ev["prev_prio"] = int(kv.get("prev_prio", 120))
                 ev["next_pid"] = int(kv2.get("next_pid", -1))
+                ev["next_prio"] = int(kv2.get("next_prio", 120))
+                c = COMM_RE.match(b)
+                ev["next_comm"] = c.group(1) if c else "?"
             else:
                 ev.update(KV_RE.findall(rest))
             events.append(ev)
