@@ -170,35 +170,22 @@ static const struct kernel_param_ops bounded_ops = {
 module_param_cb(max_policy, &boost_policy_ops, &max_policy, 0644);
 MODULE_PARM_DESC(max_policy,
 		 "Strongest scheduling policy a VM may get: normal|rr|fifo (or 0|2|1); FIFO > RR > NORMAL (default fifo)");
-PVSCHED_BOUNDED_PARAM(max_rt_prio, PVSCHED_RT_PRIO_MIN, PVSCHED_CAP_RT_PRIO_MAX,
-		      "RT ceiling: highest SCHED_FIFO/RR priority any vCPU gets, boosted or at its guest's request; host RT tasks above it always preempt boosted vCPUs (default 4)");
-PVSCHED_BOUNDED_PARAM(min_nice, PVSCHED_NICE_MIN, PVSCHED_NICE_MAX,
-		      "Lowest nice value a VM may get with SCHED_NORMAL (default -10)");
-PVSCHED_BOUNDED_PARAM(max_vcpus_per_vm, 1, 1024,
-		      "vCPUs one VM session may register (default 256)");
-PVSCHED_BOUNDED_PARAM(max_vms, 1, 4096,
-		      "VM sessions with at least one vCPU, host-wide (default 64)");
-PVSCHED_BOUNDED_PARAM(max_boost_cap_us, 1, 10000000,
-		      "Largest max_boost a VM may set, in microseconds (default 1000000)");
-PVSCHED_BOUNDED_PARAM(min_throttle_us, 1, 1000000,
-		      "Smallest throttle window a VM may set, in microseconds (default 1000)");
-PVSCHED_BOUNDED_PARAM(max_duty_pct, 1, 100,
-		      "Largest duty cycle max_boost/(max_boost+throttle) a VM may set, in percent; a lower value lengthens running VMs' throttle windows; 100: no cap (default 70)");
-PVSCHED_BOUNDED_PARAM(cpu_share_pct, 1, 100,
-		      "RT-boosted time of all vCPUs on one host CPU, in percent of cpu_share_window_us; then boosts on that CPU are refused until the window ends; 100: no bound (default 50)");
-PVSCHED_BOUNDED_PARAM(cpu_share_window_us, 1000, 10000000,
-		      "Window of cpu_share_pct, in microseconds (default 100000)");
+PVSCHED_BOUNDED_PARAM(max_rt_prio, PVSCHED_RT_PRIO_MIN, PVSCHED_CAP_RT_PRIO_MAX, "RT ceiling: highest SCHED_FIFO/RR priority any vCPU gets, boosted or at its guest's request; host RT tasks above it always preempt boosted vCPUs (default 4)");
+PVSCHED_BOUNDED_PARAM(min_nice, PVSCHED_NICE_MIN, PVSCHED_NICE_MAX, "Lowest nice value a VM may get with SCHED_NORMAL (default -10)");
+PVSCHED_BOUNDED_PARAM(max_vcpus_per_vm, 1, 1024, "vCPUs one VM session may register (default 256)");
+PVSCHED_BOUNDED_PARAM(max_vms, 1, 4096, "VM sessions with at least one vCPU, host-wide (default 64)");
+PVSCHED_BOUNDED_PARAM(max_boost_cap_us, 1, 10000000, "Largest max_boost a VM may set, in microseconds (default 1000000)");
+PVSCHED_BOUNDED_PARAM(min_throttle_us, 1, 1000000, "Smallest throttle window a VM may set, in microseconds (default 1000)");
+PVSCHED_BOUNDED_PARAM(max_duty_pct, 1, 100, "Largest duty cycle max_boost/(max_boost+throttle) a VM may set, in percent; a lower value lengthens running VMs' throttle windows; 100: no cap (default 70)");
+PVSCHED_BOUNDED_PARAM(cpu_share_pct, 1, 100, "RT-boosted time of all vCPUs on one host CPU, in percent of cpu_share_window_us; then boosts on that CPU are refused until the window ends; 100: no bound (default 50)");
+PVSCHED_BOUNDED_PARAM(cpu_share_window_us, 1000, 10000000, "Window of cpu_share_pct, in microseconds (default 100000)");
 module_param_cb(default_boost_policy, &boost_policy_ops, &default_boost_policy,
 		0644);
 MODULE_PARM_DESC(default_boost_policy,
 		 "Boost policy of a new VM session: normal|rr|fifo (or 0|2|1) (default rr)");
-PVSCHED_BOUNDED_PARAM(default_boost_prio, PVSCHED_RT_PRIO_MIN,
-		      PVSCHED_CAP_RT_PRIO_MAX,
-		      "Boost rt priority of a new VM session (default 8)");
-PVSCHED_BOUNDED_PARAM(default_max_boost_us, 1, 10000000,
-		      "max_boost of a new VM session, in microseconds (default 20000)");
-PVSCHED_BOUNDED_PARAM(default_throttle_us, 1, 10000000,
-		      "Throttle window of a new VM session, in microseconds (default 10000)");
+PVSCHED_BOUNDED_PARAM(default_boost_prio, PVSCHED_RT_PRIO_MIN, PVSCHED_CAP_RT_PRIO_MAX, "Boost rt priority of a new VM session (default 1)");
+PVSCHED_BOUNDED_PARAM(default_max_boost_us, 1, 10000000, "max_boost of a new VM session, in microseconds (default 20000)");
+PVSCHED_BOUNDED_PARAM(default_throttle_us, 1, 10000000, "Throttle window of a new VM session, in microseconds (default 10000)");
 
 static void read_caps(struct pvsched_caps *caps)
 {

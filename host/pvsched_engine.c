@@ -805,6 +805,31 @@ static bool quiet_exit(struct pvsched_vcpu *v, enum pvsched_policy_event ev)
 }
 
 /*
+ * @ev for @v under its lock, unless it is stopping; for a guest timer
+ * (@gtimer_ns, deadline events only) its new expiry, 0 for none, armed or
+ * cancelled under the same lock so a stop cannot miss it.
+ */
+static void vcpu_event(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
+		       const u64 *gtimer_ns)
+{
+	struct pvsched_policy_limits lim;
+	unsigned long flags;
+
+	get_limits(v, &lim);
+	raw_spin_lock_irqsave(&v->engine.lock, flags);
+	if (!v->engine.stopping) {
+		event_locked(v, ev, &lim);
+		if (gtimer_ns && *gtimer_ns)
+			hrtimer_start(&v->engine.gtimer,
+				      ns_to_ktime(*gtimer_ns),
+				      HRTIMER_MODE_ABS_HARD);
+		else if (gtimer_ns)
+			hrtimer_try_to_cancel(&v->engine.gtimer);
+	}
+	raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+}
+
+/*
  * Called by the probes of pvsched_tp.c, in the current task (a vCPU thread
  * or not): preemptible or not (7.x tracepoints run under SRCU), never in
  * NMI.  O(1) and lock-free until the task is known to be registered, and
@@ -813,9 +838,7 @@ static bool quiet_exit(struct pvsched_vcpu *v, enum pvsched_policy_event ev)
 void pvsched_engine_current_event(enum pvsched_policy_event ev,
 				  const void *kvm_vcpu)
 {
-	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
-	unsigned long flags;
 
 	if (likely(none_registered()))
 		return;
@@ -824,15 +847,9 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
 	if (v) {
 		if (kvm_vcpu && unlikely(READ_ONCE(v->engine.kvm_vcpu) != kvm_vcpu))
 			learn_kvm_vcpu(&v->engine, kvm_vcpu);
-		if (quiet_exit(v, ev))
-			goto out;
-		get_limits(v, &lim);
-		raw_spin_lock_irqsave(&v->engine.lock, flags);
-		if (!v->engine.stopping)
-			event_locked(v, ev, &lim);
-		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
+		if (!quiet_exit(v, ev))
+			vcpu_event(v, ev, NULL);
 	}
-out:
 	rcu_read_unlock();
 }
 
@@ -847,21 +864,14 @@ out:
 void pvsched_engine_kvm_event(const void *kvm_vcpu,
 			      enum pvsched_policy_event ev)
 {
-	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
-	unsigned long flags;
 
 	if (likely(none_registered()) || !kvm_vcpu)
 		return;
 	rcu_read_lock();
 	v = lookup_kvm_rcu(kvm_vcpu);
-	if (v) {
-		get_limits(v, &lim);
-		raw_spin_lock_irqsave(&v->engine.lock, flags);
-		if (!v->engine.stopping)
-			event_locked(v, ev, &lim);
-		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
-	}
+	if (v)
+		vcpu_event(v, ev, NULL);
 	rcu_read_unlock();
 }
 
@@ -892,28 +902,14 @@ static enum hrtimer_restart gtimer_fn(struct hrtimer *t)
 
 void pvsched_engine_guest_timer(u64 expire_ns)
 {
-	struct pvsched_policy_limits lim;
 	struct pvsched_vcpu *v;
-	unsigned long flags;
 
 	if (likely(none_registered()))
 		return;
 	rcu_read_lock();
 	v = lookup_rcu(current);
-	if (v) {
-		get_limits(v, &lim);
-		raw_spin_lock_irqsave(&v->engine.lock, flags);
-		if (!v->engine.stopping) {
-			event_locked(v, PVSCHED_POL_DEADLINE, &lim);
-			if (expire_ns)
-				hrtimer_start(&v->engine.gtimer,
-					      ns_to_ktime(expire_ns),
-					      HRTIMER_MODE_ABS_HARD);
-			else
-				hrtimer_try_to_cancel(&v->engine.gtimer);
-		}
-		raw_spin_unlock_irqrestore(&v->engine.lock, flags);
-	}
+	if (v)
+		vcpu_event(v, PVSCHED_POL_DEADLINE, &expire_ns);
 	rcu_read_unlock();
 }
 
@@ -998,8 +994,7 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	unsigned long flags;
 	bool restore;
 
-	might_sleep();
-	mutex_lock(&tasks_mutex);
+	mutex_lock(&tasks_mutex); /* may sleep: so does all of the stop */
 	hash_del_rcu(&e->hnode);
 	mutex_unlock(&tasks_mutex);
 	/* A probe that still found @v by its task learns nothing more. */
