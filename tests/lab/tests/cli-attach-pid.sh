@@ -83,7 +83,7 @@ lab_assert_eq "$("$ctl" -j status | python3 -c 'import json, sys; print(json.loa
 lab_assert_eq "$(od -A n -t x4 -N 4 "$shm" | tr -d ' ')" 00000000 "region magic after detach"
 
 # 2. again with --name and --params, then QEMU exits: attach exits 0
-"$ctl" attach --pid "$qpid" --shm "$shm" --name "$name" --params cs_policy=fifo,cs_prio=5 \
+"$ctl" attach --pid "$qpid" --shm "$shm" --name "$name" --params cs_policy=fifo,cs_prio=3 \
 	>"$LAB_OUT/attach-2.log" 2>&1 &
 apid=$!
 lab_wait_until 60 grep -q '^attached vm' "$LAB_OUT/attach-2.log" || lab_fail "second attach --pid: $(cat "$LAB_OUT/attach-2.log")"

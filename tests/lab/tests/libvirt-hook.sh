@@ -31,7 +31,9 @@ dom=lv
 shm=/dev/shm/pvsched-$dom
 params="cs_policy='fifo' cs_prio='5' intr_policy='fifo' intr_prio='5'"
 
-lab_load_pvsched
+# The guest's FIFO 20 task mapped 1:1 (the default RT ceiling, 4, would
+# show it as FIFO 4): the caps before the host-wide bound.
+lab_load_pvsched "${lab_unbounded_caps[@]}"
 libvirt_setup
 
 # session NAME: "VM_ID ATTACH_PID QEMU_PID CPU:TID..." of session NAME in
