@@ -765,7 +765,9 @@ static void test_params(void)
 	BAD(throttle_ns, 0, -EINVAL);
 	BAD(debug, 2, -EINVAL);
 	BAD(flags, PVSCHED_PARAMS_FLAGS_ALL, 0); /* every mechanism off */
-	BAD(flags, PVSCHED_PARAMS_NO_IRQ_HOLD << 1, -EINVAL);
+	/* the lowest flag no module of this ABI knows */
+	BAD(flags, (PVSCHED_PARAMS_FLAGS_ALL + 1) & ~PVSCHED_PARAMS_FLAGS_ALL,
+	    -EINVAL);
 	BAD(reserved[0], 1, -EINVAL);
 	BAD(reserved[0], 1ull << 63, -EINVAL);
 	BAD(withheld_features, PVSCHED_F_CRIT_SECTION, 0);
@@ -1067,10 +1069,11 @@ static void test_dump(void)
 	      vcs + 16);
 
 	/* The argument's own rules. */
-	EXPECT(dump(fd, buf, need, vms - 8, vcs, &d), -EINVAL,
+	EXPECT(dump(fd, buf, need, PVSCHED_DUMP_VM_SIZE_VER0 - 8, vcs, &d),
+	       -EINVAL,
 	       "DUMP vm_size below PVSCHED_DUMP_VM_SIZE_VER0");
-	EXPECT(dump(fd, buf, need, vms, vcs - 8, &d), -EINVAL,
-	       "DUMP vcpu_size below PVSCHED_DUMP_VCPU_SIZE_VER0");
+	EXPECT(dump(fd, buf, need, vms, PVSCHED_DUMP_VCPU_SIZE_VER0 - 8, &d),
+	       -EINVAL, "DUMP vcpu_size below PVSCHED_DUMP_VCPU_SIZE_VER0");
 	EXPECT(dump(fd, buf, need, vms + 4, vcs, &d), -EINVAL,
 	       "DUMP vm_size not a multiple of 8");
 	memset(&d, 0, sizeof(d));
@@ -1457,20 +1460,24 @@ static void test_memlock(void)
 		struct rlimit rl;
 		long lck;
 		int f = open_dev();
+		/* the threads are the parent's: its pidfd names them */
+		int ppfd = pidfd_of(getppid());
 
 		lck = vmlck_kb();
 		rl.rlim_cur = rl.rlim_max = (lck + 4) * 1024;
-		if (drop_cap(CAP_IPC_LOCK) || setrlimit(RLIMIT_MEMLOCK, &rl))
+		if (ppfd < 0 || drop_cap(CAP_IPC_LOCK) ||
+		    setrlimit(RLIMIT_MEMLOCK, &rl))
 			_exit(2);
-		if (vcpu_add(f, 0, t[0].tid, slot_at(region, 0)))
+		if (vcpu_add_pidfd(f, 0, t[0].tid, slot_at(region, 0), ppfd))
 			_exit(3);
-		if (vcpu_add(f, 1, t[1].tid, slot_at(region, 1)) != -ENOMEM)
+		if (vcpu_add_pidfd(f, 1, t[1].tid, slot_at(region, 1), ppfd) !=
+		    -ENOMEM)
 			_exit(4);
 		if (vmlck_kb() != lck + 4)
 			_exit(5);
 		/* the refused one held nothing: a DEL makes room again */
-		if (vcpu_del(f, 0) || vcpu_add(f, 1, t[1].tid,
-					       slot_at(region, 1)))
+		if (vcpu_del(f, 0) ||
+		    vcpu_add_pidfd(f, 1, t[1].tid, slot_at(region, 1), ppfd))
 			_exit(6);
 		close(f);
 		_exit(vmlck_kb() == lck ? 0 : 7);
@@ -1485,7 +1492,8 @@ static void test_memlock(void)
 	fd = open_dev();
 	pid = fork();
 	if (pid == 0)
-		_exit(vcpu_add(fd, 5, t[2].tid, slot_at(region, 5)) ? 1 : 0);
+		_exit(vcpu_add_pidfd(fd, 5, t[2].tid, slot_at(region, 5),
+				     pidfd_of(getppid())) ? 1 : 0);
 	check_child(pid, "a child registers vcpu 5 on an inherited fd, exits");
 	check(vmlck_kb() == lck0, "parent's VmLck untouched by the child's pin");
 	EXPECT(vcpu_del(fd, 5), 0, "the parent ends the child's vcpu 5");

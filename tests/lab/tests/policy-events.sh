@@ -65,8 +65,12 @@ L=$LAB_OUT/cs.log
 n_cs=$(sampled "$L" 0 cs rr/8)
 n_all=$(kv "$L" '^sample vcpu=0 phase=cs ' n)
 assert_ge "cs: samples at rr/8 in the critical section" "$n_cs" 1
-# Boosted from the exit that reported the flag: nearly every sample.
-assert_ge "cs: percent of critical-section samples at rr/8" $((n_cs * 100 / n_all)) 90
+# Boosted from the exit that reported the flag: nearly every sample, all
+# but one in ten (at least one: the sample that may come before that exit;
+# a slow kernel, e.g. the PREEMPT_RT debug one, takes only a few).
+misses=$((n_all - n_cs))
+lab_expect -le "$misses" $((n_all / 10 > 1 ? n_all / 10 : 1)) \
+	"cs: $misses of $n_all critical-section samples not at rr/8"
 assert_eq "cs: samples at rr/8 after the flag was cleared" "$(sampled "$L" 0 after rr/8)" 0
 assert_ge "cs: samples at normal/0 after the flag was cleared" "$(sampled "$L" 0 after normal/0)" 1
 assert_eq "cs: GET_STATS cur while in the section" "$(kv "$L" '^stats vcpu=0 at=cs' cur)" rr/8
