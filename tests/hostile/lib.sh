@@ -53,7 +53,7 @@ hostile_check() {
 
 # hostile_sum FILE STAT: sum of stat.vcpuN.STAT over all vCPUs.
 hostile_sum() {
-	grep -a -E "^stat\.vcpu[0-9]+\.$2=" "$1" | awk -F= '{ s += $2 } END { print s + 0 }'
+	grep -a -E "^stat\.vcpu[0-9]+\.$2=" "$1" | awk -F= '{ s += $2 } END { printf "%.0f\n", s }'
 }
 
 # hostile_cpu_ticks PID: utime + stime of PID in clock ticks.
