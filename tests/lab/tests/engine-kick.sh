@@ -39,7 +39,7 @@ trap cleanup EXIT
 # guest_counter NAME: the guest driver's debugfs counter NAME, all CPUs.
 guest_counter() {
 	lab_l2_run a cat "$GUEST_DBG/counters" |
-		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { s += $k } END { print s + 0 }'
+		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { s += $k } END { printf "%.0f\n", s }'
 }
 
 # trace_window SECONDS OUT: pvsched_kick and pvsched_boost events for SECONDS.

@@ -36,7 +36,7 @@ lab_l2_wait g1 ready 300
 # sum of one column of the debugfs counters over all CPUs
 counter() {
 	lab_l2_run g1 cat "$GUEST_DBG/counters" |
-		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { s += $k } END { print s + 0 }'
+		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { s += $k } END { printf "%.0f\n", s }'
 }
 # flip CPU SECONDS: a loop on CPU flipping its nice, so CPU publishes
 flip() {

@@ -27,7 +27,7 @@ lab_assert guest_wait_state pv 1
 # sum of one column of the debugfs counters over all CPUs
 counter() {
 	lab_l2_run g1 cat "$GUEST_DBG/counters" |
-		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { s += $k } END { print s + 0 }'
+		awk -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { s += $k } END { printf "%.0f\n", s }'
 }
 
 lab_log "idle guest, slot 0 flags: $(guest_region sample "$pv" 0 20000)"
