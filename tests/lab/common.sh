@@ -190,6 +190,7 @@ lab_emulator_signature() {
 			why) why=$re; continue ;;
 			console | console-not) file=$dir/console.log ;;
 			hang) file=$dir/hang.log ;;
+			output) file=$dir/out/output.log ;;
 			*) continue ;;
 			esac
 			if [[ $where == *-not ]]; then
