@@ -125,6 +125,16 @@ lab_unload_pvsched() {
 	lab_log "pvsched unloaded"
 }
 
+# lab_module_build_id NAME: the GNU build ID of the loaded module NAME, in
+# hex (empty if the kernel shows none): the note's 16-byte header (sizes,
+# type, "GNU\0") skipped.  Tells two builds of the same sources apart,
+# which srcversion does not.
+lab_module_build_id() {
+	local note=/sys/module/$1/notes/.note.gnu.build-id
+	[[ -r $note ]] || return 0
+	od -An -tx1 -v -j16 "$note" | tr -d ' \n'
+}
+
 # lab_check_dmesg: fail now if L1's kernel log already shows trouble (the
 # harness checks again after the test anyway).
 lab_check_dmesg() {

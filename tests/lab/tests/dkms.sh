@@ -26,11 +26,10 @@ fi
 
 # The build ID tells two builds of the same sources apart (srcversion
 # does not): the loaded module must be the DKMS-built file.
-note=/sys/module/pvsched/notes/.note.gnu.build-id
 [[ -n $DKMS_BUILDID || -n $DKMS_SRCVERSION ]] ||
 	lab_fail "neither a build ID nor a srcversion to identify the DKMS-built module"
-if [[ -n $DKMS_BUILDID && -r $note ]]; then
-	loaded=$(od -An -tx1 -v -j16 "$note" | tr -d ' \n')
+loaded=$(lab_module_build_id pvsched)
+if [[ -n $DKMS_BUILDID && -n $loaded ]]; then
 	lab_assert_eq "$loaded" "$DKMS_BUILDID" "build ID of the loaded module"
 	if [[ -f $PVSCHED_KO ]]; then
 		local_id=$(readelf -n "$PVSCHED_KO" | awk '/Build ID:/ { print $3 }')
