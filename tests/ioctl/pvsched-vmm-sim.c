@@ -6,7 +6,8 @@
  *       Opens /dev/pvsched, maps the slots (an anonymous shared mapping, or
  *       SHMFILE, e.g. in /dev/shm, like QEMU's memory-backend-file), starts
  *       NTHREADS threads and registers them as vCPUs 0..N-1, then the
- *       extra TIDs (threads of other processes) as the next vCPUs.  Prints
+ *       extra TIDs (threads of other processes, each named by a pidfd of
+ *       its process as a deputy VMM does) as the next vCPUs.  Prints
  *       "ready vm=<vm_id> pid=<pid> vcpus=<n>" and waits to be killed.
  *   pvsched-vmm-sim attr TID
  *       Prints "<policy> <rt_prio> <nice>" of thread TID (sched_getattr).
@@ -106,8 +107,21 @@ static int vmm(int argc, char **argv)
 	for (i = 0; i < total; i++) {
 		char *slot = region + PVSCHED_REGION_HDR_SIZE +
 			     i * PVSCHED_SLOT_SIZE;
+		int ret;
 
-		if (vcpu_add(fd, i, tids[i], slot)) {
+		if (i < n) {
+			ret = vcpu_add(fd, i, tids[i], slot);
+		} else {
+			/* another process's thread: its pidfd says whose */
+			int pidfd = pidfd_of(tgid_of(tids[i]));
+
+			ret = pidfd < 0 ? pidfd :
+					  vcpu_add_pidfd(fd, i, tids[i], slot,
+							 pidfd);
+			if (pidfd >= 0)
+				close(pidfd);
+		}
+		if (ret) {
 			fprintf(stderr, "vcpu %d tid %d: ", i, tids[i]);
 			return die("VCPU_ADD");
 		}
