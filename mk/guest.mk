@@ -6,10 +6,17 @@
 #
 #   make guest-helpers      build them
 #   make bench-guest        guest overhead benchmark (tests/bench/guest-overhead)
+#   make check-guest-region the unit test of the region reader the guest lab
+#                           tests check slots with (tests/lab/l2/guest-region.py:
+#                           a writer paused mid-update, a stalled slot
+#                           explained by where the L2's CPUs are): PASS/FAIL
+#                           in build/results/guest-region.log
 
 GUEST_HELPERS := $(BUILD)/guest/guest-rt $(BUILD)/guest/guest-overhead-pingpong
 
-.PHONY: guest-helpers bench-guest
+CHECK_SUITES += check-guest-region
+
+.PHONY: guest-helpers bench-guest check-guest-region
 
 guest-helpers: $(GUEST_HELPERS)
 
@@ -27,3 +34,7 @@ lab lab-one check-lab lab-prereqs: guest-helpers
 
 bench-guest: modules guest-helpers
 	$(TOP)/tests/bench/guest-overhead
+
+# py_unit_: mk/wakeup-trace.mk
+check-guest-region:
+	@$(call py_unit_,guest-region,$(TOP)/tests/lab/test_guest_region.py)

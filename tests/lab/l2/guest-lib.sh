@@ -122,3 +122,23 @@ guest_wait_fields() {
 	echo "slot $i never had $*; last: $(guest_region slot "$(guest_region_file "$name")" "$i" | tr '\n' ' ')" >&2
 	return 1
 }
+
+# guest_where_args NAME: the "--where" arguments of "guest_region expect"
+# for L2 guest NAME, its guest module loaded: a slot that stops moving is
+# then explained by where NAME's CPUs are (tests/lab/l1-snapshot on its QMP
+# socket, into $LAB_OUT/l2-NAME-where.N.txt), with the guest module's text
+# as L2 placed it and the kernel's symbols as L1 has them, which name L2's
+# addresses only when L2 runs the same kernel booted with nokaslr (else
+# only the module's code is named).
+guest_where_args() {
+	local name=$1 dir l2 text
+	dir=$(lab_l2_dir "$1")
+	: >"$dir/kallsyms"
+	l2=$(lab_l2_run "$name" 'uname -rv; grep -o -w nokaslr /proc/cmdline || true')
+	if [[ $l2 == "$(uname -rv)"$'\n'nokaslr ]]; then
+		awk 'NF == 3 && $2 ~ /^[tTwW]$/' /proc/kallsyms >"$dir/kallsyms"
+	fi
+	text=$(lab_l2_run "$name" cat /sys/module/pvsched_guest/sections/.text)
+	echo "pvsched_guest $text $PVSCHED_GUEST_KO" >"$dir/modules.txt"
+	echo "--where $dir/qmp.sock $dir/kallsyms $dir/modules.txt $LAB_OUT/l2-$name-where"
+}

@@ -17,17 +17,30 @@ ivshmem-plain device), laid out as in uapi/linux/pvsched.h.
   guest-region.py brief FILE          one line: guest_state, generation,
                                       guest_features, then per slot
                                       "seq/policy/nice/rt_prio/flags"
-  guest-region.py expect FILE [state=S] [gen=G] [quiet=I] [moving=I]...
+  guest-region.py expect FILE [--where QMP_SOCKET SYMBOLS MODULES OUT]
+                  [state=S] [gen=G] [quiet=I] [moving=I]...
                                       checks in one process: guest_state,
                                       generation, slot I zero and still
                                       (0.5 s), slot I's seq advancing
-                                      (within 30 s); exit 1 with a reason
+                                      (within 30 s); exit 1 with a reason.
+                                      With --where, a slot that does not
+                                      move is explained: where the L2's
+                                      CPUs are (tests/lab/l1-snapshot on
+                                      its QMP socket, into OUT.N.txt); a
+                                      slot whose CPU was in the guest
+                                      driver's code fails at once, any
+                                      other gets 90 s more (an L2 vCPU
+                                      that L1 did not run) and a line
+                                      saying so if it then moves
   guest-region.py sample FILE I N     reads slot I's flags N times; prints
                                       per-bit counts of samples seen set
 """
 import mmap
+import os
 import struct
+import subprocess
 import sys
+import time
 
 MAGIC = 0x48435650
 HDR = struct.Struct("<6IQQ4I2I")  # 64 bytes
@@ -51,18 +64,139 @@ def slot_base(h, i):
     return h["slot_offset"] + i * h["slot_size"]
 
 
+# How long a reader waits out an odd seq.  The writer is an L2 vCPU, which
+# L1 can deschedule between its few stores (its odd seq then stays for as
+# long as L1 runs something else, under TCG possibly this very reader):
+# a count of back-to-back reads is no deadline.
+ODD_SECS = 10.0
+# "moving": the seq must move within MOVING_SECS; with --where, a slot whose
+# CPU is not in the guest driver's code gets STALL_SECS more.
+MOVING_SECS = 30.0
+STALL_SECS = 90.0
+# The guest module, as tests/lab/l1-snapshot names its code.
+DRIVER = "pvsched_guest"
+L1_SNAPSHOT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "l1-snapshot")
+
+
 def read_guest(buf, h, i):
     """One consistent snapshot of the guest area (seq protocol)."""
     off = slot_base(h, i) + 8
-    for _ in range(1000):
+    end = None
+    while True:
         s1 = struct.unpack_from("<I", buf, off)[0]
-        if s1 & 1:
+        if not s1 & 1:
+            vals = GUEST.unpack_from(buf, off)
+            s2 = struct.unpack_from("<I", buf, off)[0]
+            if s1 == s2:
+                return dict(zip(GUEST_KEYS, vals))
+        if end is None:
+            end = time.monotonic() + ODD_SECS
+        elif time.monotonic() > end:
+            raise SystemExit("slot %d: no consistent snapshot for %gs (seq %d:"
+                             " an update never finished, or its CPU stopped"
+                             " in the middle of one)" % (i, ODD_SECS, s1))
+        time.sleep(0.001)
+
+
+def seq_moves(buf, h, i, seq, secs):
+    """True once slot i's seq differs from seq, False after secs."""
+    end = time.monotonic() + secs
+    while read_guest(buf, h, i)["seq"] == seq:
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def module_text(modules, name=DRIVER):
+    """(start, end) of module name's .text, from a modules file of
+    tests/lab/l1-snapshot ("NAME TEXT_ADDRESS KO_PATH" lines) and the .ko's
+    section size; None if either is unknown."""
+    try:
+        with open(modules) as f:
+            entry = [p for p in (line.split() for line in f)
+                     if len(p) == 3 and p[0] == name]
+        if not entry:
+            return None
+        base, ko = int(entry[0][1], 16), entry[0][2]
+        out = subprocess.run(["size", "-A", ko], capture_output=True,
+                             text=True, timeout=30).stdout
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) >= 2 and p[0] == ".text":
+            return base, base + int(p[1])
+    return None
+
+
+def snapshot_cpu(text, cpu, driver_text=None):
+    """From tests/lab/l1-snapshot's output: (True if a sample of CPU cpu
+    was in the guest driver's code: its rip within driver_text, or without
+    that range a symbol of the module, that CPU's summary)."""
+    in_driver = False
+    for line in text.splitlines():
+        p = line.split()
+        if len(p) < 4 or p[0] != "sample" or p[2] != "cpu%d" % cpu:
             continue
-        vals = GUEST.unpack_from(buf, off)
-        s2 = struct.unpack_from("<I", buf, off)[0]
-        if s1 == s2:
-            return dict(zip(GUEST_KEYS, vals))
-    raise SystemExit("slot %d: no consistent snapshot (seq stuck odd?)" % i)
+        if driver_text:
+            rip = int(p[3][len("rip="):], 16)
+            in_driver |= driver_text[0] <= rip < driver_text[1]
+        else:
+            in_driver |= "[%s]" % DRIVER in line
+    where = "no sample"
+    for line in text.splitlines():
+        if line.startswith("summary: "):
+            where = line[len("summary: "):]
+            for part in where.split(" | "):
+                if part.startswith("cpu%d " % cpu):
+                    where = part
+    return in_driver, where
+
+
+def l2_where(sock, symbols, modules, out):
+    """A where(cpu) for check_moving: samples the L2's CPUs through its QMP
+    socket into OUT.N.txt, the first N free."""
+    driver_text = module_text(modules)
+
+    def where(cpu):
+        n = 1
+        while os.path.exists("%s.%d.txt" % (out, n)):
+            n += 1
+        path = "%s.%d.txt" % (out, n)
+        try:
+            subprocess.run([L1_SNAPSHOT, sock, symbols, modules, path],
+                           timeout=180, check=False)
+            with open(path) as f:
+                text = f.read()
+        except (OSError, subprocess.SubprocessError) as e:
+            return False, "no snapshot (%s)" % e
+        in_driver, summary = snapshot_cpu(text, cpu, driver_text)
+        return in_driver, "%s; %s" % (summary, path)
+    return where
+
+
+def check_moving(buf, h, i, where=None):
+    """None if slot i's seq moves, else why not.  where(cpu), if given,
+    says where the slot's CPU is: (in the guest driver's code?, text)."""
+    seq = read_guest(buf, h, i)["seq"]
+    if seq_moves(buf, h, i, seq, MOVING_SECS):
+        return None
+    if where is None:
+        return "slot %d seq stuck at %d" % (i, seq)
+    in_driver, text = where(i)
+    if in_driver:
+        return ("slot %d seq stuck at %d for %gs, and L2 CPU %d was in the"
+                " guest driver's code: %s" % (i, seq, MOVING_SECS, i, text))
+    start = time.monotonic()
+    if not seq_moves(buf, h, i, seq, STALL_SECS):
+        return ("slot %d seq stuck at %d for %gs; L2 CPU %d was at: %s"
+                % (i, seq, MOVING_SECS + STALL_SECS, i, text))
+    print("slot %d seq stalled at %d for %.0fs, then moved; L2 CPU %d was"
+          " not in the guest driver's code: %s"
+          % (i, seq, MOVING_SECS + time.monotonic() - start, i, text))
+    return None
 
 
 def main(argv):
@@ -115,8 +249,11 @@ def main(argv):
                     g["rt_prio"], g["flags"]))
             print(" ".join(out))
         elif cmd == "expect":
-            import time
-            for kv in argv[3:]:
+            checks, where = argv[3:], None
+            if checks[:1] == ["--where"]:
+                where = l2_where(*checks[1:5])
+                checks = checks[5:]
+            for kv in checks:
                 k, v = kv.split("=", 1)
                 v = int(v)
                 h = header(buf)
@@ -133,12 +270,9 @@ def main(argv):
                     if any(b[f] for f in GUEST_KEYS if f != "seq"):
                         raise SystemExit("slot %d not cleared: %s" % (v, b))
                 if k == "moving":
-                    a = read_guest(buf, h, v)["seq"]
-                    end = time.time() + 30
-                    while read_guest(buf, h, v)["seq"] == a:
-                        if time.time() > end:
-                            raise SystemExit("slot %d seq stuck at %d" % (v, a))
-                        time.sleep(0.05)
+                    why = check_moving(buf, h, v, where)
+                    if why:
+                        raise SystemExit(why)
         elif cmd == "sample":
             i, n = int(argv[3]), int(argv[4])
             off = slot_base(h, i) + 12

@@ -6,7 +6,10 @@
 # waker), unbind/rebind the driver 20 times (L1 sees guest_state STOPPED and quiet,
 # zeroed slots, then ACTIVE with a new generation and slots moving again),
 # then offline/online guest CPU 1 20 times (its slot goes quiet and zero,
-# then moves again), then rmmod while busy.  No kernel warnings in L1 or L2.
+# then moves again, and CPU 0's slot moves on meanwhile), then rmmod while
+# busy.  No kernel warnings in L1 or L2.  A slot that does not move is
+# explained: where L2's CPUs were (guest_where_args), and the guest
+# driver's if its CPU was in the driver's code.
 # lab-timeout: 900
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
@@ -27,12 +30,16 @@ pv=$(guest_region_file pv)
 # No soft-lockup or RCU-stall detectors in L2: its vCPUs starve for tens of
 # seconds at times under nested TCG (L2 "rcu_preempt kthread timer wakeup
 # didn't happen", "soft lockup ... stuck for 48s" in runs whose 40 rounds
-# all passed).  A real hang still fails the test: every step has a deadline.
-lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1" \
+# all passed).  A real hang still fails the test: every step has a deadline,
+# and a CPU whose slot stops moving is sampled (nokaslr: named from L1's
+# symbols of the same kernel).
+lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1 nokaslr" \
 	g1 $(guest_ivshmem_args pv 0x10)
 lab_l2_wait g1 ready 300
 lab_l2_run g1 /lab-l2/load-guest-module
 lab_assert guest_wait_state pv 1
+where=$(guest_where_args g1) # an assignment: its failure ends the test
+read -r -a where <<<"$where"
 
 # load: loops that spin about 1 ms, flip their own nice between 0 and 5 and
 # sleep 1 ms, so the CPU running one publishes new requests all the time:
@@ -43,15 +50,18 @@ lab_assert guest_wait_state pv 1
 # taking IPIs under TCG, and a QEMU 9p worker's TLB shootdown then waits
 # forever (L1 soft lockup, seen with no pvsched module loaded; see
 # tests/lab/README.md).
-flip() { # CPU SECONDS: a flipping loop on CPU (-1: any), in the background
-	echo "$GUEST_BIN/guest-rt $1 flip 5 $2 >/dev/null 2>&1 &"
+flip() { # NAME CPU: a flipping loop on CPU (-1: any), its pid in /tmp/flip-NAME
+	echo "$GUEST_BIN/guest-rt $2 flip 5 3600 >/dev/null 2>&1 & echo \$! >/tmp/flip-$1"
 }
-lab_l2_run g1 "$(flip 0 3600) $(flip 1 3600) $(flip -1 3600)" \
+unflip() { # NAME: end that loop
+	echo "kill \$(cat /tmp/flip-$1)"
+}
+lab_l2_run g1 "$(flip cpu0 0); $(flip cpu1 1); $(flip any -1);" \
 	"(while :; do usleep 20000; done) >/dev/null 2>&1 &"
 
 # expect CHECK...: see tests/lab/l2/guest-region.py (one process per step)
 expect() {
-	guest_region expect "$pv" "$@"
+	guest_region expect "$pv" "${where[@]}" "$@"
 }
 
 gen=$(guest_hdr pv guest_generation)
@@ -63,12 +73,18 @@ for ((r = 1; r <= UNBIND_ROUNDS; r++)); do
 	lab_log "unbind/rebind round $r ok: $(guest_region brief "$pv")"
 done
 
+# With CPU 1 down, CPU 0 runs everything: it must still halt often (see the
+# load above), so the unpinned loop ends here, and CPU 1's loop, which the
+# kernel moves to CPU 0 when CPU 1 goes down (its affinity broken, it
+# would stay there for the rest of the test, as would each round's), ends
+# once CPU 1 is down; a new one is pinned to CPU 1 once it is back.  CPU 1
+# goes down busy, its loop publishing.
+lab_l2_run g1 "$(unflip any)"
 for ((r = 1; r <= CPU_ROUNDS; r++)); do
-	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online"
+	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && $(unflip cpu1)"
 	expect quiet=1 moving=0 || lab_fail "round $r: after CPU 1 offline"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
-	# CPU 1's pinned loop lost its affinity when the CPU went offline.
-	lab_l2_run g1 "$(flip 1 8)"
+	lab_l2_run g1 "$(flip cpu1 1)"
 	expect moving=1 || lab_fail "round $r: after CPU 1 online"
 	lab_log "offline/online round $r ok: $(guest_region brief "$pv")"
 done
