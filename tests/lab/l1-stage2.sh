@@ -170,9 +170,35 @@ cd /run/lab || harness_error "cannot cd to /run/lab"
 ) &
 threads_pid=$!
 start=$(date +%s%N)
-bash "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null 2>&1 | tee "$LAB_OUT/output.log"
-rc=${PIPESTATUS[0]}
+# The test's output goes through tee from a FIFO, not a pipeline: a
+# process the test left running keeps the pipe open, and a pipeline would
+# wait for it until the test's timeout.  Such processes carry LAB_TEST_RUN
+# in their environment: once the test has exited they are named (in its
+# output) and killed; L2 guests are stopped below.
+mkfifo /run/lab/test-output
+tee "$LAB_OUT/output.log" </run/lab/test-output &
+tee_pid=$!
+LAB_TEST_RUN=$$ bash "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null \
+	>/run/lab/test-output 2>&1
+rc=$?
 echo $((($(date +%s%N) - start) / 1000000)) >"$LAB_OUT/test-ms"
+guests=" $(cat /run/lab/l2/*/pid 2>/dev/null | tr '\n' ' ') "
+left=()
+for e in /proc/[0-9]*/environ; do
+	p=${e#/proc/}
+	p=${p%/environ}
+	[[ $guests == *" $p "* ]] && continue
+	{ tr '\0' '\n' <"$e" | grep -qx "LAB_TEST_RUN=$$"; } 2>/dev/null && left+=("$p")
+done
+msgs=()
+for p in "${left[@]}"; do
+	msgs+=("lab-l1: $LAB_TEST left process $p ($(cat "/proc/$p/comm" 2>/dev/null)) running: killed")
+done
+((${#left[@]} == 0)) || kill -KILL "${left[@]}" 2>/dev/null || true
+wait "$tee_pid" || true
+for m in "${msgs[@]}"; do
+	echo "$m" | tee -a "$LAB_OUT/output.log"
+done
 say "$LAB_TEST exited with $rc"
 
 kill "$threads_pid" 2>/dev/null || true

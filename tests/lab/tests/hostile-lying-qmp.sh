@@ -22,10 +22,12 @@ fq=$PVSCHED_SRC/tools/pvschedctl/tests/fake-qemu.py
 lab_load_pvsched
 
 pids=()
+# Under set -e a failing kill (a process that already exited) would end
+# the trap before the other processes are killed.
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 }
 trap cleanup EXIT
