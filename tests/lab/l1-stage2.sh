@@ -174,11 +174,12 @@ start=$(date +%s%N)
 # process the test left running keeps the pipe open, and a pipeline would
 # wait for it until the test's timeout.  Such processes carry LAB_TEST_RUN
 # in their environment: once the test has exited they are named (in its
-# output) and killed; L2 guests are stopped below.
+# output) and killed; L2 guests are stopped below.  LAB_XTRACE=1 runs
+# the test under bash -x (a test that exits without a FAIL line).
 mkfifo /run/lab/test-output
 tee "$LAB_OUT/output.log" </run/lab/test-output &
 tee_pid=$!
-LAB_TEST_RUN=$$ bash "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null \
+LAB_TEST_RUN=$$ bash ${LAB_XTRACE:+-x} "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null \
 	>/run/lab/test-output 2>&1
 rc=$?
 echo $((($(date +%s%N) - start) / 1000000)) >"$LAB_OUT/test-ms"
