@@ -172,14 +172,14 @@ threads_pid=$!
 start=$(date +%s%N)
 # The test's output goes through tee from a FIFO, not a pipeline: a
 # process the test left running keeps the pipe open, and a pipeline would
-# wait for it until the test's timeout.  Such processes carry LAB_TEST_RUN
+# wait for it until the test's timeout.  Such processes carry lab_test_run
 # in their environment: once the test has exited they are named (in its
 # output) and killed; L2 guests are stopped below.  LAB_XTRACE=1 runs
 # the test under bash -x (a test that exits without a FAIL line).
 mkfifo /run/lab/test-output
 tee "$LAB_OUT/output.log" </run/lab/test-output &
 tee_pid=$!
-LAB_TEST_RUN=$$ bash ${LAB_XTRACE:+-x} "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null \
+lab_test_run=$$ bash ${LAB_XTRACE:+-x} "$PVSCHED_SRC/tests/lab/tests/$LAB_TEST.sh" </dev/null \
 	>/run/lab/test-output 2>&1
 rc=$?
 echo $((($(date +%s%N) - start) / 1000000)) >"$LAB_OUT/test-ms"
@@ -189,7 +189,7 @@ for e in /proc/[0-9]*/environ; do
 	p=${e#/proc/}
 	p=${p%/environ}
 	[[ $guests == *" $p "* ]] && continue
-	{ tr '\0' '\n' <"$e" | grep -qx "LAB_TEST_RUN=$$"; } 2>/dev/null && left+=("$p")
+	{ tr '\0' '\n' <"$e" | grep -qx "lab_test_run=$$"; } 2>/dev/null && left+=("$p")
 done
 msgs=()
 for p in "${left[@]}"; do
