@@ -233,7 +233,7 @@ bench_pvsched_on() {
 		"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
 		return
 	fi
-	lab_l2_run "$B_VM" /lab-l2/load-guest-module
+	lab_l2_run "$B_VM" /lab-l2/load-guest-module --one-cpu
 	for ((i = 0; i < 300; i++)); do
 		state=$(bench_pvsched_guest_state)
 		[[ $state == active ]] && break

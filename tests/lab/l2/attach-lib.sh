@@ -59,7 +59,7 @@ attach_vms() {
 	for vm in "$@"; do
 		lab_wait_until 40 attach_has_magic "$vm" ||
 			lab_fail "pvschedctl attach wrote no region header for $vm"
-		lab_l2_run "$vm" /lab-l2/load-guest-module
+		lab_l2_run "$vm" /lab-l2/load-guest-module --one-cpu
 		lab_assert guest_wait_state "$vm" 1
 		offered=$(guest_hdr "$vm" host_features)
 		lab_assert_eq "$(guest_hdr "$vm" guest_features)" $((offered & 31)) "$vm: guest_features"

@@ -189,7 +189,11 @@ libvirt_vcpu_tids() {
 	pid=$(cat "/run/libvirt/qemu/$1.pid")
 	for t in /proc/"$pid"/task/*; do
 		comm=$(cat "$t/comm" 2>/dev/null) || continue
-		[[ $comm =~ ^CPU\ ([0-9]+)/KVM$ ]] && echo "${BASH_REMATCH[1]} ${t##*/}"
+		# an if, not "&&": a loop whose last thread is no vCPU's (QEMU's
+		# thread-pool "worker") must not fail the pipeline under pipefail
+		if [[ $comm =~ ^CPU\ ([0-9]+)/KVM$ ]]; then
+			echo "${BASH_REMATCH[1]} ${t##*/}"
+		fi
 	done | sort -n
 }
 

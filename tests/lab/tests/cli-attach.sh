@@ -91,7 +91,7 @@ sys.exit(vm["guest"]["state"] != "active")' "$1" "$2"
 # acceptance 1).
 check_guest() {
 	local name=$1 log=$2 json=$LAB_OUT/status-$1-guest.json
-	lab_l2_run "$name" /lab-l2/load-guest-module
+	lab_l2_run "$name" /lab-l2/load-guest-module --one-cpu
 	# the check below reads the last status saved in $json
 	lab_wait_until 60 guest_active "$json" "$name" || true
 	"$ctl" status

@@ -99,7 +99,7 @@ session() {
 	set_base "$1"
 	attach_again a "$2"
 	lab_wait_until 40 attach_has_magic a || lab_fail "pvschedctl attach wrote no region header"
-	lab_l2_run a /lab-l2/load-guest-module
+	lab_l2_run a /lab-l2/load-guest-module --one-cpu
 	lab_assert guest_wait_state a 1
 	lab_expect -eq $(($(guest_hdr a guest_features) & 16)) 16 "PVSCHED_F_BOOST_STATE not accepted"
 	case $1 in

@@ -36,7 +36,7 @@ pv=$(guest_region_file pv)
 lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1 nokaslr" \
 	g1 $(guest_ivshmem_args pv 0x10)
 lab_l2_wait g1 ready 300
-lab_l2_run g1 /lab-l2/load-guest-module
+lab_l2_run g1 /lab-l2/load-guest-module --one-cpu
 lab_assert guest_wait_state pv 1
 where=$(guest_where_args g1) # an assignment: its failure ends the test
 read -r -a where <<<"$where"

@@ -36,7 +36,7 @@ without=() with=()
 run >/dev/null # warm-up
 for ((p = 1; p <= PAIRS; p++)); do
 	without+=("$(run)")
-	lab_l2_run g1 /lab-l2/load-guest-module
+	lab_l2_run g1 /lab-l2/load-guest-module --one-cpu
 	lab_assert guest_wait_state pv 1
 	with+=("$(run)")
 	lab_l2_run g1 rmmod pvsched_guest

@@ -47,7 +47,7 @@ expect() {
 }
 
 # --- 1. a slot naming another vCPU is refused at bind ---------------------
-lab_l2_run g1 /lab-l2/load-guest-module
+lab_l2_run g1 /lab-l2/load-guest-module --one-cpu
 lab_assert guest_wait_state pv 1
 flip 0 600
 flip 1 600

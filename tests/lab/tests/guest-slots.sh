@@ -21,7 +21,7 @@ pv=$(guest_region_file pv)
 # shellcheck disable=SC2046 # word splitting wanted
 lab_l2_start --smp 2 g1 $(guest_ivshmem_args pv 0x10)
 lab_l2_wait g1 ready 300
-lab_l2_run g1 /lab-l2/load-guest-module
+lab_l2_run g1 /lab-l2/load-guest-module --one-cpu
 lab_assert guest_wait_state pv 1
 
 # sum of one column of the debugfs counters over all CPUs

@@ -149,7 +149,7 @@ first_vm=$vm_id
 
 # --- the guest's RT task shows on its vCPU thread --------------------------------
 lab_l2_wait "$dom" ready 300
-lab_l2_run "$dom" /lab-l2/load-guest-module
+lab_l2_run "$dom" /lab-l2/load-guest-module --one-cpu
 guest_active() {
 	"$PVSCHEDCTL" -j status | python3 -c '
 import json, sys
