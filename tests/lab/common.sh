@@ -185,7 +185,7 @@ lab_names_pvsched() {
 # prints "NAME: why" and returns 0.
 lab_emulator_signature() {
 	local dir=$1 name where re file ok why
-	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" && return 1
+	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" "$dir/hang.log" && return 1
 	for name in $(awk -F' [|] ' '!/^#/ && NF >= 3 { print $1 }' \
 		"$lab_home/emulator-signatures" | sort -u); do
 		ok=1 why=

@@ -1165,7 +1165,17 @@ static void unregister_all(void)
 static void clock_above_boosts(void)
 {
 	struct sched_param sp = { .sched_priority = 80 };
+	char rt = '0';
+	FILE *f = fopen("/sys/kernel/realtime", "r");
 
+	/* Only on PREEMPT_RT: elsewhere timers expire in hard IRQ anyway. */
+	if (f) {
+		if (fread(&rt, 1, 1, f) != 1)
+			rt = '0';
+		fclose(f);
+	}
+	if (rt != '1')
+		return;
 	if (sched_setscheduler(0, SCHED_FIFO, &sp))
 		out("note main thread not at SCHED_FIFO 80: %s\n", strerror(errno));
 }
