@@ -469,6 +469,36 @@ static void register_vcpu(struct vcpu *v)
 	    GUEST_SLOT(v->idx));
 }
 
+/*
+ * The main thread times the phases and reads the stats in them, the
+ * sampler samples: on PREEMPT_RT both run at SCHED_FIFO above any boost
+ * (the caps allow at most 49), set by each thread for itself (the vCPU
+ * threads would inherit the main thread's).  On PREEMPT_RT the
+ * timer of a SCHED_OTHER sleeper expires in the per-CPU ktimers thread
+ * (FIFO 1), which a boosted vCPU thread spinning on that CPU starves: a
+ * 300 ms phase lasted 22 s on 6.12-rt (until throttles let ktimers run),
+ * long enough for an RCU stall, and its stats were read while throttled.
+ * An RT sleeper's timer expires in hard interrupt context.
+ */
+static void clock_above_boosts(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	char rt = '0';
+	FILE *f = fopen("/sys/kernel/realtime", "r");
+
+	/* Only on PREEMPT_RT: elsewhere timers expire in hard IRQ anyway. */
+	if (f) {
+		if (fread(&rt, 1, 1, f) != 1)
+			rt = '0';
+		fclose(f);
+	}
+	if (rt != '1')
+		return;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		out("note thread %d not at SCHED_FIFO %d: %s\n", (int)gettid(), prio,
+		    strerror(errno));
+}
+
 /* ---- sampler ------------------------------------------------------------ */
 
 static void hist_add(struct hist *h, uint32_t policy, int val)
@@ -495,6 +525,9 @@ static void *sampler(void *arg)
 	struct sched_attr a;
 
 	(void)arg;
+	/* like the main thread's clock: on 6.12-rt a SCHED_OTHER sampler took
+	 * 4 samples in a 300 ms phase */
+	clock_above_boosts(79);
 	while (!sampler_stop) {
 		for (int i = 0; i < opt.nr_vcpus; i++) {
 			struct vcpu *v = &vcpus[i];
@@ -1152,33 +1185,6 @@ static void unregister_all(void)
 	out("closed /dev/pvsched\n");
 }
 
-/*
- * The main thread times the phases and reads the stats in them: it runs
- * at SCHED_FIFO above any boost (the caps allow at most 49), set after the
- * other threads were created (they would inherit it).  On PREEMPT_RT the
- * timer of a SCHED_OTHER sleeper expires in the per-CPU ktimers thread
- * (FIFO 1), which a boosted vCPU thread spinning on that CPU starves: a
- * 300 ms phase lasted 22 s on 6.12-rt (until throttles let ktimers run),
- * long enough for an RCU stall, and its stats were read while throttled.
- * An RT sleeper's timer expires in hard interrupt context.
- */
-static void clock_above_boosts(void)
-{
-	struct sched_param sp = { .sched_priority = 80 };
-	char rt = '0';
-	FILE *f = fopen("/sys/kernel/realtime", "r");
-
-	/* Only on PREEMPT_RT: elsewhere timers expire in hard IRQ anyway. */
-	if (f) {
-		if (fread(&rt, 1, 1, f) != 1)
-			rt = '0';
-		fclose(f);
-	}
-	if (rt != '1')
-		return;
-	if (sched_setscheduler(0, SCHED_FIFO, &sp))
-		out("note main thread not at SCHED_FIFO 80: %s\n", strerror(errno));
-}
 
 /*
  * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure.
@@ -1556,7 +1562,7 @@ int main(int argc, char **argv)
 		pthread_create(&sampler_thread, NULL, sampler, NULL);
 	deadline_ns = opt.timeout_s ? now_ns() + opt.timeout_s * 1000000000ull : 0;
 	pthread_barrier_wait(&start_barrier);
-	clock_above_boosts();
+	clock_above_boosts(80);
 
 	drive();
 
