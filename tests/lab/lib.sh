@@ -235,7 +235,7 @@ lab_l2_start() {
 	# emulate an MMIO access then (KVM internal error, suberror 3): the L2
 	# QEMU stops at its first 9p request: 12 of 17 boots on 7.3 (2 of 4
 	# without pvsched loaded) (tests/lab/README.md).  Port I/O takes KVM's fast
-	# path, which that check does not cover: 4 of 4 boots.
+	# path, which that check does not cover: 8 of 8 boots.
 	# Not -daemonize: that sends QEMU's stderr to /dev/null.  A subshell
 	# keeps QEMU's pid, its stderr and its exit status.
 	(
