@@ -6,6 +6,7 @@
 # comes back, whatever the load order; unload with nothing registered is
 # clean.  Checks the dmesg line "pvsched: attached tracepoint family ..."
 # and /sys/kernel/debug/pvsched/{tracepoints,engine}.
+# lab-kvm-unload: yes
 # lab-timeout: 240
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"

@@ -14,6 +14,7 @@
 #     (pvsched must not pin kvm), the probes are detached (debugfs
 #     tracepoints file, GET_INFO tp_family); "modprobe kvm_amd" re-attaches
 #     them, and a new VM is boosted again (cs:rr/8, boost_cs counter).
+# lab-kvm-unload: yes
 # lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
