@@ -60,8 +60,7 @@ lab_l2_explain_resets() {
 			lab_l2_internal_error "$name"
 			continue
 		fi
-		[[ -e $dir/pid && -e $dir/exit-status && ! -e $dir/quit-asked &&
-			! -e $dir/explained ]] || continue
+		[[ -e $dir/pid && -e $dir/exit-status && ! -e $dir/quit-asked ]] || continue
 		lab_l2_reset_exit "$name" && lab_l2_died "$name"
 	done
 	return 0
@@ -234,8 +233,8 @@ lab_l2_start() {
 	# fault of the instruction itself, and KVM after 6.12 refuses to
 	# emulate an MMIO access then (KVM internal error, suberror 3): the L2
 	# QEMU stops at its first 9p request: 12 of 17 boots on 7.3 (2 of 4
-	# without pvsched loaded) (tests/lab/README.md).  Port I/O takes KVM's fast
-	# path, which that check does not cover: 8 of 8 boots.
+	# without pvsched loaded; tests/lab/README.md).  Port I/O takes KVM's
+	# fast path, which that check does not cover: 8 of 8 boots.
 	# Not -daemonize: that sends QEMU's stderr to /dev/null.  A subshell
 	# keeps QEMU's pid, its stderr and its exit status.
 	(
@@ -335,10 +334,9 @@ lab_l2_wait() {
 	[[ $pattern == ready ]] && pattern='^lab-l2: ready' boot=1
 	for ((i = 0; i < timeout * 10; i++)); do
 		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
-		if grep -q 'KVM internal error' "$dir/qemu.log" 2>/dev/null; then
-			lab_l2_internal_error "$name" >&2
+		# lab_fail prints QEMU's report (lab_l2_explain_resets)
+		grep -q 'KVM internal error' "$dir/qemu.log" 2>/dev/null &&
 			lab_fail "L2 $name stopped while waiting for '$pattern'"
-		fi
 		if ! kill -0 "$(lab_l2_pid "$name")" 2>/dev/null; then
 			lab_l2_died "$name" >&2
 			if [[ -n $boot && ! -e $lab_l2_root/.$name.restarted ]] &&

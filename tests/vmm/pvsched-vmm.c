@@ -1185,7 +1185,6 @@ static void unregister_all(void)
 	out("closed /dev/pvsched\n");
 }
 
-
 /*
  * Sleep @ms (0: until SIGTERM/SIGINT), checking for guest failure.
  * SIGTERM/SIGINT end the phase now, SIGUSR1 prints a snapshot ("signal"),
