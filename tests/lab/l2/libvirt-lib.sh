@@ -183,10 +183,12 @@ libvirt_adopt_l2() {
 
 # libvirt_vcpu_tids NAME: "CPU-INDEX TID" per vCPU of domain NAME's QEMU,
 # from the thread names (libvirt starts QEMU with debug-threads=on): QMP
-# is libvirt's.
+# is libvirt's.  Status 1 if libvirt's pid file holds no pid.
 libvirt_vcpu_tids() {
 	local pid t comm
-	pid=$(cat "/run/libvirt/qemu/$1.pid")
+	pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) || return 1
+	# an empty or partial read lists no threads: say so, not an empty list
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
 	for t in /proc/"$pid"/task/*; do
 		comm=$(cat "$t/comm" 2>/dev/null) || continue
 		# an if, not "&&": a loop whose last thread is no vCPU's (QEMU's

@@ -89,11 +89,18 @@ new_attach() {
 	p=$(attach_pid)
 	[[ -n $p && $p != "$apid" ]] && ! pid_gone "$p"
 }
+two_vcpus_listed() { [[ $(libvirt_vcpu_tids "$dom" | wc -l) == 2 ]]; }
 # check_session EXPECTED_ATTACH_PID: the session of $dom has both vCPU
 # threads by name, QEMU's pid from libvirt, that attach; prints its VM id.
 check_session() {
 	local s qpid tids
 	s=$(session "$dom") || lab_fail "no pvsched session for $dom (rc $?); hook log: $(cat "$LIBVIRT_HOOK_LOG")"
+	# Once, in a CI run, right after libvirtd's restart this listed no
+	# vCPU thread while QEMU's pid read fine a moment before: wait until
+	# libvirt's pid file and QEMU's thread names give both vCPUs, and say
+	# what they held if they never do.
+	lab_wait_until 20 two_vcpus_listed ||
+		lab_fail "libvirt's view of $dom never named 2 vCPU threads: pid file '$(cat "/run/libvirt/qemu/$dom.pid" 2>&1)', threads: $(cat /proc/"$(cat "/run/libvirt/qemu/$dom.pid" 2>/dev/null)"/task/*/comm 2>&1 | tr '\n' ' ')"
 	qpid=$(cat "/run/libvirt/qemu/$dom.pid")
 	tids=$(libvirt_vcpu_tids "$dom" | awk '{ print $1 ":" $2 }' | tr '\n' ' ')
 	lab_log "session: $s (libvirt: QEMU pid $qpid, vCPU threads $tids)"
