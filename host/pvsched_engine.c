@@ -696,18 +696,24 @@ static void event_locked(struct pvsched_vcpu *v, enum pvsched_policy_event ev,
 		hrtimer_try_to_cancel(&e->timer);
 }
 
-static enum hrtimer_restart timer_fn(struct hrtimer *t)
+/* A timer's event for @e, unless the vCPU is being stopped.  Hard IRQ. */
+static void timer_event(struct pvsched_engine_vcpu *e,
+			enum pvsched_policy_event ev)
 {
-	struct pvsched_engine_vcpu *e =
-		container_of(t, struct pvsched_engine_vcpu, timer);
 	struct pvsched_policy_limits lim;
 	unsigned long flags;
 
 	get_limits(to_vcpu(e), &lim);
 	raw_spin_lock_irqsave(&e->lock, flags);
 	if (!e->stopping)
-		event_locked(to_vcpu(e), PVSCHED_POL_TIMER, &lim);
+		event_locked(to_vcpu(e), ev, &lim);
 	raw_spin_unlock_irqrestore(&e->lock, flags);
+}
+
+static enum hrtimer_restart timer_fn(struct hrtimer *t)
+{
+	timer_event(container_of(t, struct pvsched_engine_vcpu, timer),
+		    PVSCHED_POL_TIMER);
 	/* event_locked() re-armed the timer with hrtimer_start() if needed. */
 	return HRTIMER_NORESTART;
 }
@@ -887,16 +893,9 @@ static enum hrtimer_restart gtimer_fn(struct hrtimer *t)
 	struct pvsched_engine_vcpu *e =
 		container_of(t, struct pvsched_engine_vcpu, gtimer);
 	struct task_struct *task = e->task;
-	struct pvsched_policy_limits lim;
-	unsigned long flags;
 
-	if (!task_is_running(task) || READ_ONCE(task->on_cpu))
-		return HRTIMER_NORESTART;
-	get_limits(to_vcpu(e), &lim);
-	raw_spin_lock_irqsave(&e->lock, flags);
-	if (!e->stopping)
-		event_locked(to_vcpu(e), PVSCHED_POL_TIMER_DUE, &lim);
-	raw_spin_unlock_irqrestore(&e->lock, flags);
+	if (task_is_running(task) && !READ_ONCE(task->on_cpu))
+		timer_event(e, PVSCHED_POL_TIMER_DUE);
 	return HRTIMER_NORESTART;
 }
 
@@ -942,14 +941,10 @@ static int save_base(struct pvsched_engine_vcpu *e, struct pvsched_attr *a)
 	return 0;
 }
 
-int pvsched_vcpu_start(struct pvsched_vcpu *v)
+/* @e's lock, timers and work, before anything can reach them. */
+static void engine_vcpu_init(struct pvsched_engine_vcpu *e,
+			     struct task_struct *task)
 {
-	struct pvsched_engine_vcpu *e = &v->engine;
-	struct pvsched_attr base;
-	unsigned long flags;
-	int ret;
-
-	might_sleep();
 	memset(e, 0, sizeof(*e));
 	raw_spin_lock_init(&e->lock);
 	/* _HARD: the timer runs in hard IRQ on PREEMPT_RT too (raw lock). */
@@ -958,7 +953,18 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	pvsched_hrtimer_setup(&e->gtimer, gtimer_fn, CLOCK_MONOTONIC,
 			      HRTIMER_MODE_ABS_HARD);
 	kthread_init_work(&e->work, apply_work_fn);
-	e->task = v->task;
+	e->task = task;
+}
+
+int pvsched_vcpu_start(struct pvsched_vcpu *v)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	struct pvsched_attr base;
+	unsigned long flags;
+	int ret;
+
+	might_sleep();
+	engine_vcpu_init(e, v->task);
 
 	/* The one check that the thread is not registered in any session. */
 	mutex_lock(&tasks_mutex);

@@ -892,14 +892,6 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		p->status = PVSCHED_VCPU_STATUS_HALTED;
 		d->publish = true;
 		break;
-	case PVSCHED_POL_BLOCK:
-		/*
-		 * The thread goes to sleep: halt polling (if any) is over, it
-		 * gives its CPU back from here.
-		 */
-		p->cnt.blocks++;
-		pause_clock(p, now);
-		break;
 	case PVSCHED_POL_INJECT:
 		p->cnt.injections++;
 		/* the kick's interrupt (if any) is this one, held below */
@@ -909,10 +901,26 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		irq_hold_start(p, ga, now);
 		p->status |= PVSCHED_VCPU_STATUS_INTR_INJECTED;
 		break;
+	case PVSCHED_POL_BLOCK:
+		/*
+		 * The thread goes to sleep: halt polling (if any) is over, it
+		 * gives its CPU back from here.
+		 */
+		p->cnt.blocks++;
+		pause_clock(p, now);
+		break;
 	case PVSCHED_POL_WAKEUP:
 		p->cnt.wakeups++;
 		resume_clock(p, now);
 		break;
+	case PVSCHED_POL_POSTED:
+		/*
+		 * A KICK, for an interrupt KVM posted (APICv, AVIC) instead of
+		 * kicking: kvm_vcpu_wake_up() on a runnable thread wakes
+		 * nothing, so nothing else would bring the vCPU to a CPU.
+		 */
+		p->cnt.wakes++;
+		fallthrough;
 	case PVSCHED_POL_KICK:
 		/*
 		 * The vCPU thread is runnable but preempted (the caller checked
@@ -923,17 +931,6 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 * boost already makes the wake-up run at once.
 		 */
 		p->cnt.kicks++;
-		d->trace |= PVSCHED_TR_KICK;
-		kick_boost(p, lim, ga, now, d);
-		break;
-	case PVSCHED_POL_POSTED:
-		/*
-		 * The same, for an interrupt KVM posted (APICv, AVIC) instead
-		 * of kicking: kvm_vcpu_wake_up() on a runnable thread wakes
-		 * nothing, so nothing else would bring the vCPU to a CPU.
-		 */
-		p->cnt.kicks++;
-		p->cnt.wakes++;
 		d->trace |= PVSCHED_TR_KICK;
 		kick_boost(p, lim, ga, now, d);
 		break;

@@ -113,6 +113,8 @@ typedef int64_t s64;
 #define PVSCHED_READ(x) (*(const volatile __typeof__(x) *)&(x))
 #define PVSCHED_WRITE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define pvsched_div64(a, b) ((a) / (b))
+/* the kernel's spelling (compiler_attributes.h), for GCC and clang */
+#define fallthrough __attribute__((__fallthrough__))
 #ifdef PVSCHED_TEST_HOOKS
 /* The unit tests interpose on the read barrier to tear snapshots. */
 void pvsched_test_rmb(void);
