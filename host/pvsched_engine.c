@@ -993,6 +993,18 @@ int pvsched_vcpu_start(struct pvsched_vcpu *v)
 	return 0;
 }
 
+static void restore_base(struct pvsched_vcpu *v)
+{
+	struct pvsched_engine_vcpu *e = &v->engine;
+	int ret = sched_setattr_nocheck(e->task, &e->base_attr);
+
+	if (ret)
+		pr_warn_ratelimited("vm %u vcpu %u tid %d: restoring base attributes failed: %d\n",
+				    v->vm->id, v->vcpu_id, v->tid, ret);
+	else
+		e->applied = e->pol.base;
+}
+
 void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 {
 	struct pvsched_engine_vcpu *e = &v->engine;
@@ -1021,22 +1033,19 @@ void pvsched_vcpu_stop(struct pvsched_vcpu *v)
 	 * Nothing else touches @e now; restore the base in process context,
 	 * unless someone else changed the thread meanwhile: then it keeps that.
 	 */
-	if (!e->touched || (e->task->flags & PF_EXITING))
-		return;
-	get_limits(v, &lim);
-	raw_spin_lock_irqsave(&e->lock, flags);
-	follow_thread(v, &lim);
-	restore = !pvsched_attr_eq(&e->applied, &e->pol.base);
-	raw_spin_unlock_irqrestore(&e->lock, flags);
-	if (restore) {
-		int ret = sched_setattr_nocheck(e->task, &e->base_attr);
-
-		if (ret)
-			pr_warn_ratelimited("vm %u vcpu %u tid %d: restoring base attributes failed: %d\n",
-					    v->vm->id, v->vcpu_id, v->tid, ret);
-		else
-			e->applied = e->pol.base;
+	if (e->touched && !(e->task->flags & PF_EXITING)) {
+		get_limits(v, &lim);
+		raw_spin_lock_irqsave(&e->lock, flags);
+		follow_thread(v, &lim);
+		restore = !pvsched_attr_eq(&e->applied, &e->pol.base);
+		raw_spin_unlock_irqrestore(&e->lock, flags);
+		if (restore)
+			restore_base(v);
 	}
+	/* The slot is still pinned: the caller unpins it after this. */
+	raw_spin_lock_irqsave(&e->lock, flags);
+	pvsched_host_publish_stopped(v->slot, &e->pol);
+	raw_spin_unlock_irqrestore(&e->lock, flags);
 }
 
 /* The stats' counters and where the policy state keeps each. */

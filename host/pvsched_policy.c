@@ -345,13 +345,32 @@ bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 
 /*
  * Sequence-counter writer of the host area, and of slot.host_boost inside
- * the same window; the caller serialises.
+ * the same window; the caller serialises.  The guest may scribble on all
+ * of it: only seq is read back, to stay ahead of it.
  */
-void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
-			  const struct pvsched_policy *p)
+static void host_write(struct pvsched_vcpu_slot *slot, u32 status,
+		       const struct pvsched_attr *a, u32 throttled, u32 boost)
 {
 	struct pvsched_host_area *ha = &slot->host;
 	u32 seq = PVSCHED_READ(ha->seq);
+
+	/* Odd while writing, even if the old value was odd (scribbled). */
+	seq = (seq + 1) | 1;
+	PVSCHED_WRITE(ha->seq, seq);
+	pvsched_wmb();
+	PVSCHED_WRITE(ha->vcpu_status, status);
+	PVSCHED_WRITE(ha->sched_policy, a->policy);
+	PVSCHED_WRITE(ha->sched_nice, a->nice);
+	PVSCHED_WRITE(ha->rt_prio, a->rt_prio);
+	PVSCHED_WRITE(ha->throttled, throttled);
+	PVSCHED_WRITE(slot->host_boost, boost);
+	pvsched_wmb();
+	PVSCHED_WRITE(ha->seq, seq + 1);
+}
+
+void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
+			  const struct pvsched_policy *p)
+{
 	u32 boost = 0;
 
 	if (p->state == PVSCHED_STATE_BOOSTED)
@@ -360,20 +379,19 @@ void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
 			 PVSCHED_HOST_REASON_MASK);
 	else if (p->state == PVSCHED_STATE_THROTTLED)
 		boost = PVSCHED_HOST_THROTTLED;
+	host_write(slot, p->status, &p->cur,
+		   (u32)(p->state == PVSCHED_STATE_THROTTLED), boost);
+}
 
-	/* Odd while writing, even if the old value was odd (scribbled). */
-	seq = (seq + 1) | 1;
-	PVSCHED_WRITE(ha->seq, seq);
-	pvsched_wmb();
-	PVSCHED_WRITE(ha->vcpu_status, p->status);
-	PVSCHED_WRITE(ha->sched_policy, p->cur.policy);
-	PVSCHED_WRITE(ha->sched_nice, p->cur.nice);
-	PVSCHED_WRITE(ha->rt_prio, p->cur.rt_prio);
-	PVSCHED_WRITE(ha->throttled,
-		      (u32)(p->state == PVSCHED_STATE_THROTTLED));
-	PVSCHED_WRITE(slot->host_boost, boost);
-	pvsched_wmb();
-	PVSCHED_WRITE(ha->seq, seq + 1);
+/*
+ * The vCPU leaves its session: the guest must not go on seeing a boost
+ * (its driver exits to end one at every switch to a fair task while it
+ * does), so the last word is "at base, not boosted, not throttled".
+ */
+void pvsched_host_publish_stopped(struct pvsched_vcpu_slot *slot,
+				  const struct pvsched_policy *p)
+{
+	host_write(slot, 0, &p->base, 0, 0);
 }
 
 void pvsched_policy_init(struct pvsched_policy *p,

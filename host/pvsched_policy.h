@@ -416,6 +416,8 @@ bool pvsched_guest_read(const struct pvsched_guest_area *ga,
 			struct pvsched_guest_snap *out, unsigned int retries);
 void pvsched_host_publish(struct pvsched_vcpu_slot *slot,
 			  const struct pvsched_policy *p);
+void pvsched_host_publish_stopped(struct pvsched_vcpu_slot *slot,
+				  const struct pvsched_policy *p);
 
 void pvsched_policy_init(struct pvsched_policy *p,
 			 const struct pvsched_attr *base, u64 now);

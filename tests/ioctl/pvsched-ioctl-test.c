@@ -495,7 +495,24 @@ static void test_add_del(void)
 	       -EINVAL, "VCPU_DEL size 4");
 	EXPECT(vcpu_del(fd, 1), -ENOENT, "VCPU_DEL vcpu 1 (not registered)");
 	EXPECT(vcpu_del(fd, 100000), -ENOENT, "VCPU_DEL vcpu 100000");
+	/*
+	 * The host's last word for a vCPU that leaves is "at base": a slot
+	 * that still said "boosted" (here scribbled, as a guest could; in a
+	 * VM, a boost in force at the DEL) made the guest driver exit at
+	 * every switch to a fair task until it was rebound.
+	 */
+	s0->host_boost = PVSCHED_HOST_BOOSTED;
+	s0->host.throttled = 1;
+	s0->host.sched_policy = SCHED_FIFO;
+	s0->host.seq = 41;
 	EXPECT(vcpu_del(fd, 0), 0, "VCPU_DEL vcpu 0");
+	check(s0->host_boost == 0 && s0->host.throttled == 0 &&
+		      s0->host.sched_policy == SCHED_BATCH &&
+		      s0->host.sched_nice == 3 && s0->host.seq % 2 == 0 &&
+		      s0->host.seq > 41,
+	      "VCPU_DEL leaves the slot's host area at base, not boosted (host_boost %#x throttled %u policy %u nice %d seq %u)",
+	      s0->host_boost, s0->host.throttled, s0->host.sched_policy,
+	      s0->host.sched_nice, s0->host.seq);
 	check(info_pinned(fd) == pinned0 + 2, "pinned_pages back to +2");
 	check(attr_is(a.tid, SCHED_BATCH, 0, 3),
 	      "thread of vcpu 0 back to its base (batch, nice 3)");

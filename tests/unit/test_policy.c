@@ -360,6 +360,41 @@ static void t_publish(void)
 	UT_EQ(slot.host_boost, 0);
 }
 
+/* A vCPU leaving its session says "at base", whatever it was. */
+static void t_publish_stopped(void)
+{
+	struct pvsched_vcpu_slot slot = { 0 };
+	struct pvsched_host_area *ha = &slot.host;
+	struct pvsched_policy p;
+	struct pvsched_attr base = { NORMAL, -3, 0 };
+	u32 seq;
+
+	pvsched_policy_init(&p, &base, 0);
+	p.cur = (struct pvsched_attr){ RR, 0, 8 };
+	p.state = PVSCHED_STATE_BOOSTED;
+	p.reason = PVSCHED_REASON_CRIT_SECTION;
+	p.status = PVSCHED_VCPU_STATUS_VMENTERED;
+	pvsched_host_publish(&slot, &p);
+	UT_CHECK(slot.host_boost & PVSCHED_HOST_BOOSTED);
+	seq = ha->seq;
+	pvsched_host_publish_stopped(&slot, &p);
+	UT_EQ(slot.host_boost, 0);
+	UT_EQ(ha->vcpu_status, 0);
+	UT_EQ(ha->sched_policy, NORMAL);
+	UT_EQ(ha->sched_nice, -3);
+	UT_EQ(ha->rt_prio, 0);
+	UT_EQ(ha->throttled, 0);
+	UT_EQ(ha->seq, seq + 2);
+	/* throttled before: not throttled after */
+	p.state = PVSCHED_STATE_THROTTLED;
+	pvsched_host_publish(&slot, &p);
+	UT_EQ(ha->throttled, 1);
+	pvsched_host_publish_stopped(&slot, &p);
+	UT_EQ(ha->throttled, 0);
+	UT_EQ(slot.host_boost, 0);
+	UT_EQ(ha->seq & 1, 0);
+}
+
 /* --- event sequences (table-driven) ------------------------------------------ */
 
 #define EXIT_ PVSCHED_POL_VMEXIT
@@ -1709,6 +1744,7 @@ int main(void)
 	ut_run("guest-read", t_guest_read);
 	ut_run("guest-read-torn-once", t_torn_once);
 	ut_run("host-publish", t_publish);
+	ut_run("host-publish-stopped", t_publish_stopped);
 	ut_run("scenarios", t_scenarios);
 	ut_run("counters", t_counters);
 	ut_run("throttle-accounting", t_throttle_accounting);
