@@ -88,7 +88,14 @@ intr=$(grep -c '^2 8$' "$LAB_OUT/samples.txt" || true)
 # 3 samples in a CI simulation
 ceiling=$(cat /sys/module/pvsched/parameters/max_rt_prio)
 higher=$(awk -v c="$ceiling" '$1 == 1 && $2 > 20 && $2 <= c' "$LAB_OUT/samples.txt" | grep -c . || true)
-lab_expect -eq $((fifo20 + other + intr + higher)) "$n" "samples neither at FIFO 20, the base, the interrupt boost RR 8 nor a higher guest RT task (FIFO 21-$ceiling)"
+# /proc/TID/stat reads policy and rt_priority apart, without the lock
+# sched_setattr() holds: a sample taken during a change can pair one
+# state's policy with another's priority (a CI run saw "0 20" once, FIFO
+# 20 going back to the base); a few such samples are no state of their own
+mixed=$(awk -v c="$ceiling" '!(($1 == 1 && $2 >= 20 && $2 <= c) || ($1 == 0 && $2 == 0) || ($1 == 2 && $2 == 8)) &&
+	($1 == 0 || $1 == 1 || $1 == 2) && ($2 == 0 || $2 == 8 || ($2 >= 20 && $2 <= c))' "$LAB_OUT/samples.txt" | grep -c . || true)
+lab_expect -le $((mixed * 20)) "$n" "$mixed of $n samples pair one state's policy with another's priority: more than a change in progress explains"
+lab_expect -eq $((fifo20 + other + intr + higher + mixed)) "$n" "samples neither at FIFO 20, the base, the interrupt boost RR 8, a higher guest RT task (FIFO 21-$ceiling) nor between two of them"
 
 attach_finish a
 lab_unload_pvsched
