@@ -112,6 +112,13 @@ static int pin_slot(u64 addr, struct page **page, struct mm_struct **mmp)
 	long n;
 	int ret;
 
+	/* What keeps every host write inside the pinned page. */
+	BUILD_BUG_ON(sizeof(struct pvsched_vcpu_slot) != PVSCHED_SLOT_SIZE ||
+		     PVSCHED_SLOT_SIZE > PAGE_SIZE ||
+		     PAGE_SIZE % PVSCHED_SLOT_SIZE);
+	if (offset_in_page(uaddr) + sizeof(struct pvsched_vcpu_slot) >
+	    PAGE_SIZE)
+		return -EINVAL;
 	if (uaddr != addr || !mm ||
 	    !access_ok((void __user *)uaddr, sizeof(struct pvsched_vcpu_slot)))
 		return -EFAULT;
