@@ -180,20 +180,43 @@ lab_names_pvsched() {
 	[[ -n $hits ]] && grep -q -v -E '^(\[[ 0-9.]+\] )?[[:space:]]*\? ' <<<"$hits"
 }
 
+# lab_oops_bytes CONSOLE: the byte at the instruction pointer of each
+# kernel-mode register dump (the "<xx>" of the "Code:" line that follows
+# "RIP: 0010:"), one per line, lower case.
+lab_oops_bytes() {
+	awk '/RIP: 0010:/ { rip = 1; next }
+	     rip && /Code: / { if (match($0, /<[0-9a-fA-F][0-9a-fA-F]>/)) print tolower(substr($0, RSTART + 1, 2)); rip = 0 }' \
+		"$1" 2>/dev/null
+}
+
 # lab_emulator_signature DIR: if the failed run in DIR (a test's
 # build/lab/TEST) matches a signature of tests/lab/emulator-signatures,
 # prints "NAME: why" and returns 0.
 lab_emulator_signature() {
-	local dir=$1 name where re file ok why
-	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" "$dir/hang.log" && return 1
+	local dir=$1 name where re file ok why ours=0
+	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" "$dir/hang.log" && ours=1
 	for name in $(awk -F' [|] ' '!/^#/ && NF >= 3 { print $1 }' \
 		"$lab_home/emulator-signatures" | sort -u); do
 		ok=1 why=
+		# a trace naming pvsched code rules a signature out, unless the
+		# signature's own evidence cannot come from any code (its line
+		# "pvsched-frames | allowed")
+		if ((ours)) && ! grep -q -E "^$name [|] pvsched-frames [|] allowed$" \
+			"$lab_home/emulator-signatures"; then
+			continue
+		fi
 		while IFS= read -r line; do
 			where=$(awk -F' [|] ' '{ print $2 }' <<<"$line")
 			re=${line#*"| $where | "}
 			case $where in
 			why) why=$re; continue ;;
+			pvsched-frames) continue ;;
+			oops-byte)
+				# the byte at the kernel RIP of each oops, from the
+				# "Code:" line after "RIP: 0010:"
+				lab_oops_bytes "$dir/console.log" | grep -q -E -e "$re" || { ok=0; break; }
+				continue
+				;;
 			console | console-not) file=$dir/console.log ;;
 			hang) file=$dir/hang.log ;;
 			output) file=$dir/out/output.log ;;
