@@ -390,7 +390,12 @@ lab_l2_run() {
 # lab_l2_qmp NAME COMMAND [JSON-ARGS]: one QMP command, prints the reply's
 # "return" value as JSON.
 lab_l2_qmp() {
-	[[ ${2:-} != quit ]] || : >"$(lab_l2_dir "$1")/quit-asked"
+	# A quit marks the exit as asked for, so that lab_fail does not call
+	# it a reset; not if QEMU is already gone (cli-attach once found its
+	# 4-vCPU guest gone when it came to quit it, and said nothing more).
+	if [[ ${2:-} == quit ]] && kill -0 "$(lab_l2_pid "$1")" 2>/dev/null; then
+		: >"$(lab_l2_dir "$1")/quit-asked"
+	fi
 	python3 "$lab_home/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
 }
 
