@@ -80,7 +80,8 @@
  *   guest_clamped / guest_refused / guest_invalid  per VM exit seen
  *   apply_direct / apply_deferred / apply_errors   attribute changes
  *   kicks / kick_boosts  interrupts made pending while the thread was
- *                 preempted, and the boosts they started (kick boost)
+ *                 preempted or, from the thread itself, outside guest
+ *                 mode, and the boosts they started (kick boost)
  *   idle_holds    VM exits where the guest's idle hint kept a boost
  *   irq_holds     VM exits where an interrupt not yet taken kept a boost
  *   wakes         of the kicks, the posted ones (kvm_vcpu_wake_up)
@@ -878,6 +879,33 @@ void pvsched_engine_kvm_event(const void *kvm_vcpu,
 	v = lookup_kvm_rcu(kvm_vcpu);
 	if (v)
 		vcpu_event(v, ev, NULL);
+	rcu_read_unlock();
+}
+
+/*
+ * An interrupt became pending for @kvm_vcpu while it was outside guest
+ * mode, in the waker's context.  If the waker runs in the vCPU's own
+ * thread (the LAPIC timer's hard IRQ interrupting the handling of an exit,
+ * or KVM's own kick as it injects), that thread is on its way back in and
+ * would inject at the entry, unless it is preempted first: a demotion
+ * applied at the last entry (lazy demotion) has set need_resched, and a
+ * fair thread then waits a host task's slice with its interrupt pending
+ * (the "stranded timer", 31 % of the guest's timer interrupts on a 6.1
+ * host in the contended benchmark).  So that is a KICK, as for a
+ * preempted vCPU: boosted (by the worker from hard IRQ) and held until
+ * the guest takes the interrupt.  A kick from any other thread, e.g. to
+ * a halted vCPU, is not.
+ */
+void pvsched_engine_kvm_kick_self(const void *kvm_vcpu)
+{
+	struct pvsched_vcpu *v;
+
+	if (likely(none_registered()) || !kvm_vcpu)
+		return;
+	rcu_read_lock();
+	v = lookup_kvm_rcu(kvm_vcpu);
+	if (v && v->engine.task == current)
+		vcpu_event(v, PVSCHED_POL_KICK, NULL);
 	rcu_read_unlock();
 }
 

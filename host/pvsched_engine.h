@@ -137,6 +137,11 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
 void pvsched_engine_kvm_event(const void *kvm_vcpu,
 			      enum pvsched_policy_event ev);
 /*
+ * Attach layer -> engine: an interrupt became pending for KVM's vCPU
+ * @kvm_vcpu outside guest mode; a KICK if the current task is its thread.
+ */
+void pvsched_engine_kvm_kick_self(const void *kvm_vcpu);
+/*
  * Attach layer -> engine: the current thread's guest set its TSC-deadline
  * timer to fire at @expire_ns (CLOCK_MONOTONIC; 0: disarmed or unknown).
  */

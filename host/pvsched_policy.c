@@ -942,9 +942,11 @@ void pvsched_policy_event(struct pvsched_policy *p,
 	case PVSCHED_POL_KICK:
 		/*
 		 * The vCPU thread is runnable but preempted (the caller checked
-		 * KVM's vcpu->preempted) and an interrupt is now pending: left
-		 * alone it waits for the host scheduler's next turn (a fair
-		 * vCPU behind CPU hogs: a slice of each, milliseconds) before it
+		 * KVM's vcpu->preempted), or on its CPU outside guest mode and
+		 * the kick came in that thread (it may be preempted before it
+		 * enters again), and an interrupt is now pending: left alone
+		 * it waits for the host scheduler's next turn (a fair vCPU
+		 * behind CPU hogs: a slice of each, milliseconds) before it
 		 * can even inject.  A halted vCPU is not kicked here: its HALT
 		 * boost already makes the wake-up run at once.
 		 */

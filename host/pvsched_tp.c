@@ -152,11 +152,12 @@ static int block_pre_handler(struct kprobe *kp, struct pt_regs *regs)
  * a vCPU now.  One in guest mode (vcpu->mode IN_GUEST_MODE, or
  * EXITING_GUEST_MODE after an earlier kick; the kick itself moves IN to
  * EXITING after this probe) is boosted at the VM exit the kick causes.
- * Any other is left alone: a halted one is woken by this very kick and
- * its HALT boost runs the wake-up at once, and one in the host (handling
- * an exit, or in its VMM) handles the request before it enters again,
- * where the injection boosts it; a kick pending for them would boost
- * whatever exit came next.  Only for an interrupt request.  The engine
+ * One outside guest mode is boosted now only if the kick runs in its own
+ * thread (pvsched_engine_kvm_kick_self(): on its way back in, it may be
+ * preempted before it injects).  Any other is left alone: a halted one is
+ * woken by this very kick and its HALT boost runs the wake-up at once; a
+ * kick pending for them would boost whatever exit came next.  Only for
+ * an interrupt request.  The engine
  * finds the vCPU by the kvm_vcpu pointer, never through vcpu->pid (see
  * pvsched_engine.c).
  */
@@ -176,6 +177,8 @@ static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	mode = READ_ONCE(vcpu->mode);
 	if (mode == IN_GUEST_MODE || mode == EXITING_GUEST_MODE)
 		pvsched_engine_kvm_event(vcpu, PVSCHED_POL_KICK_RUNNING);
+	else
+		pvsched_engine_kvm_kick_self(vcpu);
 	return 0;
 }
 

@@ -123,6 +123,11 @@ DEFINE_EVENT_PRINT(pvsched_change, pvsched_rebase,
 		  __entry->new_policy, __entry->new_prio, __entry->new_nice)
 );
 
+/*
+ * An interrupt made pending for a preempted vCPU, or (0.3) for one in the
+ * host from its own thread: then the event's task is the vCPU thread.
+ * "preempted" stays in the text for the parsers of 0.2's traces.
+ */
 TRACE_EVENT(pvsched_kick,
 	TP_PROTO(u32 vm_id, u32 vcpu_id, pid_t tid, bool boosted),
 	TP_ARGS(vm_id, vcpu_id, tid, boosted),

@@ -559,7 +559,7 @@ struct pvsched_vcpu_stats {
 	__u64 apply_deferred; /* changes applied by the worker */
 	__u64 apply_errors; /* sched_setattr failures */
 	/* module 0.2 (zero from 0.1) */
-	__u64 kicks; /* interrupts made pending while preempted */
+	__u64 kicks; /* made pending while preempted (or, 0.3: in its thread) */
 	__u64 kick_boosts; /* boosts started by kicks (preempted or running) */
 	__u64 idle_holds; /* VM exits where PVSCHED_GUEST_IDLE kept a boost */
 	__u64 irq_holds; /* VM exits where an untaken interrupt kept a boost */

@@ -10,6 +10,10 @@
 #    pvsched boosts it from the kvm_vcpu_kick probe: pvsched:pvsched_kick
 #    with boosted=1, a pvsched_boost with reason intr for the thread, and
 #    kick_boosts counted;
+#  - kick in the vCPU's own thread: in the same run, the guest's timer
+#    interrupt arriving while the thread handles an exit (after an unboost
+#    exit's lazy demotion, the thread is about to be preempted) boosts it
+#    from that thread: pvsched_kick events whose task is the vCPU thread;
 #  - interrupt hold and unboost exit: in the same run, VM exits held an
 #    interrupt boost until the guest took it (irq_holds), and the guest's
 #    busy loop made VM exits to end a boost (its unboost_exits counter);
@@ -90,6 +94,10 @@ lab_expect -gt "$n1" "$n0" "no kick to the preempted vCPU counted (kicks $n0 -> 
 lab_expect -gt "$k1" "$k0" "no kick boost counted (kick_boosts $k0 -> $k1)"
 lab_expect -gt "$boosted" 0 "no pvsched_kick event with boosted=1 for tid $tid (see trace-kick.txt)"
 lab_expect -gt "$intr" 0 "no pvsched_boost reason=intr for tid $tid (see trace-kick.txt)"
+# the event's task, "<comm>-<pid> [cpu]": the vCPU thread itself
+self=$(grep -c -E -- "-$tid +\[[0-9]+\] .*pvsched_kick: .* tid=$tid " "$LAB_OUT/trace-kick.txt" || true)
+lab_log "kicks in the vCPU thread's own context (outside guest mode): $self"
+lab_expect -gt "$self" 0 "no kick in vCPU thread $tid's own context reached pvsched (see trace-kick.txt)"
 
 # --- new sessions for the same VM, mechanisms off ---------------------------------
 # new_session PARAMS: a new session for vm-a with PARAMS too.
