@@ -20,6 +20,10 @@
 #                  pvsched-0.1  the same with the 0.2 mechanisms off
 #                             (kick_boost=0,idle_hold=0,irq_hold=0): the
 #                             0.1 policy (boosts end at the next VM exit)
+#                  pvsched-nolazy  pvsched with lazy_demote=0: a demotion
+#                             at a VM exit applied there, not at the next
+#                             entry (the lazy demotion's own share of the
+#                             result)
 #                  pvsched-nodriver  pvsched.ko + pvschedctl attach, and no
 #                             guest driver: what the host side alone gives
 #                             a guest that never loads pvsched_guest.ko (a
@@ -268,6 +272,7 @@ bench_config_on() {
 		;;
 	pvsched) bench_pvsched_on ;;
 	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0,irq_hold=0 ;;
+	pvsched-nolazy) bench_pvsched_on --params lazy_demote=0 ;;
 	pvsched-nodriver) bench_pvsched_on --no-driver ;;
 	*) lab_fail "unknown configuration '$1'" ;;
 	esac

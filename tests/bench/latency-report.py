@@ -52,6 +52,7 @@ CONFIG_NAMES = {
     "rt": "static RT",
     "pvsched": "pvsched",
     "pvsched-0.1": "pvsched 0.1 policy",
+    "pvsched-nolazy": "pvsched, lazy_demote=0",
     "pvsched-nodriver": "pvsched, no guest driver",
 }
 CONFIG_COLORS = {
@@ -59,6 +60,7 @@ CONFIG_COLORS = {
     "rt": "#d62728",
     "pvsched": "#1f77b4",
     "pvsched-0.1": "#17becf",
+    "pvsched-nolazy": "#2ca02c",
     "pvsched-nodriver": "#9467bd",
 }
 SERIES = [
