@@ -329,10 +329,13 @@ lab_l2_pid() {
 # module loaded, tests/lab/README.md) is started again once, with a log
 # line and its first console kept as l2-NAME-console.reset.log.
 lab_l2_wait() {
-	local name=$1 pattern=$2 timeout=${3:-60} dir i boot=
+	local name=$1 pattern=$2 timeout=${3:-60} dir end boot=
 	dir=$(lab_l2_dir "$name")
 	[[ $pattern == ready ]] && pattern='^lab-l2: ready' boot=1
-	for ((i = 0; i < timeout * 10; i++)); do
+	# seconds of wall time: a loop's turns take far longer than their
+	# sleep when L2's vCPUs keep both L1 CPUs busy
+	end=$((SECONDS + timeout))
+	while ((SECONDS < end)); do
 		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
 		# lab_fail prints QEMU's report (lab_l2_explain_resets)
 		grep -q 'KVM internal error' "$dir/qemu.log" 2>/dev/null &&
@@ -346,7 +349,7 @@ lab_l2_wait() {
 				lab_log "L2 $name reset itself while booting; starting it again (once)"
 				rm -f "$dir/pid"
 				eval "lab_l2_start $(cat "$lab_l2_root/.$name.args")"
-				i=0
+				end=$((SECONDS + timeout))
 				continue
 			fi
 			lab_fail "L2 $name exited while waiting for '$pattern'"
@@ -360,13 +363,17 @@ lab_l2_wait() {
 # __lab_l2_run NAME CMD...: run CMD (a shell command line, words joined
 # with spaces) in L2 with busybox sh; prints its output, returns its status.
 __lab_l2_run() {
-	local name=$1 dir id i rc
+	local name=$1 dir id end rc
 	shift
 	dir=$(lab_l2_dir "$name")/share/cmd
 	id=$(date +%s%N)
 	printf '%s\n' "$*" >"$dir/$id.tmp"
 	mv "$dir/$id.tmp" "$dir/$id.sh"
-	for ((i = 0; i < lab_l2_run_timeout * 20; i++)); do
+	# wall time, as in lab_l2_wait: counted turns of this loop once took
+	# longer than the test's 420 s cap (guest-slot-id in CI, both L1 CPUs
+	# running L2), so the command's timeout and snapshot never came
+	end=$((SECONDS + lab_l2_run_timeout))
+	while ((SECONDS < end)); do
 		if [[ -e $dir/$id.rc ]]; then
 			cat "$dir/$id.out"
 			rc=$(cat "$dir/$id.rc")
@@ -377,7 +384,53 @@ __lab_l2_run() {
 		sleep 0.05
 	done
 	echo "L2 $name: '$*' did not finish within ${lab_l2_run_timeout}s" >&2
+	lab_l2_snapshot "$name" >&2
+	echo "L2 $name: its vCPU threads in L1: $(lab_l1_thread_states "$(lab_l2_pid "$name")")" >&2
 	return 124
+}
+
+# lab_l2_snapshot NAME: where L2 NAME's vCPUs are, sampled five times
+# through its QMP socket (l1-snapshot, symbols of its kernel as L2 wrote
+# them at boot); the samples go to $LAB_OUT/l2-NAME-stuck.log, its summary
+# line to stdout.  For a command that never finished: a guest wedged with
+# interrupts off and one that is merely slow look different here.
+lab_l2_snapshot() {
+	local name=$1 dir map out
+	dir=$(lab_l2_dir "$name")
+	out=$LAB_OUT/l2-$name-stuck.log
+	map=$LAB_BUILD/kallsyms-$LAB_KVER
+	[[ -s $map ]] || map=$LAB_OUT/kallsyms
+	# L2 runs L1's kernel unless LAB_L2_KVER named another: no symbols then
+	[[ $LAB_L2_KERNEL == *"$LAB_KVER"* ]] || map=/dev/null
+	if "$lab_home/l1-snapshot" --runtime "$dir/share/kallsyms" \
+		"$dir/qmp.sock" "$map" /dev/null "$out"; then
+		echo "L2 $name: $(grep '^summary:' "$out") (samples: $out)"
+	else
+		echo "L2 $name: QEMU did not answer a snapshot"
+	fi
+}
+
+# lab_l1_thread_states PID: one line on L1's side of L2 QEMU PID's vCPU
+# threads (tid, state, policy/priority, CPU, kernel function it waits in);
+# their kernel stacks and scheduler statistics are appended to
+# $LAB_OUT/l1-vcpu-threads.txt.  A guest that makes no progress because
+# its vCPU threads do not run (an L1 bug, ours included) and one whose
+# vCPUs run but are wedged inside look different here.
+lab_l1_thread_states() {
+	local pid=$1 t comm line ps_out out=()
+	ps_out=$(ps -o tid=,stat=,cls=,rtprio=,psr=,wchan:24= -L -p "$pid")
+	for t in /proc/"$pid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		[[ $comm == CPU*/KVM ]] || continue
+		line=$(awk -v t="${t##*/}" '$1 == t { $1 = $1; print }' <<<"$ps_out")
+		out+=("$comm: ${line:-gone}")
+		{
+			echo "== $(date +%T) $comm (tid ${t##*/})"
+			cat "$t/stack" "$t/sched" 2>&1
+		} >>"$LAB_OUT/l1-vcpu-threads.txt"
+	done
+	((${#out[@]})) || out=("no vCPU thread")
+	printf '%s\n' "${out[@]}" | paste -s -d '|' | sed 's/|/ | /g'
 }
 
 # lab_l2_run NAME CMD...: as __lab_l2_run, but fails the test on error.
@@ -442,12 +495,13 @@ lab_l2_check_dmesg() {
 # lab_l2_stop NAME [TIMEOUT=20]: clean poweroff (L2's init syncs and powers
 # off), then QMP quit, then SIGKILL.  Copies the console log to $LAB_OUT.
 lab_l2_stop() {
-	local name=$1 timeout=${2:-20} dir pid i
+	local name=$1 timeout=${2:-20} dir pid end
 	dir=$(lab_l2_dir "$name")
 	[[ -e $dir/pid ]] || return 0
 	pid=$(cat "$dir/pid")
 	: >"$dir/share/poweroff"
-	for ((i = 0; i < timeout * 10; i++)); do
+	end=$((SECONDS + timeout))
+	while ((SECONDS < end)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

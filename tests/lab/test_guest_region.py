@@ -233,6 +233,10 @@ class FakeQMP(threading.Thread):
                                " HLT=1\n" % self.rip0)
                     elif cmd.startswith("info lapic"):
                         ret = "dumping local APIC state\n"
+                    elif cmd.startswith("x /16xb "):
+                        ret = "%s: 0xcc 0x90\n" % cmd.split()[-1]
+                    elif cmd == "info registers":
+                        ret = "RIP=%016x RFL=00000246\n" % self.rip0
                     f.write(json.dumps({"return": ret}).encode() + b"\n")
                     f.flush()
 
@@ -275,7 +279,12 @@ class WhereThroughL1Snapshot(Case):
         why = self.run_where(0xffffffffc0001000)
         self.assertIn("guest driver's code", why)
         self.assertIn("probe_sched_switch", why)
-        self.assertTrue(os.path.exists(self.out + ".1.txt"))
+        with open(self.out + ".1.txt") as f:
+            log = f.read()
+        # the CPU that is not halted: the bytes at its RIP, its registers
+        self.assertIn("cpu0 code at rip:\n  0xffffffffc0001000: 0xcc", log)
+        self.assertIn("cpu0 registers:\n  RIP=ffffffffc0001000", log)
+        self.assertNotIn("cpu1 code at rip", log)
 
     def test_elsewhere(self):
         why = self.run_where(0xffffffff81000004)

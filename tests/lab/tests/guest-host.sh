@@ -41,31 +41,57 @@ task0=$(vm_counter a boosts_task)
 # --- RT task in guest a, CPU 1: the vCPU 1 thread goes real-time ---
 tid=$(lab_l2_vcpu_tids a | awk '$1 == 1 { print $2 }')
 [[ -n $tid ]] || lab_fail "no vCPU 1 thread id for a"
-base=$(chrt -p "$tid")
+# vcpu1_sched: the thread's policy and priority on one line; a thread
+# that is gone fails the test (naming an L2 that reset itself), not errexit
+vcpu1_sched() {
+	local out
+	out=$(chrt -p "$tid" 2>&1) || lab_fail "vCPU 1 thread $tid of a is gone: $out"
+	tr '\n' ' ' <<<"$out"
+}
+base=$(vcpu1_sched)
 lab_log "vCPU 1 of a (tid $tid) before: $base"
 tr=/sys/kernel/tracing
-echo 1 >"$tr/events/pvsched/pvsched_boost/enable" || lab_fail "no pvsched_boost trace event"
-echo 1 >"$tr/events/pvsched/pvsched_apply/enable" || lab_fail "no pvsched_apply trace event"
+# vCPU 1's events only, in a buffer that holds the whole step: both
+# vCPUs' boosts overwrote 28,000 events of a 1.4 MB buffer in 30 s
+echo 8192 >"$tr/buffer_size_kb" || true
+for ev in pvsched_boost pvsched_apply; do
+	echo "tid == $tid" >"$tr/events/pvsched/$ev/filter" || lab_fail "cannot filter $ev by tid"
+	echo 1 >"$tr/events/pvsched/$ev/enable" || lab_fail "no $ev trace event"
+done
 : >"$tr/trace"
-lab_l2_run a "$GUEST_BIN/guest-rt 1 fifo 20 4 >/dev/null 2>&1 &"
+lab_l2_run a "(date +%s.%N; $GUEST_BIN/guest-rt 1 fifo 20 4; echo \"exit \$?\"; date +%s.%N) >/tmp/guest-rt.log 2>&1 &"
 # boosts for critical sections and interrupts use FIFO 3 (--params), so
 # FIFO 20 can only come from the guest's FIFO 20 request, translated 1:1
 # (below the max_rt_prio cap of lab_unbounded_caps, 49)
-vcpu1_at_fifo20() { [[ $(chrt -p "$tid" | tr '\n' ' ') == *SCHED_FIFO*"priority: 20"* ]]; }
+vcpu1_at_fifo20() { [[ $(vcpu1_sched) == *SCHED_FIFO*"priority: 20"* ]]; }
 rt_seen=
 lab_wait_until 30 vcpu1_at_fifo20 && rt_seen=1
-cur=$(chrt -p "$tid" | tr '\n' ' ')
+cur=$(vcpu1_sched)
 lab_log "vCPU 1 of a while the guest RT task runs: $cur"
+# fifo20_explain: what the guest asked for and what the host did, for a
+# FIFO 20 that never came
+fifo20_explain() {
+	local ev
+	lab_log "slot 1 of a: $(guest_region slot "$(guest_region_file a)" 1 2>&1 | tr '\n' ' ')"
+	lab_log "guest-rt in L2 (pid; start, exit, end; now): $(__lab_l2_run a 'pidof guest-rt; cat /tmp/guest-rt.log; date +%s.%N' 2>&1 | tr '\n' ' ')"
+	lab_log "vCPU threads of a: $(lab_l1_thread_states "$(lab_l2_pid a)")"
+	cat "$tr/trace" >"$LAB_OUT/trace-rt.txt" 2>/dev/null || true
+	ev=$(grep -c "tid=$tid" "$LAB_OUT/trace-rt.txt" || true)
+	lab_log "$ev trace events for tid $tid (trace-rt.txt), the last: $(grep "tid=$tid" "$LAB_OUT/trace-rt.txt" | tail -n 3 | tr -s ' ' | tr '\n' ';')"
+	"$PVSCHEDCTL" status >"$LAB_OUT/status-fifo20.txt" 2>&1 || true
+}
+[[ -n $rt_seen ]] || fifo20_explain
 [[ -n $rt_seen ]] || lab_fail "vCPU 1 thread never at SCHED_FIFO 20 while the guest FIFO 20 task ran"
 lab_assert guest_wait_slot a 1 sched_policy 0 600
 # back from the task request: base, or a FIFO 3 critical-section/HALT boost
-vcpu1_not_at_prio20() { [[ $(chrt -p "$tid" | tr '\n' ' ') != *"priority: 20"* ]]; }
+vcpu1_not_at_prio20() { [[ $(vcpu1_sched) != *"priority: 20"* ]]; }
 back=
 lab_wait_until 30 vcpu1_not_at_prio20 && back=1
-cur=$(chrt -p "$tid" | tr '\n' ' ')
-lab_log "vCPU 1 of a after the RT task: $cur (base: $(tr '\n' ' ' <<<"$base"))"
+cur=$(vcpu1_sched)
+lab_log "vCPU 1 of a after the RT task: $cur (base: $base)"
 [[ -n $back ]] || lab_fail "vCPU 1 thread still at priority 20 after the guest RT task ended"
 echo 0 >"$tr/events/pvsched/enable"
+for ev in pvsched_boost pvsched_apply; do echo 0 >"$tr/events/pvsched/$ev/filter"; done
 grep -E "pvsched_(boost|apply):" "$tr/trace" >"$LAB_OUT/trace-rt.txt" || true
 boost_ev=$(grep -c -E "pvsched_boost: .* tid=$tid reason=task_prio old=.* new=1/20/" "$LAB_OUT/trace-rt.txt" || true)
 apply_ev=$(grep -c -E "pvsched_apply: .* tid=$tid .* attr=1/20/-?[0-9]+ ret=0" "$LAB_OUT/trace-rt.txt" || true)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # An L2 guest with 2 vCPUs boots under real KVM (kvm_amd in L1), runs a
-# command, reports its vCPU thread ids over QMP, has a clean kernel log and
-# powers off cleanly.
+# command, reports its vCPU thread ids over QMP, can be sampled where its
+# vCPUs are (lab_l2_snapshot), has a clean kernel log and powers off
+# cleanly.
 # lab-timeout: 480
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
@@ -39,6 +40,13 @@ while read -r idx tid; do
 done <<<"$tids"
 lab_log "emulator threads: $(lab_l2_emulator_tids g1 | tr '\n' ' ')"
 lab_l2_pin_emulator g1 0
+
+# Where its vCPUs are, as a command that never finishes reports it: each
+# named by a function of L2's kernel (its KASLR slide found), not "?".
+snap=$(lab_l2_snapshot g1)
+lab_log "$snap"
+[[ $snap =~ summary:\ cpu0\ [A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+.*\|\ cpu1\ [A-Za-z_][A-Za-z0-9_.]*\+0x ]] ||
+	lab_fail "lab_l2_snapshot named no L2 function for both vCPUs: $snap (see l2-g1-stuck.log)"
 
 lab_l2_check_dmesg g1
 t0=$(date +%s%N)
