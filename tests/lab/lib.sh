@@ -391,8 +391,8 @@ __lab_l2_run() {
 
 # lab_l2_snapshot NAME: where L2 NAME's vCPUs are, sampled five times
 # through its QMP socket (l1-snapshot, symbols of its kernel as L2 wrote
-# them at boot); the samples go to $LAB_OUT/l2-NAME-stuck.log, its summary
-# line to stdout.  For a command that never finished: a guest wedged with
+# them at boot; L1's own, /proc/kallsyms, for an address L2 cannot read);
+# the samples go to $LAB_OUT/l2-NAME-stuck.log, its summary line to stdout.  For a command that never finished: a guest wedged with
 # interrupts off and one that is merely slow look different here.
 lab_l2_snapshot() {
 	local name=$1 dir map out
@@ -403,7 +403,7 @@ lab_l2_snapshot() {
 	# L2 runs L1's kernel unless LAB_L2_KVER named another: no symbols then
 	[[ $LAB_L2_KERNEL == *"$LAB_KVER"* ]] || map=/dev/null
 	if "$lab_home/l1-snapshot" --runtime "$dir/share/kallsyms" \
-		"$dir/qmp.sock" "$map" /dev/null "$out"; then
+		--host-kallsyms /proc/kallsyms "$dir/qmp.sock" "$map" /dev/null "$out"; then
 		echo "L2 $name: $(grep '^summary:' "$out") (samples: $out)"
 	else
 		echo "L2 $name: QEMU did not answer a snapshot"

@@ -234,7 +234,13 @@ class FakeQMP(threading.Thread):
                     elif cmd.startswith("info lapic"):
                         ret = "dumping local APIC state\n"
                     elif cmd.startswith("x /16xb "):
-                        ret = "%s: 0xcc 0x90\n" % cmd.split()[-1]
+                        addr = cmd.split()[-1]
+                        if int(addr, 16) >= 0xffffffffc0400000:
+                            # QEMU's answer for an address the guest's
+                            # page tables do not map
+                            ret = "%s: Cannot access memory\n" % addr
+                        else:
+                            ret = "%s: 0xcc 0x90\n" % addr
                     elif cmd == "info registers":
                         ret = "RIP=%016x RFL=00000246\n" % self.rip0
                     f.write(json.dumps({"return": ret}).encode() + b"\n")
@@ -264,6 +270,12 @@ class WhereThroughL1Snapshot(Case):
             f.write("pvsched_guest ffffffffc0001000 %s\n" % self.ko)
         self.sock = os.path.join(self.tmp, "qmp.sock")
         self.out = os.path.join(self.tmp, "where-slot")
+        # L1's own /proc/kallsyms: kvm_amd's VMRUN routine
+        self.host = os.path.join(self.tmp, "l1-kallsyms")
+        with open(self.host, "w") as f:
+            f.write("ffffffff81000000 T _text\n"
+                    "ffffffffc042f170 t __svm_vcpu_run\t[kvm_amd]\n"
+                    "ffffffffc042f300 t svm_vcpu_run\t[kvm_amd]\n")
 
     def run_where(self, rip0):
         q = FakeQMP(self.sock, rip0)
@@ -271,7 +283,7 @@ class WhereThroughL1Snapshot(Case):
         try:
             self.r.seq(0, 64)
             return gr.check_moving(self.r.buf, self.r.h, 0, gr.l2_where(
-                self.sock, self.map, self.mods, self.out))
+                self.sock, self.map, self.mods, self.out, self.host))
         finally:
             q.srv.close()
 
@@ -299,6 +311,20 @@ class WhereThroughL1Snapshot(Case):
         why = self.run_where(end + 0x100)
         self.assertIn("probe_sched_switch", why)
         self.assertNotIn("guest driver", why)
+
+    def test_unmapped_at_l1_vmrun(self):
+        # the emulator reporting L1's VMRUN return as L2's RIP: L2 cannot
+        # read it, and L1's kvm_amd holds it
+        why = self.run_where(0xffffffffc042f20c)
+        self.assertIn("not mapped in this guest; L1's own code: "
+                      "__svm_vcpu_run+0x9c [kvm_amd]", why)
+        self.assertNotIn("guest driver", why)
+
+    def test_unmapped_elsewhere(self):
+        # unreadable, and no L1 module holds it either: said, not named
+        why = self.run_where(0xffffffffc0500000)
+        self.assertIn("[not mapped in this guest]", why)
+        self.assertNotIn("L1's own code", why)
 
 
 if __name__ == "__main__":

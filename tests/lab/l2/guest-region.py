@@ -155,9 +155,11 @@ def snapshot_cpu(text, cpu, driver_text=None):
     return in_driver, where
 
 
-def l2_where(sock, symbols, modules, out):
+def l2_where(sock, symbols, modules, out, host_kallsyms="/proc/kallsyms"):
     """A where(cpu) for check_moving: samples the L2's CPUs through its QMP
-    socket into OUT.N.txt, the first N free."""
+    socket into OUT.N.txt, the first N free.  host_kallsyms: L1's own
+    symbols, which name an address L2 cannot read (the emulator showing
+    L1's state as L2's)."""
     driver_text = module_text(modules)
 
     def where(cpu):
@@ -166,7 +168,8 @@ def l2_where(sock, symbols, modules, out):
             n += 1
         path = "%s.%d.txt" % (out, n)
         try:
-            subprocess.run([L1_SNAPSHOT, sock, symbols, modules, path],
+            subprocess.run([L1_SNAPSHOT, "--host-kallsyms", host_kallsyms,
+                            sock, symbols, modules, path],
                            timeout=180, check=False)
             with open(path) as f:
                 text = f.read()
