@@ -392,7 +392,8 @@ __lab_l2_run() {
 # lab_l2_snapshot NAME: where L2 NAME's vCPUs are, sampled five times
 # through its QMP socket (l1-snapshot, symbols of its kernel as L2 wrote
 # them at boot; L1's own, /proc/kallsyms, for an address L2 cannot read);
-# the samples go to $LAB_OUT/l2-NAME-stuck.log, its summary line to stdout.  For a command that never finished: a guest wedged with
+# the samples go to $LAB_OUT/l2-NAME-stuck.log, its summary line to
+# stdout.  For a command that never finished: a guest wedged with
 # interrupts off and one that is merely slow look different here.
 lab_l2_snapshot() {
 	local name=$1 dir map out
