@@ -182,6 +182,21 @@ lab_names_pvsched() {
 	[[ -n $hits ]] && grep -q -v -E '^(\[[ 0-9.]+\] )?[[:space:]]*\? ' <<<"$hits"
 }
 
+# lab_reset_summary DIR: where L1's CPUs were when it reset itself (the
+# summary of DIR/reset.log, written by l1-watch through l1-snapshot
+# --stopped) and the code named on the stack of each CPU that was not
+# halted, on one line.
+lab_reset_summary() {
+	local log=$1/reset.log
+	if [[ ! -s $log ]]; then
+		echo "no snapshot ($1/l1-watch.log)"
+		return
+	fi
+	awk '/^summary: / { sub(/^summary: /, ""); s = $0 }
+	     /^cpu[0-9]+ stack code: / { c = c "; " $1 " stack: " substr($0, index($0, ": ") + 2, 200) }
+	     END { print (s == "" ? "no summary" : s) c }' "$log"
+}
+
 # lab_oops_bytes CONSOLE: the byte at the instruction pointer of each
 # kernel-mode register dump (the "<xx>" of the "Code:" line that follows
 # "RIP: 0010:"), one per line, lower case.
@@ -196,7 +211,7 @@ lab_oops_bytes() {
 # prints "NAME: why" and returns 0.
 lab_emulator_signature() {
 	local dir=$1 name where re file ok why ours=0
-	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" "$dir/hang.log" && ours=1
+	lab_names_pvsched "$dir/console.log" "$dir/out/dmesg.log" "$dir/hang.log" "$dir/reset.log" && ours=1
 	for name in $(awk -F' [|] ' '!/^#/ && NF >= 3 { print $1 }' \
 		"$lab_home/emulator-signatures" | sort -u); do
 		ok=1 why=
@@ -221,6 +236,7 @@ lab_emulator_signature() {
 				;;
 			console | console-not) file=$dir/console.log ;;
 			hang) file=$dir/hang.log ;;
+			reset) file=$dir/reset.log ;;
 			output) file=$dir/out/output.log ;;
 			*) continue ;;
 			esac
