@@ -197,6 +197,14 @@ lab_reset_summary() {
 	     END { print (s == "" ? "no summary" : s) c }' "$log"
 }
 
+# lab_shutdown_reason DIR: "; L1 stopped by REASON" (QEMU's SHUTDOWN reason,
+# as l1-watch recorded it), or nothing.
+lab_shutdown_reason() {
+	local r
+	r=$(head -c 64 "$1/l1-shutdown" 2>/dev/null | head -n1) || true
+	[[ -z $r ]] || echo "; L1 stopped by $r"
+}
+
 # lab_oops_bytes CONSOLE: the byte at the instruction pointer of each
 # kernel-mode register dump (the "<xx>" of the "Code:" line that follows
 # "RIP: 0010:"), one per line, lower case.

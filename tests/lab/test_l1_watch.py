@@ -35,9 +35,9 @@ class FakeQEMU:
     """SHUTDOWN with REASON on the watch socket as soon as the watcher has
     negotiated; "quit" ends the fake QEMU process (unless deaf)."""
 
-    def __init__(self, tmp, reason, deaf=False):
+    def __init__(self, tmp, reason, deaf=False, early=False):
         self.proc = subprocess.Popen(["sleep", "60"])
-        self.reason, self.deaf = reason, deaf
+        self.reason, self.deaf, self.early = reason, deaf, early
         self.commands = []
         self.watch = os.path.join(tmp, "qmp-watch.sock")
         self.snap = os.path.join(tmp, "qmp.sock")
@@ -75,8 +75,17 @@ class FakeQEMU:
             self.commands.append(req["execute"])
             if req["execute"] == "qmp_capabilities":
                 f.write(b'{"return": {}}\n')
-                f.write(json.dumps({"event": "SHUTDOWN", "data": {
-                    "guest": True, "reason": self.reason}}).encode() + b"\n")
+                f.flush()
+            elif req["execute"] == "query-status":
+                # early: stopped before the watcher came, no event left
+                status = "shutdown" if self.early else "running"
+                f.write(json.dumps({"return": {
+                    "status": status,
+                    "running": False}}).encode() + b"\n")
+                if not self.early:
+                    f.write(json.dumps({"event": "SHUTDOWN", "data": {
+                        "guest": True,
+                        "reason": self.reason}}).encode() + b"\n")
                 f.flush()
             elif req["execute"] == "quit" and not self.deaf:
                 f.write(b'{"return": {}}\n')
@@ -129,8 +138,8 @@ class Watch(unittest.TestCase):
             self.qemu.close()
         shutil.rmtree(self.tmp)
 
-    def watch(self, reason, deaf=False, timeout=30):
-        self.qemu = FakeQEMU(self.tmp, reason, deaf)
+    def watch(self, reason, deaf=False, early=False, timeout=30):
+        self.qemu = FakeQEMU(self.tmp, reason, deaf, early)
         return subprocess.run(
             [sys.executable, WATCH, self.qemu.watch, str(self.qemu.proc.pid),
              self.tmp, sys.executable, SNAPSHOT, "--stopped", self.qemu.snap,
@@ -167,6 +176,13 @@ class Watch(unittest.TestCase):
         self.assertIn("cpu1 stack code: none\n", log)
         self.assertLess(self.qemu.commands.index("info registers -a"),
                         self.qemu.commands.index("quit"))
+        self.assertIsNotNone(self.qemu.proc.poll())
+
+    def test_stopped_before_the_watcher_came(self):
+        r = self.watch(None, early=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read("l1-shutdown"), "stopped-before-watch\n")
+        self.assertIn("summary: cpu0 ", self.read("reset.log"))
         self.assertIsNotNone(self.qemu.proc.poll())
 
     def test_host_signal_takes_no_snapshot(self):
