@@ -357,7 +357,46 @@ lab_l2_wait() {
 		sleep 0.1
 	done
 	tail -n 30 "$dir/console.log" >&2
+	# Why: where L2's CPUs are, whether its vCPU threads run in L1, and
+	# what in L1 waits uninterruptibly (an L2 QEMU paging in its own code
+	# over L1's 9p root waits there; guest-host on 7.3 in a CI simulation
+	# of 2026-12-06 printed nothing for 300 s while L1 had a task in
+	# p9_client_rpc)
+	lab_l2_snapshot "$name" >&2 || true
+	echo "L2 $name's vCPU threads in L1: $(lab_l1_thread_states "$(lab_l2_pid "$name")" 2>&1)" >&2
+	lab_l1_blocked >&2
 	lab_fail "L2 $name: no '$pattern' on its console within ${timeout}s"
+}
+
+# lab_l1_blocked: L1's tasks in uninterruptible sleep (state D) and the
+# kernel function they wait in, sampled twice 5 s apart: one that is there
+# both times with no context switch in between waits for something that
+# does not come (a 9p request L0's QEMU never answered).
+lab_l1_blocked() {
+	local first second t
+	first=$(lab_l1_d_tasks)
+	sleep 5
+	second=$(lab_l1_d_tasks)
+	echo "L1 tasks in D state: ${first:-none}"
+	echo "L1 tasks in D state 5 s later: ${second:-none}"
+	while read -r t; do
+		[[ -n $t ]] && grep -q -x -F -e "$t" <<<"$first" &&
+			echo "L1 task blocked for 5 s or more, no context switch: $t"
+	done <<<"$second"
+	return 0
+}
+
+# One line per task in state D: "TID COMM WCHAN SWITCHES" (voluntary and
+# involuntary context switches: unchanged means the same wait).
+lab_l1_d_tasks() {
+	local st tid comm wchan sw
+	for st in /proc/[0-9]*/task/[0-9]*/stat; do
+		read -r tid comm <<<"$(sed -n 's/^\([0-9]*\) (\(.*\)) D .*/\1 \2/p' "$st" 2>/dev/null)"
+		[[ -n $tid ]] || continue
+		wchan=$(cat "${st%/stat}/wchan" 2>/dev/null)
+		sw=$(awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' "${st%/stat}/status" 2>/dev/null)
+		echo "$tid ${comm// /_} ${wchan:-?} $sw"
+	done
 }
 
 # __lab_l2_run NAME CMD...: run CMD (a shell command line, words joined
