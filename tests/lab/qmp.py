@@ -11,15 +11,23 @@ import sys
 
 
 class QMP:
+    """timeout: seconds per socket operation, None to wait for ever."""
+
     def __init__(self, path, timeout=10.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(path)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
         self.buf = b""
+        self.events = []  # events that came while a command waited
         self.read()  # greeting
         self.cmd("qmp_capabilities")
 
-    def read(self):
+    def message(self):
+        """The next message, event or not."""
         while True:
             while b"\n" not in self.buf:
                 data = self.sock.recv(65536)
@@ -28,9 +36,24 @@ class QMP:
                 self.buf += data
             line, self.buf = self.buf.split(b"\n", 1)
             if line.strip():
-                msg = json.loads(line)
-                if "event" not in msg:
-                    return msg
+                return json.loads(line)
+
+    def read(self):
+        """The next message that is not an event (kept for event())."""
+        while True:
+            msg = self.message()
+            if "event" not in msg:
+                return msg
+            self.events.append(msg)
+
+    def event(self):
+        """The next event, those that came during commands first."""
+        if self.events:
+            return self.events.pop(0)
+        while True:
+            msg = self.message()
+            if "event" in msg:
+                return msg
 
     def cmd(self, name, args=None):
         req = {"execute": name}
