@@ -132,9 +132,16 @@ if [[ -n ${LAB_MODULES_ROOT:-} ]]; then
 fi
 
 # KVM on the emulated AMD CPU (TCG's -cpu max has svm + npt).
+# LAB_KVM_AMD: kvm_amd's parameters (the emulator study: which of KVM's
+# uses of the emulated SVM features the emulator gets wrong).
 for m in irqbypass kvm ccp kvm_amd; do
-	modprobe "$m" || say "modprobe $m failed"
+	params=()
+	# shellcheck disable=SC2206 # PARAM=VALUE words wanted
+	[[ $m == kvm_amd ]] && params=(${LAB_KVM_AMD:-})
+	modprobe "$m" "${params[@]}" || say "modprobe $m ${params[*]} failed"
 done
+[[ -z ${LAB_KVM_AMD:-} ]] || say "kvm_amd loaded with $LAB_KVM_AMD:" \
+	"$(grep -H . /sys/module/kvm_amd/parameters/* 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')"
 [[ -c /dev/kvm ]] || harness_error "/dev/kvm missing after modprobe kvm_amd"
 # One idle VM (no vCPU) for the whole run: the first VM of a boot enables
 # the preempt notifiers' static key, which patches __schedule, and the
