@@ -290,6 +290,7 @@ lab_l2_died() {
 	if lab_l2_reset_exit "$1"; then
 		echo "  (QEMU exited normally and L2 printed no panic and no power-off: a guest reset, e.g. a triple fault)"
 	fi
+	lab_kvm_recorder_dump "$1"
 	return 0
 }
 
@@ -336,7 +337,11 @@ lab_l2_wait() {
 	# sleep when L2's vCPUs keep both L1 CPUs busy
 	end=$((SECONDS + timeout))
 	while ((SECONDS < end)); do
-		grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null && return 0
+		if grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null; then
+			# whose events the KVM recorder keeps (lab_kvm_recorder_dump)
+			[[ -z $boot ]] || lab_l2_vcpu_tids "$name" >"$dir/vcpu-tids" 2>/dev/null || true
+			return 0
+		fi
 		# lab_fail prints QEMU's report (lab_l2_explain_resets)
 		grep -q 'KVM internal error' "$dir/qemu.log" 2>/dev/null &&
 			lab_fail "L2 $name stopped while waiting for '$pattern'"
@@ -448,6 +453,50 @@ lab_l2_snapshot() {
 	else
 		echo "L2 $name: QEMU did not answer a snapshot"
 	fi
+	lab_kvm_recorder_dump "$name"
+}
+
+# --- the KVM recorder -------------------------------------------------------
+# lab_kvm_recorder_start [KB]: from now on L1 keeps its KVM's last events
+# (each exit with the guest's RIP, each exception KVM injects, each exit to
+# the VMM) in a ring buffer of its own (the tracefs instance lab-kvm, KB per
+# CPU, default 1024), so that an L2 that dies or stops answering is told by
+# what its vCPUs did last: lab_l2_died and lab_l2_snapshot print it.  An L2
+# that reset itself (a triple fault: KVM's exit to the VMM is SHUTDOWN)
+# shows the exits before it.  Opt-in, called before the L2 starts: every
+# exit then writes a record, which a test measuring exits must not pay, and
+# switching the events on patches L1's text (once, on a quiet L1).
+lab_kvm_recorder_start() {
+	local t=/sys/kernel/tracing/instances/lab-kvm e
+	[[ -d $t ]] || mkdir "$t" || lab_fail "cannot create the tracefs instance $t"
+	echo "${1:-1024}" >"$t/buffer_size_kb" || lab_fail "cannot size $t's buffer to ${1:-1024} KB"
+	for e in kvm_exit kvm_inj_exception kvm_userspace_exit; do
+		echo 1 >"$t/events/kvm/$e/enable" || lab_fail "cannot enable kvm:$e in $t"
+	done
+	echo 1 >"$t/tracing_on"
+	lab_kvm_recorder=$t
+}
+
+# lab_kvm_recorder_dump NAME: with the recorder on, NAME's vCPU threads'
+# recorded events into $LAB_OUT/l2-NAME-kvm.log and each vCPU's last six
+# on stdout (every vCPU thread's when NAME's are not known).
+lab_kvm_recorder_dump() {
+	local t=${lab_kvm_recorder:-} dir log tids tid
+	[[ -n $t ]] || return 0
+	dir=$(lab_l2_dir "$1")
+	log=$LAB_OUT/l2-$1-kvm.log
+	tids=$(awk '{ print $2 }' "$dir/vcpu-tids" 2>/dev/null | paste -s -d '|')
+	echo 0 >"$t/tracing_on"
+	grep -a -E "CPU [0-9]+/KVM-(${tids:-[0-9]+}) " "$t/trace" >"$log" 2>/dev/null || true
+	echo 1 >"$t/tracing_on"
+	if [[ ! -s $log ]]; then
+		echo "L2 $1: the KVM recorder holds no event of its vCPUs"
+		return 0
+	fi
+	echo "L2 $1: its vCPUs' last KVM events in L1 (all: $log):"
+	for tid in $(grep -a -o -E 'CPU [0-9]+/KVM-[0-9]+ ' "$log" | sort -u | grep -o -E '[0-9]+ $'); do
+		grep -a -E "/KVM-$tid " "$log" | tail -n 6 | sed -E 's/^ +/  kvm: /'
+	done
 }
 
 # lab_l1_thread_states PID: one line on L1's side of L2 QEMU PID's vCPU

@@ -26,6 +26,9 @@ guest_need_helpers
 lab_log "kvm_amd: $(grep -H . /sys/module/kvm_amd/parameters/* 2>/dev/null |
 	sed 's|.*/||' | tr '\n' ' ')"
 
+# L2 resets itself (l2-silent-reset) or stops at L1's RIP (l2-at-l1-vmrun)
+# in most runs of this test: the KVM recorder keeps what its vCPUs did last.
+lab_kvm_recorder_start
 lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1 nokaslr" g1
 lab_l2_wait g1 ready 300
 flip() { # NAME CPU: a flipping loop on CPU (-1: any)

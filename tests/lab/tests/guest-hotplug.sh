@@ -26,6 +26,9 @@ guest_need_module
 guest_need_helpers
 guest_make_region pv 2
 pv=$(guest_region_file pv)
+# L2 resets itself (l2-silent-reset) or stops at L1's RIP (l2-at-l1-vmrun)
+# in most runs of this test: the KVM recorder keeps what its vCPUs did last.
+lab_kvm_recorder_start
 # shellcheck disable=SC2046 # word splitting wanted
 # No soft-lockup or RCU-stall detectors in L2: its vCPUs starve for tens of
 # seconds at times under nested TCG (L2 "rcu_preempt kthread timer wakeup
