@@ -339,7 +339,8 @@ lab_l2_wait() {
 	while ((SECONDS < end)); do
 		if grep -a -q -E -e "$pattern" "$dir/console.log" 2>/dev/null; then
 			# whose events the KVM recorder keeps (lab_kvm_recorder_dump)
-			[[ -z $boot ]] || lab_l2_vcpu_tids "$name" >"$dir/vcpu-tids" 2>/dev/null || true
+			[[ -z $boot || -z ${lab_kvm_recorder:-} ]] ||
+				lab_l2_vcpu_tids "$name" >"$dir/vcpu-tids" 2>/dev/null || true
 			return 0
 		fi
 		# lab_fail prints QEMU's report (lab_l2_explain_resets)

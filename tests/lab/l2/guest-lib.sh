@@ -48,6 +48,16 @@ guest_slot() {
 	guest_region slot "$(guest_region_file "$1")" "$2" | awk -v k="$3" '$1 == k { print $2 }'
 }
 
+# guest_flip NAME CPU: the L2 command line that starts a loop on CPU (-1:
+# any) spinning about 1 ms, flipping its nice between 0 and 5 and sleeping
+# 1 ms, its pid in /tmp/flip-NAME; guest_unflip NAME: the one that ends it.
+guest_flip() {
+	echo "$GUEST_BIN/guest-rt $2 flip 5 3600 >/dev/null 2>&1 & echo \$! >/tmp/flip-$1"
+}
+guest_unflip() {
+	echo "kill \$(cat /tmp/flip-$1)"
+}
+
 # guest_need_helpers: the static L2 helpers must have been built.
 guest_need_helpers() {
 	[[ -x $PVSCHED_SRC/build/guest/guest-rt ]] ||

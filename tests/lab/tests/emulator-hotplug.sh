@@ -26,20 +26,17 @@ guest_need_helpers
 lab_log "kvm_amd: $(grep -H . /sys/module/kvm_amd/parameters/* 2>/dev/null |
 	sed 's|.*/||' | tr '\n' ' ')"
 
-# L2 resets itself (l2-silent-reset) or stops at L1's RIP (l2-at-l1-vmrun)
-# in most runs of this test: the KVM recorder keeps what its vCPUs did last.
+# An L2 that resets itself or stops: the KVM recorder keeps what its vCPUs
+# did last.
 lab_kvm_recorder_start
 lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1 nokaslr" g1
 lab_l2_wait g1 ready 300
-flip() { # NAME CPU: a flipping loop on CPU (-1: any)
-	echo "$GUEST_BIN/guest-rt $2 flip 5 3600 >/dev/null 2>&1 & echo \$! >/tmp/flip-$1"
-}
-lab_l2_run g1 "$(flip cpu0 0); $(flip cpu1 1);" \
+lab_l2_run g1 "$(guest_flip cpu0 0); $(guest_flip cpu1 1);" \
 	"(while :; do usleep 20000; done) >/dev/null 2>&1 &"
 for ((r = 1; r <= rounds; r++)); do
-	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && kill \$(cat /tmp/flip-cpu1)"
+	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && $(guest_unflip cpu1)"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
-	lab_l2_run g1 "$(flip cpu1 1)"
+	lab_l2_run g1 "$(guest_flip cpu1 1)"
 	# CPU 1 runs again: a task pinned there ends (lab_l2_run's deadline
 	# and snapshot otherwise)
 	out=$(lab_l2_run g1 "taskset -c 1 cat /proc/self/stat")

@@ -24,10 +24,7 @@ guest_need_helpers
 
 lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1" g1
 lab_l2_wait g1 ready 300
-flip() { # NAME CPU: a flipping loop on CPU (-1: any)
-	echo "$GUEST_BIN/guest-rt $2 flip 5 3600 >/dev/null 2>&1 & echo \$! >/tmp/flip-$1"
-}
-lab_l2_run g1 "$(flip cpu0 0); $(flip cpu1 1); $(flip any -1);" \
+lab_l2_run g1 "$(guest_flip cpu0 0); $(guest_flip cpu1 1); $(guest_flip any -1);" \
 	"(while :; do usleep 20000; done) >/dev/null 2>&1 &"
 
 events="irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit

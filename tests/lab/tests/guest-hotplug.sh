@@ -41,10 +41,10 @@ lab_l2_start --smp 2 --append "nowatchdog rcupdate.rcu_cpu_stall_suppress=1 noka
 lab_l2_wait g1 ready 300
 # The rebinds below test the driver's state, not the kernel's text
 # patching (guest-bind does): each tracepoint the driver hooks is held by
-# two more probes, so that an unbind or a bind patches no L2 text.  Under
+# two more probes, so that an unbind or a bind patches no L2 text (under
 # the emulator a CPU running code being patched sometimes runs a stale
-# copy of it: L2 reset itself at a rebind in 4 of 9 runs (2026-12-05),
-# with no pvsched module on either side in the probe emulator-textpatch.
+# copy of it: the probe emulator-textpatch).  L2 still resets itself at
+# some binds with its text left alone (tests/lab/README.md).
 lab_l2_run g1 /lab-l2/load-guest-module --hold-tracepoints
 lab_assert guest_wait_state pv 1
 where=$(guest_where_args g1) # an assignment: its failure ends the test
@@ -59,13 +59,7 @@ read -r -a where <<<"$where"
 # taking IPIs under TCG, and a QEMU 9p worker's TLB shootdown then waits
 # forever (L1 soft lockup, seen with no pvsched module loaded; see
 # tests/lab/README.md).
-flip() { # NAME CPU: a flipping loop on CPU (-1: any), its pid in /tmp/flip-NAME
-	echo "$GUEST_BIN/guest-rt $2 flip 5 3600 >/dev/null 2>&1 & echo \$! >/tmp/flip-$1"
-}
-unflip() { # NAME: end that loop
-	echo "kill \$(cat /tmp/flip-$1)"
-}
-lab_l2_run g1 "$(flip cpu0 0); $(flip cpu1 1); $(flip any -1);" \
+lab_l2_run g1 "$(guest_flip cpu0 0); $(guest_flip cpu1 1); $(guest_flip any -1);" \
 	"(while :; do usleep 20000; done) >/dev/null 2>&1 &"
 
 # expect CHECK...: see tests/lab/l2/guest-region.py (one process per step)
@@ -88,12 +82,12 @@ done
 # would stay there for the rest of the test, as would each round's), ends
 # once CPU 1 is down; a new one is pinned to CPU 1 once it is back.  CPU 1
 # goes down busy, its loop publishing.
-lab_l2_run g1 "$(unflip any)"
+lab_l2_run g1 "$(guest_unflip any)"
 for ((r = 1; r <= CPU_ROUNDS; r++)); do
-	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && $(unflip cpu1)"
+	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && $(guest_unflip cpu1)"
 	expect quiet=1 moving=0 || lab_fail "round $r: after CPU 1 offline"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
-	lab_l2_run g1 "$(flip cpu1 1)"
+	lab_l2_run g1 "$(guest_flip cpu1 1)"
 	expect moving=1 || lab_fail "round $r: after CPU 1 online"
 	lab_log "offline/online round $r ok: $(guest_region brief "$pv")"
 done
