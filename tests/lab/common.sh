@@ -26,10 +26,12 @@ lab_die() {
 }
 
 # The emulator L1 boots under: LAB_QEMU names a version of
-# scripts/emulators (7.2, 10.0, 11.1) or a qemu-system-x86_64 path.
-# 10.0 failed guest-host on 6.12-rt, the test CI lost most, 3 times in
-# 17; 7.2 6 in 12 and 11.1 4 in 10 (tests/lab/README.md, "The emulator").
-lab_qemu_default=10.0
+# scripts/emulators (7.2, 10.0, 10.0-lab, 11.1) or a qemu-system-x86_64
+# path.  10.0-lab is QEMU 10.0.2 with tests/lab/qemu-patches: Debian's
+# builds race another vCPU thread's FPU-state restore against CPU 0's
+# nested-SVM flags, the cause of the lab's "emulator failures"
+# (tests/lab/README.md, "The emulator").
+lab_qemu_default=10.0-lab
 
 # lab_qemu_cmd: sets the array lab_qemu to the command that runs it.
 lab_qemu_cmd() {
