@@ -248,6 +248,7 @@ lab_emulator_signature() {
 			hang) file=$dir/hang.log ;;
 			reset) file=$dir/reset.log ;;
 			output) file=$dir/out/output.log ;;
+			emulator) file=$dir/emulator-exit.log ;;
 			*) continue ;;
 			esac
 			if [[ $where == *-not ]]; then
