@@ -15,7 +15,7 @@
 #     tracepoints file, GET_INFO tp_family); "modprobe kvm_amd" re-attaches
 #     them, and a new VM is boosted again (cs:rr/8, boost_cs counter).
 # lab-kvm-unload: yes
-# lab-timeout: 600
+# lab-timeout: 300
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../vmm/lab-helpers.sh

@@ -16,7 +16,7 @@
 #     raised), the hog gets much less (RT bandwidth, 5 %, is then its only
 #     source of CPU), and the throttled share is at least twice that.
 # Shares are ratios of CPU times, never wall-clock assertions.
-# lab-timeout: 600
+# lab-timeout: 300
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../vmm/lab-helpers.sh

@@ -14,7 +14,7 @@
 # VMM runs for the first case), in the host area the guest can read, and in
 # GET_STATS (cur, guest_clamped, guest_refused); when the guest asks for
 # nothing again, the thread is back at normal/0.
-# lab-timeout: 600
+# lab-timeout: 300
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
 # shellcheck source=../../vmm/lab-helpers.sh
