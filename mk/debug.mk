@@ -3,8 +3,9 @@
 # The lab on a debug kernel (lockdep, DEBUG_ATOMIC_SLEEP, KASAN): see
 # docs/debug-kernel.md.
 #
-#   make debug-kernel    build build/debug-kernel/ from linux-source-6.1 (~11 min
-#                        on 2 idle cores; reused while its config is unchanged)
+#   make debug-kernel    build /var/cache/pvsched/debug-kernel/ from
+#                        linux-source-6.1 (~11 min on 2 idle cores; every
+#                        clone reuses it while its config is unchanged)
 #   make check-debug     debug kernel + modules built against it + lab tests
 #                        on it; results in build/results/lab-debug.log
 #                        (names prefixed "debug:"), timings in
@@ -12,7 +13,7 @@
 #   make check-debug DEBUG_LAB_TESTS="smoke policy-basic"   a subset
 #                        (DEBUG_LAB_TESTS=all: every lab test)
 #   DEBUG_FLAVOUR=rt     either target on the PREEMPT_RT debug kernel (6.12,
-#                        lockdep, no KASAN): build/debug-kernel-rt/,
+#                        lockdep, no KASAN): /var/cache/pvsched/debug-kernel-rt/,
 #                        build/results/lab-debug-rt.log ("debug-rt:"),
 #                        build/lab-debug-rt/
 #

@@ -80,7 +80,7 @@ lab_kernel_env() {
 # Print the .ko files (absolute, in load order, no duplicates) that
 # modprobe would insmod for the given modules.  LAB_MODULES_ROOT (a
 # directory holding lib/modules/KVER, e.g. the debug kernel's
-# build/debug-kernel/modroot) is used instead of / when set; modules built
+# /var/cache/pvsched/debug-kernel/modroot) is used instead of / when set; modules built
 # into that kernel print nothing.
 lab_module_files() {
 	local kver=$1
