@@ -4,7 +4,7 @@
 # docs/debug-kernel.md.
 #
 #   make debug-kernel    build /var/cache/pvsched/debug-kernel/ from
-#                        linux-source-6.1 (~11 min on 2 idle cores; every
+#                        linux-source-6.1 (~22 min on 2 idle cores; every
 #                        clone reuses it while its config is unchanged)
 #   make check-debug     debug kernel + modules built against it + lab tests
 #                        on it; results in build/results/lab-debug.log
