@@ -67,7 +67,7 @@ attach_vms() {
 	"$PVSCHEDCTL" status
 	"$PVSCHEDCTL" -j status >"$LAB_OUT/status-attached.json" || lab_fail "status -j failed"
 	for vm in "$@"; do
-		python3 - "$LAB_OUT/status-attached.json" "vm-$vm" "$ATTACH_SMP" <<'PY' || lab_fail "pvschedctl status: vm-$vm not active with the accepted features"
+		python3 -S - "$LAB_OUT/status-attached.json" "vm-$vm" "$ATTACH_SMP" <<'PY' || lab_fail "pvschedctl status: vm-$vm not active with the accepted features"
 import json, sys
 d = json.load(open(sys.argv[1]))
 vm = [v for v in d["vms"] if v.get("name") == sys.argv[2]][0]
@@ -90,7 +90,7 @@ PY
 vm_counters() {
 	local json n
 	json=$("$PVSCHEDCTL" -j status) || lab_fail "pvschedctl -j status failed"
-	if ! n=$(python3 -c '
+	if ! n=$(python3 -S -c '
 import json, sys
 d = json.load(sys.stdin)
 vm = [v for v in d["vms"] if v.get("name") == sys.argv[1]]

@@ -17,7 +17,7 @@ GUEST_BIN=/host$PVSCHED_SRC/build/guest
 GUEST_DBG=/sys/kernel/debug/pvsched_guest
 
 guest_region() {
-	python3 "$GUEST_PY" "$@"
+	python3 -S "$GUEST_PY" "$@"
 }
 
 # guest_region_file NAME: path of region NAME.
@@ -106,7 +106,7 @@ guest_save_logs() {
 		[[ -e $d/exit-status ]] && cp "$d/exit-status" "$LAB_OUT/l2-$(basename "$d")-exit-status"
 	done
 	[[ -d $GUEST_REGIONS ]] && for d in "$GUEST_REGIONS"/*; do
-		[[ -f $d ]] && python3 "$GUEST_PY" brief "$d" >"$LAB_OUT/region-$(basename "$d").txt" 2>&1
+		[[ -f $d ]] && python3 -S "$GUEST_PY" brief "$d" >"$LAB_OUT/region-$(basename "$d").txt" 2>&1
 	done
 	return 0
 }

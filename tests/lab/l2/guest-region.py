@@ -38,7 +38,6 @@ ivshmem-plain device), laid out as in uapi/linux/pvsched.h.
 import mmap
 import os
 import struct
-import subprocess
 import sys
 import time
 
@@ -113,6 +112,7 @@ def module_text(modules, name=DRIVER):
     """(start, end) of module name's .text, from a modules file of
     tests/lab/l1-snapshot ("NAME TEXT_ADDRESS KO_PATH" lines) and the .ko's
     section size; None if either is unknown."""
+    import subprocess  # here: its import costs ~0.2 s of each call under TCG
     try:
         with open(modules) as f:
             entry = [p for p in (line.split() for line in f)
@@ -160,7 +160,8 @@ def l2_where(sock, symbols, modules, out, host_kallsyms="/proc/kallsyms"):
     socket into OUT.N.txt, the first N free.  host_kallsyms: L1's own
     symbols, which name an address L2 cannot read (the emulator showing
     L1's state as L2's)."""
-    driver_text = module_text(modules)
+    import subprocess
+    driver_text = []
 
     def where(cpu):
         n = 1
@@ -175,7 +176,10 @@ def l2_where(sock, symbols, modules, out, host_kallsyms="/proc/kallsyms"):
                 text = f.read()
         except (OSError, subprocess.SubprocessError) as e:
             return False, "no snapshot (%s)" % e
-        in_driver, summary = snapshot_cpu(text, cpu, driver_text)
+        # the module's text range, looked up only when a slot is stuck
+        if not driver_text:
+            driver_text.append(module_text(modules))
+        in_driver, summary = snapshot_cpu(text, cpu, driver_text[0])
         return in_driver, "%s; %s" % (summary, path)
     return where
 
