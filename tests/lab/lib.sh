@@ -118,6 +118,46 @@ lab_wait_until() {
 	return 1
 }
 
+# lab_thread_sched TID: sets lab_sched to "POLICY RT_PRIORITY" of thread
+# TID (fields 41 and 40 of /proc/TID/stat: 0 SCHED_OTHER, 1 SCHED_FIFO,
+# 2 SCHED_RR...) with bash builtins only: no fork, so that a loop can
+# sample every ~10 ms under TCG.  1 if the thread is gone.
+lab_thread_sched() {
+	local stat
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086 # the fields
+	set -- $stat
+	# $1 here is field 3 (state)
+	lab_sched="${39} ${38}"
+}
+
+# lab_pause SECS: sleep without a fork ("read -t" on a FIFO nobody writes).
+lab_pause() {
+	if [[ -z ${lab_never_fd:-} ]]; then
+		[[ -p /run/lab/never ]] || mkfifo /run/lab/never
+		exec {lab_never_fd}<>/run/lab/never
+	fi
+	read -r -t "$1" -u "$lab_never_fd" _ || true
+}
+
+# lab_wait_sched TID SECS "POLICY RT_PRIORITY": sample thread TID about every
+# 10 ms until it is seen at that policy and priority (0), for at most
+# SECS seconds (1); lab_samples is the number of samples taken.  A fork per
+# check (chrt -p every 0.2 s) missed a vCPU thread that was at FIFO 20 for
+# 20-70 % of the time (guest-host on 6.12-rt, 2026-12-07).
+lab_wait_sched() {
+	local tid=$1 end=$((${EPOCHREALTIME/./} + $2 * 1000000)) want=$3
+	lab_samples=0
+	while ((${EPOCHREALTIME/./} < end)); do
+		lab_thread_sched "$tid" || return 1
+		((++lab_samples))
+		[[ $lab_sched != "$want" ]] || return 0
+		lab_pause 0.01
+	done
+	return 1
+}
+
 # lab_load_pvsched [PARAM=VALUE...]: insmod $PVSCHED_KO (after its
 # dependencies, kvm is already loaded) and check it is live.
 lab_load_pvsched() {
@@ -539,12 +579,12 @@ lab_l2_qmp() {
 	if [[ ${2:-} == quit ]] && kill -0 "$(lab_l2_pid "$1")" 2>/dev/null; then
 		: >"$(lab_l2_dir "$1")/quit-asked"
 	fi
-	python3 "$lab_home/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
+	python3 -S "$lab_home/qmp.py" "$(lab_l2_dir "$1")/qmp.sock" "${@:2}"
 }
 
 # lab_l2_vcpu_tids NAME: "CPU-INDEX THREAD-ID" per vCPU (QMP query-cpus-fast).
 lab_l2_vcpu_tids() {
-	python3 "$lab_home/qmp.py" --vcpu-tids "$(lab_l2_dir "$1")/qmp.sock"
+	python3 -S "$lab_home/qmp.py" --vcpu-tids "$(lab_l2_dir "$1")/qmp.sock"
 }
 
 # lab_l2_emulator_tids NAME: QEMU's other threads (main loop, I/O, RCU...).
