@@ -108,11 +108,11 @@ lab_expect() {
 lab_wait_until() {
 	local secs=$1 deadline
 	shift
-	deadline=$(($(date +%s%N) + secs * 1000000000))
+	deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
 	while :; do
 		"$@" && return 0
-		(($(date +%s%N) < deadline)) || break
-		sleep 0.2
+		((${EPOCHREALTIME/./} < deadline)) || break
+		lab_pause 0.2
 	done
 	echo "lab_wait_until: '$*' still failing after ${secs}s" >&2
 	return 1
@@ -132,13 +132,20 @@ lab_thread_sched() {
 	lab_sched="${39} ${38}"
 }
 
-# lab_pause SECS: sleep without a fork ("read -t" on a FIFO nobody writes).
+# lab_pause SECS: sleep without a fork ("read -t" on a FIFO nobody
+# writes, in L1's /run/lab), or with sleep(1) where there is no such FIFO.
 lab_pause() {
 	if [[ -z ${lab_never_fd:-} ]]; then
-		[[ -p /run/lab/never ]] || mkfifo /run/lab/never
-		exec {lab_never_fd}<>/run/lab/never
+		lab_never_fd=none
+		if [[ -p /run/lab/never ]] || mkfifo /run/lab/never 2>/dev/null; then
+			exec 2>/dev/null {lab_never_fd}<>/run/lab/never || lab_never_fd=none
+		fi
 	fi
-	read -r -t "$1" -u "$lab_never_fd" _ || true
+	if [[ $lab_never_fd == none ]]; then
+		sleep "$1"
+	else
+		read -r -t "$1" -u "$lab_never_fd" _ || true
+	fi
 }
 
 # lab_wait_sched TID SECS "POLICY RT_PRIORITY": sample thread TID about every
