@@ -76,6 +76,7 @@ pvsched_guest_slot(const struct pvsched_guest_region *r, unsigned int i)
  */
 extern bool pvsched_guest_unboost_exit;
 extern bool pvsched_guest_boost_state;
+extern unsigned int pvsched_guest_rt_hold_us;
 
 /* pvsched_guest_hooks.c */
 int pvsched_hooks_init(void); /* module load: look tracepoints up */

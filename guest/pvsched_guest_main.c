@@ -46,6 +46,11 @@ module_param_named(boost_state, pvsched_guest_boost_state, bool, 0644);
 MODULE_PARM_DESC(boost_state,
 		 "Decide the unboost exit from the host's published boost state (slot.host_boost) when PVSCHED_F_BOOST_STATE is negotiated; 0: infer it from the applied attributes as with a host before ABI 1.2, for comparison (a vCPU whose base is RT, a negative nice, BATCH or IDLE then exits at every switch)");
 
+unsigned int pvsched_guest_rt_hold_us = 4000;
+module_param_named(rt_hold_us, pvsched_guest_rt_hold_us, uint, 0644);
+MODULE_PARM_DESC(rt_hold_us,
+		 "Keep a preempted RT task's request published while less urgent tasks run ahead of it (the fair server, RT throttling), for at most this long (us; read at every switch); 0: publish only the running task's, for comparison");
+
 /* Serializes attach/detach and protects pvg_active. */
 static DEFINE_MUTEX(pvg_lock);
 static struct pvsched_guest_region *pvg_active;
