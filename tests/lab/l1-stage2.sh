@@ -271,6 +271,7 @@ if ((rc != 0 && rc != 4)); then
 		# shellcheck source=lib.sh
 		. "$PVSCHED_SRC/tests/lab/lib.sh"
 		set +e
+		trap - ERR
 		lab_l2_explain_resets
 	) 2>&1 | tee -a "$LAB_OUT/output.log"
 fi

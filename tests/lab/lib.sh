@@ -17,8 +17,10 @@
 # Exit status of a test: 0 PASS, 4 SKIP (lab_skip; kselftest's KSFT_SKIP),
 # anything else FAIL.
 # The harness also fails the test if L1's dmesg shows kernel trouble
-# (tests/lab/dmesg-patterns).
+# (tests/lab/dmesg-patterns).  A command that fails outside a condition
+# ends the test (set -e) with a FAIL line naming it and its line.
 set -euo pipefail
+trap 'lab_err_exit $? "$BASH_COMMAND" "${BASH_SOURCE[0]:-$0}" "$LINENO"' ERR
 
 lab_home=$PVSCHED_SRC/tests/lab
 lab_l2_root=/run/lab/l2
@@ -33,6 +35,12 @@ lab_l2_cpu=host,-xsave,-xsaveopt,-xsavec,-xsaves,-avx,-avx2,-fma,-f16c,-vaes,-vp
 lab_l2_machine=pc,accel=kvm
 lab_l2_bios=/usr/share/qemu/qboot.rom
 lab_l2_run_timeout=120
+
+# The ERR trap's: set -e is about to end the test at a command that
+# failed outside a condition.
+lab_err_exit() {
+	echo "FAIL: '$2' exited with $1 (${3##*/} line $4)" >&2
+}
 
 lab_log() {
 	echo "[$(date +%T.%3N)] $*"
@@ -133,12 +141,15 @@ lab_thread_sched() {
 }
 
 # lab_pause SECS: sleep without a fork ("read -t" on a FIFO nobody
-# writes, in L1's /run/lab), or with sleep(1) where there is no such FIFO.
+# writes, lab_never in L1's /run/lab), or with sleep(1) where there is no
+# such FIFO.
+lab_never=/run/lab/never
 lab_pause() {
 	if [[ -z ${lab_never_fd:-} ]]; then
 		lab_never_fd=none
-		if [[ -p /run/lab/never ]] || mkfifo /run/lab/never 2>/dev/null; then
-			exec 2>/dev/null {lab_never_fd}<>/run/lab/never || lab_never_fd=none
+		if [[ -p $lab_never ]] || mkfifo "$lab_never" 2>/dev/null; then
+			# braces: a redirection of exec itself would stay for good
+			{ exec {lab_never_fd}<>"$lab_never"; } 2>/dev/null || lab_never_fd=none
 		fi
 	fi
 	if [[ $lab_never_fd == none ]]; then
