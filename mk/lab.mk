@@ -40,7 +40,9 @@ ifneq ($(LAB_KVER),)
 export LAB_KVER
 endif
 # The lab kernels CI tests beside the default one, and what runs there:
-# end to end (guest-host), kick boost (engine-kick), host policy
+# end to end (guest-host), a guest RT task's priority on a PREEMPT_RT
+# guest, whose fair server preempts it after nearly every tick
+# (guest-rt-hold), kick boost (engine-kick), host policy
 # (policy-translate, -throttle, -pi-futex, -rmmod) and control plane
 # (ctl-ioctl), most telling first, as CI's deadline cuts a list's tail;
 # then the trace event format (policy-events), the test VMM on KVM without
@@ -48,9 +50,9 @@ endif
 # (ctl-kill9, ctl-fuzz), back since L1 boots faster: 97-106 s more a
 # kernel (2026-12-07; the CI simulation of that day, without them, took
 # 62 minutes).  Left to the full suite on 6.1 and LAB_KERNEL_TESTS=all: the
-# guest-* tests but guest-host, and the rest.
+# guest-* tests but guest-host and guest-rt-hold, and the rest.
 LAB_KERNELS ?= 6.12-rt 7.3
-LAB_KERNEL_TESTS ?= guest-host engine-kick policy-translate policy-throttle \
+LAB_KERNEL_TESTS ?= guest-host guest-rt-hold engine-kick policy-translate policy-throttle \
 	policy-pi-futex ctl-ioctl policy-rmmod policy-events policy-vmm \
 	ctl-kill9 ctl-fuzz
 
