@@ -59,7 +59,10 @@ B_EMU_CPU=0
 B_OUT=$LAB_OUT/bench
 B_RAW=$B_OUT/raw.txt
 B_SHM=/dev/shm/pvsched-bench
-B_WORK=/tmp/bench
+# stress-ng's working directory (its iomix files), on L1's tmpfs: under
+# /run/lab, which is L1's own, never a checkout's (one at /tmp/bench, bound
+# back read-only over L1's /tmp, once made every measurement fail)
+B_WORK=/run/lab/bench
 B_PVSCHED_PENDING=
 B_ATTACH_PID=
 B_DRIVER=1
