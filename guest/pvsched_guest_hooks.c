@@ -527,6 +527,15 @@ static void pvg_publish(struct pvg_cpu *c, struct pvsched_guest_area *g,
 	this_cpu_inc(pvg_counters.publishes);
 }
 
+/* The request of the task running here, as the tick compares it. */
+static void pvg_note_running(struct pvg_cpu *c, u32 policy, s32 nice,
+			     u32 rt_prio)
+{
+	c->run_policy = policy;
+	c->run_nice = nice;
+	c->run_rt_prio = rt_prio;
+}
+
 /* Publishes the request of the task now running here (p). */
 static void pvg_publish_running(struct pvg_cpu *c,
 				struct pvsched_guest_area *g,
@@ -537,9 +546,7 @@ static void pvg_publish_running(struct pvg_cpu *c,
 	int prio;
 
 	pvg_request(p, &policy, &nice, &rt_prio, &prio);
-	c->run_policy = policy;
-	c->run_nice = nice;
-	c->run_rt_prio = rt_prio;
+	pvg_note_running(c, policy, nice, rt_prio);
 	pvg_publish(c, g, policy, nice, rt_prio, prio);
 }
 
@@ -569,42 +576,37 @@ static void pvg_publish_switch(struct pvg_cpu *c, struct pvsched_guest_area *g,
 			       bool preempt, struct task_struct *prev,
 			       struct task_struct *next, unsigned int prev_state)
 {
+	/* next's kernel prio as pvg_request() gives it */
+	int prio = is_idle_task(next) ? DEFAULT_PRIO : next->prio;
 	u32 policy, rt_prio;
 	s32 nice;
-	int prio;
-	u64 now;
 
-	pvg_request(next, &policy, &nice, &rt_prio, &prio);
-	c->run_policy = policy;
-	c->run_nice = nice;
-	c->run_rt_prio = rt_prio;
-	if (!c->hold_task && (!READ_ONCE(pvsched_guest_rt_hold_us) ||
-			      prev->prio >= MAX_RT_PRIO || prio <= prev->prio ||
-			      is_idle_task(prev) ||
-			      (!preempt && prev_state != TASK_RUNNING))) {
-		pvg_publish(c, g, policy, nice, rt_prio, prio);
-		return;
-	}
-	now = local_clock();
+	/* no clock read on a switch without a hold (every switch here) */
 	if (c->hold_task) {
 		if (next == c->hold_task || prio <= c->hold_prio ||
-		    is_idle_task(next) || pvg_hold_expired(c, now)) {
-			if (next != c->hold_task && prio > c->hold_prio &&
-			    !is_idle_task(next))
-				this_cpu_inc(pvg_counters.rt_hold_expired);
+		    is_idle_task(next)) {
 			c->hold_task = NULL;
-			/* prev may be an RT task preempted in turn: again */
-			pvg_publish_switch(c, g, preempt, prev, next,
-					   prev_state);
-			return;
+		} else if (pvg_hold_expired(c, local_clock())) {
+			c->hold_task = NULL;
+			this_cpu_inc(pvg_counters.rt_hold_expired);
 		}
-	} else {
+	}
+	if (!c->hold_task && READ_ONCE(pvsched_guest_rt_hold_us) &&
+	    !is_idle_task(prev) && prev->prio < MAX_RT_PRIO &&
+	    prio > prev->prio && (preempt || prev_state == TASK_RUNNING)) {
 		c->hold_task = prev;
-		c->hold_since = now;
+		c->hold_since = local_clock();
 		pvg_request(prev, &c->hold_policy, &c->hold_nice,
 			    &c->hold_rt_prio, &c->hold_prio);
 		this_cpu_inc(pvg_counters.rt_holds);
 	}
+	if (!c->hold_task) {
+		pvg_publish_running(c, g, next);
+		return;
+	}
+	/* the held task outranks next (prio > hold_prio): noted, not published */
+	pvg_request(next, &policy, &nice, &rt_prio, &prio);
+	pvg_note_running(c, policy, nice, rt_prio);
 	pvg_publish(c, g, c->hold_policy, c->hold_nice, c->hold_rt_prio,
 		    c->hold_prio);
 }
@@ -683,9 +685,7 @@ static void probe_tick_sched(void *data, int vector)
 	this_cpu_inc(pvg_counters.tick_updates);
 	if (c->hold_task && prio > c->hold_prio) {
 		/* the held RT task still outranks it: noted, not published */
-		c->run_policy = policy;
-		c->run_nice = nice;
-		c->run_rt_prio = rt_prio;
+		pvg_note_running(c, policy, nice, rt_prio);
 		return;
 	}
 	c->hold_task = NULL;
