@@ -581,6 +581,69 @@ lab_l1_thread_states() {
 	printf '%s\n' "${out[@]}" | paste -s -d '|' | sed 's/|/ | /g'
 }
 
+# lab_l1_cpu_counts [INTERRUPTS [SCHEDSTAT]]: per L1 CPU, "CPU
+# LOCAL_TIMER_IRQS SCHEDULES" (the LOC row of /proc/interrupts, schedstat's
+# sched_count, its third number, or "-" without schedstat; the files are parameters for the
+# harness's self-check).
+lab_l1_cpu_counts() {
+	local files=("${1:-/proc/interrupts}") sched=${2:-/proc/schedstat}
+	[[ -r $sched ]] && files+=("$sched")
+	awk '
+		FNR == 1 { f++ }
+		f == 1 && $1 == "LOC:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) loc[i - 2] = $i; n = i - 2 }
+		f == 2 && $1 ~ /^cpu[0-9]+$/ { sc[substr($1, 4) + 0] = $4 }
+		END { for (c = 0; c < n; c++) print c, loc[c], (c in sc ? sc[c] : "-") }
+	' "${files[@]}"
+}
+
+# lab_l1_cpu_line CPU LOC LOC2 SCHED SCHED2 TASKS: lab_l1_cpu_progress's
+# lines for one CPU, from its counts 2 s apart and the tasks running there.
+lab_l1_cpu_line() {
+	local cpu=$1 loc=$2 loc2=$3 sched=$4 sched2=$5 tasks=$6 switches=-
+	[[ $sched == - || $sched2 == - ]] || switches=$((sched2 - sched))
+	echo "L1 cpu$cpu: $((loc2 - loc)) local timer interrupts, $switches schedules in 2 s; running: ${tasks:-nothing}"
+	if [[ $loc2 == "$loc" && -n $tasks ]]; then
+		echo "L1 cpu$cpu took no local timer interrupt in 2 s with a task running there ($tasks; pvsched.ko $([[ -e /sys/module/pvsched ]] && echo loaded || echo not loaded))"
+	fi
+}
+
+# lab_l1_cpu_progress: whether each L1 CPU still takes its local timer
+# interrupt and schedules, over 2 s, with the tasks running on it.  A CPU
+# that runs a task takes the tick every 4 ms (HZ 250, no nohz_full in the
+# lab): one that took none in 2 s has had interrupts off that long, or
+# (running an L2 vCPU, where any host interrupt makes a #VMEXIT) no longer
+# gets them, which tells an L2 QEMU that stopped answering QMP (its vCPU
+# never leaves the guest for QEMU's kick) from one that is merely slow.
+lab_l1_cpu_progress() {
+	local first second cpu loc sched loc2 sched2 tasks
+	first=$(lab_l1_cpu_counts)
+	sleep 2
+	second=$(lab_l1_cpu_counts)
+	while read -r cpu loc sched; do
+		read -r _ loc2 sched2 < <(awk -v c="$cpu" '$1 == c' <<<"$second")
+		tasks=$(ps -e -L -o stat=,psr=,tid=,comm= |
+			awk -v c="$cpu" '$1 ~ /^R/ && $2 == c && $4 != "ps" { $1 = $2 = ""; sub(/^ +/, ""); print }' |
+			paste -s -d ',' | sed 's/,/, /g')
+		lab_l1_cpu_line "$cpu" "$loc" "${loc2:-$loc}" "$sched" "${sched2:--}" "$tasks"
+	done <<<"$first"
+}
+
+# lab_l2_fail NAME MESSAGE: lab_fail for a step that L2 NAME did not
+# complete (a shared-region check that timed out): first, what L1 sees of
+# it, as lab_l2_wait prints at its deadline (the vCPU threads, each L1
+# CPU's progress, L1's blocked tasks, the KVM recorder's last events).
+lab_l2_fail() {
+	local name=$1
+	shift
+	{
+		echo "L2 $name's vCPU threads in L1: $(lab_l1_thread_states "$(lab_l2_pid "$name")" 2>&1)"
+		lab_l1_cpu_progress
+		lab_l1_blocked
+		lab_kvm_recorder_dump "$name"
+	} >&2
+	lab_fail "$@"
+}
+
 # lab_l2_run NAME CMD...: as __lab_l2_run, but fails the test on error.
 lab_l2_run() {
 	local rc=0

@@ -70,9 +70,9 @@ expect() {
 gen=$(guest_hdr pv guest_generation)
 for ((r = 1; r <= UNBIND_ROUNDS; r++)); do
 	lab_l2_run g1 "echo $DEV > $DRV/unbind"
-	expect state=3 quiet=0 quiet=1 || lab_fail "round $r: after unbind"
+	expect state=3 quiet=0 quiet=1 || lab_l2_fail g1 "round $r: after unbind"
 	lab_l2_run g1 "echo $DEV > $DRV/bind"
-	expect state=1 gen=$((gen + r)) moving=0 moving=1 || lab_fail "round $r: after bind"
+	expect state=1 gen=$((gen + r)) moving=0 moving=1 || lab_l2_fail g1 "round $r: after bind"
 	lab_log "unbind/rebind round $r ok: $(guest_region brief "$pv")"
 done
 
@@ -85,17 +85,17 @@ done
 lab_l2_run g1 "$(guest_unflip any)"
 for ((r = 1; r <= CPU_ROUNDS; r++)); do
 	lab_l2_run g1 "echo 0 > /sys/devices/system/cpu/cpu1/online && $(guest_unflip cpu1)"
-	expect quiet=1 moving=0 || lab_fail "round $r: after CPU 1 offline"
+	expect quiet=1 moving=0 || lab_l2_fail g1 "round $r: after CPU 1 offline"
 	lab_l2_run g1 "echo 1 > /sys/devices/system/cpu/cpu1/online"
 	lab_l2_run g1 "$(guest_flip cpu1 1)"
-	expect moving=1 || lab_fail "round $r: after CPU 1 online"
+	expect moving=1 || lab_l2_fail g1 "round $r: after CPU 1 online"
 	lab_log "offline/online round $r ok: $(guest_region brief "$pv")"
 done
 lab_l2_run g1 cat "$GUEST_DBG/state" "$GUEST_DBG/counters"
 
 # rmmod while busy
 lab_l2_run g1 rmmod pvsched_guest
-expect state=3 quiet=0 quiet=1 || lab_fail "after rmmod"
+expect state=3 quiet=0 quiet=1 || lab_l2_fail g1 "after rmmod"
 lab_l2_check_dmesg g1
 lab_l2_stop g1
 lab_check_dmesg

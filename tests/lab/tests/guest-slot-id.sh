@@ -51,7 +51,7 @@ lab_l2_run g1 /lab-l2/load-guest-module --one-cpu
 lab_assert guest_wait_state pv 1
 flip 0 600
 flip 1 600
-expect moving=0 || lab_fail "slot 0 (its own) not published"
+expect moving=0 || lab_l2_fail g1 "slot 0 (its own) not published"
 expect quiet=1 || lab_fail "slot 1 (names vCPU 5) written by CPU 1"
 lab_assert_eq "$(guest_slot pv 1 seq)" 0 "slot 1 seq (never written)"
 msgs=$(lab_l2_run g1 dmesg | grep -c 'CPU 1: its slot refused: the header names vCPU 5 (host thread 1001), this CPU is vCPU 1' || true)
@@ -71,14 +71,14 @@ lab_assert_eq "$(guest_slot pv 1 seq)" 0 "slot 1 seq after unbind (not cleared)"
 guest_region slot-header "$pv" 1 1 1001
 lab_l2_run g1 "echo $DEV > $DRV/bind"
 lab_assert guest_wait_state pv 1
-expect moving=0 moving=1 || lab_fail "slots not both published with matching headers"
+expect moving=0 moving=1 || lab_l2_fail g1 "slots not both published with matching headers"
 lab_assert_eq "$(counter slot_refused)" 1 "slot_refused after the rebind"
 
 # --- 4. slot 0 registered again for another vCPU while running -----------------
 guest_region slot-header "$pv" 0 7 1007
 # CPU 0 clears its slot once at its next publication, then leaves it
 lab_wait_until 60 expect quiet=0 || lab_fail "slot 0 (now names vCPU 7) still written by CPU 0"
-expect moving=1 || lab_fail "slot 1 stopped with slot 0"
+expect moving=1 || lab_l2_fail g1 "slot 1 stopped with slot 0"
 lab_assert_eq "$(guest_slot pv 0 sched_policy)/$(guest_slot pv 0 sched_nice)" 0/0 \
 	"slot 0 cleared of CPU 0's request"
 have_msg() {
@@ -97,7 +97,7 @@ lab_l2_run g1 /lab-l2/load-guest-module
 lab_assert guest_wait_state pv 1
 flip 0 60
 flip 1 60
-expect moving=0 moving=1 || lab_fail "slots with unwritten headers not published"
+expect moving=0 moving=1 || lab_l2_fail g1 "slots with unwritten headers not published"
 lab_assert_eq "$(counter slot_refused)" 0 "slot_refused with unwritten headers (after reload)"
 
 lab_l2_run g1 rmmod pvsched_guest
