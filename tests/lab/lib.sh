@@ -620,7 +620,7 @@ lab_l1_cpu_progress() {
 	sleep 2
 	second=$(lab_l1_cpu_counts)
 	while read -r cpu loc sched; do
-		read -r _ loc2 sched2 < <(awk -v c="$cpu" '$1 == c' <<<"$second")
+		read -r _ loc2 sched2 < <(awk -v c="$cpu" '$1 == c' <<<"$second") || true
 		tasks=$(ps -e -L -o stat=,psr=,tid=,comm= |
 			awk -v c="$cpu" '$1 ~ /^R/ && $2 == c && $4 != "ps" { $1 = $2 = ""; sub(/^ +/, ""); print }' |
 			paste -s -d ',' | sed 's/,/, /g')
@@ -635,12 +635,14 @@ lab_l1_cpu_progress() {
 lab_l2_fail() {
 	local name=$1
 	shift
-	{
+	# best effort: nothing here may end the test before its FAIL line
+	(
+		set +e
 		echo "L2 $name's vCPU threads in L1: $(lab_l1_thread_states "$(lab_l2_pid "$name")" 2>&1)"
 		lab_l1_cpu_progress
 		lab_l1_blocked
 		lab_kvm_recorder_dump "$name"
-	} >&2
+	) >&2 || true
 	lab_fail "$@"
 }
 
