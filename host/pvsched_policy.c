@@ -486,6 +486,7 @@ static void throttle_start(struct pvsched_policy *p, u64 now, u64 until,
 		settle_idle(p, now);
 	p->state = PVSCHED_STATE_THROTTLED;
 	p->irq_hold = false;
+	p->irq_undelivered = false;
 	/* a kick cannot boost a throttled vCPU, now or at the next exit */
 	p->kick_pending = false;
 	p->throttle_until = until;
@@ -703,20 +704,50 @@ static void irq_hold_start(struct pvsched_policy *p,
 }
 
 /*
+ * KVM injected an interrupt (INJECT): the hold, started here or by the
+ * kick that made it pending, counts from now.  The guest can take it only
+ * from here on, so what it published before (a seq moved in a switch made
+ * with interrupts off while the interrupt waited) does not show it taken.
+ */
+static void irq_hold_injected(struct pvsched_policy *p,
+			      const struct pvsched_guest_area *ga, u64 now)
+{
+	p->irq_undelivered = false;
+	if (!p->irq_hold) {
+		irq_hold_start(p, ga, now);
+		return;
+	}
+	if (!ga)
+		return;
+	p->irq_hold_seq = PVSCHED_READ(ga->seq);
+	p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
+}
+
+/*
  * The kick boost, for a kick to a preempted vCPU (now) or to a running one
  * (at the exit that follows): the interrupt boost, held until the guest
- * takes the interrupt.  Counted when it starts or raises a boost.
+ * takes the interrupt.  Counted when it starts or raises a boost.  A boost
+ * already higher (the guest's RT task) is held the same way: the kick's
+ * interrupt waits for an injection, and if the RT task ends first (its
+ * switch away, with the guest's interrupts off, moves seq) the vCPU would
+ * otherwise be demoted and preempted with it pending.  KVM's LAPIC timer
+ * does not kick again while one is pending, so nothing would bring the
+ * vCPU back before the host scheduler's turn (15 to 49 ms behind two CPU
+ * hogs in the 6.1 contended benchmark, docs/benchmarks.md).  @undelivered:
+ * KVM will inject this interrupt itself (a KICK, not a POSTED delivery).
  */
 static void kick_boost(struct pvsched_policy *p,
 		       const struct pvsched_policy_limits *lim,
 		       const struct pvsched_guest_area *ga, u64 now,
-		       struct pvsched_decision *d)
+		       bool undelivered, struct pvsched_decision *d)
 {
 	if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
 		return;
 	if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 		p->cnt.kick_boosts++;
 	irq_hold_start(p, ga, now);
+	if (p->irq_hold && undelivered && !p->posted_delivery)
+		p->irq_undelivered = true;
 }
 
 static void follow_guest(struct pvsched_policy *p,
@@ -739,12 +770,15 @@ static void follow_guest(struct pvsched_policy *p,
 	 * guest whose driver writes its slot (seq nonzero) can show that.
 	 */
 	if (p->irq_hold) {
-		if ((g.flags & PVSCHED_CS_ALL) ||
-		    p->snap.seq != p->irq_hold_seq || !p->snap.seq ||
-		    now >= p->irq_hold_until ||
+		bool taken = !p->irq_undelivered &&
+			     ((g.flags & PVSCHED_CS_ALL) ||
+			      p->snap.seq != p->irq_hold_seq);
+
+		if (taken || !p->snap.seq || now >= p->irq_hold_until ||
 		    (lim->flags & PVSCHED_PARAMS_NO_IRQ_HOLD) ||
 		    p->state != PVSCHED_STATE_BOOSTED) {
 			p->irq_hold = false;
+			p->irq_undelivered = false;
 		} else if (pvsched_attr_cmp(&t, &p->cur) < 0) {
 			p->cnt.irq_holds++;
 			return;
@@ -880,7 +914,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		if (p->kick_pending) {
 			p->kick_pending = false;
-			kick_boost(p, lim, ga, now, d);
+			kick_boost(p, lim, ga, now, true, d);
 		}
 		/*
 		 * The end of any HALT/INTR boost: from here on the guest's
@@ -916,7 +950,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		p->kick_pending = false;
 		resume_clock(p, now);
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d);
-		irq_hold_start(p, ga, now);
+		irq_hold_injected(p, ga, now);
 		p->status |= PVSCHED_VCPU_STATUS_INTR_INJECTED;
 		break;
 	case PVSCHED_POL_BLOCK:
@@ -938,6 +972,8 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 * nothing, so nothing else would bring the vCPU to a CPU.
 		 */
 		p->cnt.wakes++;
+		p->posted_delivery = true;
+		p->irq_undelivered = false;
 		fallthrough;
 	case PVSCHED_POL_KICK:
 		/*
@@ -952,7 +988,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		p->cnt.kicks++;
 		d->trace |= PVSCHED_TR_KICK;
-		kick_boost(p, lim, ga, now, d);
+		kick_boost(p, lim, ga, now, ev == PVSCHED_POL_KICK, d);
 		break;
 	case PVSCHED_POL_KICK_RUNNING:
 		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&
@@ -1033,6 +1069,7 @@ void pvsched_policy_rebase(struct pvsched_policy *p,
 		p->unboost_at = now;
 		p->state = PVSCHED_STATE_IDLE;
 		p->irq_hold = false;
+		p->irq_undelivered = false;
 	}
 	if (p->state != PVSCHED_STATE_BOOSTED)
 		p->cur = *base;

@@ -56,7 +56,12 @@
  *   Interrupt hold: an INTR boost (INJECT, KICK) is not lowered at VMEXIT
  *   until the guest shows it took the interrupt (a CS flag, or its seq
  *   moved) or PVSCHED_IRQ_HOLD_MAX_NS passed (unless
- *   PVSCHED_PARAMS_NO_IRQ_HOLD).
+ *   PVSCHED_PARAMS_NO_IRQ_HOLD).  After a KICK or KICK_RUNNING the guest
+ *   shows nothing until KVM has injected the interrupt (INJECT, which
+ *   anchors the hold again): a seq it moved before, e.g. in a switch made
+ *   with interrupts off while the interrupt waited, is not the interrupt
+ *   taken.  Not once the vCPU has had a POSTED event: KVM then delivers
+ *   through the posted path, where no INJECT comes.
  *   Halted time pays the boost budget back like time at base: a vCPU that
  *   halts gives its CPU back.
  *   Transitions cost: each boost start and each return to base charges
@@ -328,7 +333,9 @@ struct pvsched_policy {
 	u64 halt_since; /* halted since (valid while halted) */
 	bool irq_hold; /* an INTR boost waits for the guest to take it */
 	bool kick_pending; /* KICK_RUNNING seen, the next VMEXIT boosts */
-	u32 irq_hold_seq; /* guest seq when it began */
+	bool irq_undelivered; /* the held kick's interrupt not injected yet */
+	bool posted_delivery; /* a POSTED event seen: KVM may deliver unseen */
+	u32 irq_hold_seq; /* guest seq when it began, or at the injection */
 	u64 irq_hold_until; /* ... and when it ends at the latest */
 	u64 throttle_until;
 	u64 throttle_since; /* when the throttle began (it pays back from there) */

@@ -651,10 +651,12 @@ static const struct scenario scenarios[] = {
 	    { TIMER, 20, G_KEEP, 0, 0, 0, ST, A_BASE, 1, T, 30, 0 },
 	    { TDUE, 21, G_KEEP, 0, 0, 0, ST, A_BASE, 0, 0, 30, 0 },
 	    END } },
-	{ "irq hold ends when the guest publishes",
+	{ "irq hold ends when the guest publishes after the injection",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
 	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 22, 0 },
-	    { EXIT_, 3, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    { EXIT_, 3, 0, NORMAL, 0, 0, SB, A_RR8, 0, 0, 22, 0 },
+	    { INJ, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, 0 },
+	    { EXIT_, 4, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
 	{ "irq hold ends after 4 ms",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
@@ -1038,6 +1040,8 @@ static void t_mechanism_flags(void)
 	UT_EQ(p.state, SB);
 	UT_EQ(d.reason, PVSCHED_REASON_INTR);
 	UT_CHECK(d.apply);
+	/* its interrupt injected, so that the guest can show it took it */
+	pvsched_policy_event(&p, &l, INJ, &ga, 1 * MS, &d);
 	UT_EQU(p.cnt.kicks, 1);
 	UT_EQU(p.cnt.kick_boosts, 1);
 	UT_EQU(p.cnt.boosts[PVSCHED_REASON_INTR], 1);
@@ -1104,6 +1108,108 @@ static void t_mechanism_flags(void)
 	pvsched_policy_init(&p, &base, 0);
 	pvsched_policy_event(&p, &l, KICK, &ga, 1 * MS, &d);
 	UT_CHECK(attr_is(&p.cur, NORMAL, -10, 0));
+}
+
+/*
+ * A kick while the guest's RT task holds a higher boost (the 6.1 contended
+ * benchmark's stranded timer): the task ends with the kick's interrupt
+ * still pending (its switch, interrupts off, moves seq); the hold keeps the
+ * boost until KVM injects it and the guest shows it took it after that.
+ */
+static void t_hold_until_injected(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	int kick;
+
+	for (kick = 0; kick < 2; kick++) { /* KICK, then KICK_RUNNING */
+		pvsched_policy_init(&p, &base, 0);
+		guest_set(&ga, 0, FIFO, 0, 30); /* the RT task runs */
+		pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+		UT_CHECK(attr_is(&p.cur, FIFO, 0, 30));
+		if (kick == 0) {
+			pvsched_policy_event(&p, &l, KICK, &ga, 2 * MS, &d);
+		} else {
+			pvsched_policy_event(&p, &l, KICKR, &ga, 2 * MS, &d);
+			pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+		}
+		UT_CHECK(p.irq_hold && p.irq_undelivered);
+		/* the RT task sleeps: the unboost exit, interrupt not taken */
+		guest_set(&ga, 0, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 100000, &d);
+		UT_EQ(p.state, SB);
+		UT_CHECK(!d.to_base);
+		UT_EQU(p.cnt.irq_holds, 1);
+		/* the interrupt window's exit: still not injected */
+		pvsched_policy_event(&p, &l, ENTER, &ga, 2 * MS + 150000, &d);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 200000, &d);
+		UT_EQ(p.state, SB);
+		UT_EQU(p.cnt.irq_holds, 2);
+		/* injected: the hold is anchored there, the seq of before is old */
+		pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS + 250000, &d);
+		UT_CHECK(p.irq_hold && !p.irq_undelivered);
+		UT_EQU(p.irq_hold_seq, ga.seq);
+		UT_EQU(p.irq_hold_until,
+		       2 * MS + 250000 + PVSCHED_IRQ_HOLD_MAX_NS);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 300000, &d);
+		UT_EQ(p.state, SB);
+		UT_EQU(p.cnt.irq_holds, 3);
+		/* the guest took it (a new seq after the injection): base */
+		guest_set(&ga, 0, NORMAL, 0, 0);
+		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 400000, &d);
+		UT_EQ(p.state, SI);
+		UT_CHECK(d.to_base);
+		UT_CHECK(!p.irq_hold && !p.irq_undelivered);
+	}
+
+	/* never injected: the hold still ends at PVSCHED_IRQ_HOLD_MAX_NS */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 2 * MS, &d);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	pvsched_policy_event(&p, &l, EXIT_, &ga,
+			     2 * MS + PVSCHED_IRQ_HOLD_MAX_NS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!p.irq_undelivered);
+
+	/* a throttle ends it too, and drops the undelivered mark */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 2 * MS, &d);
+	UT_CHECK(p.irq_undelivered);
+	pvsched_policy_event(&p, &l, TIMER, &ga, 30 * MS, &d);
+	UT_EQ(p.state, ST);
+	UT_CHECK(!p.irq_hold && !p.irq_undelivered);
+
+	/* a vCPU that had a posted delivery (APICv, AVIC): no INJECT may
+	 * come, the seq ends the hold as before */
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, POSTED, &ga, 1 * MS, &d);
+	UT_CHECK(p.posted_delivery && !p.irq_undelivered);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 3 * MS, &d);
+	UT_CHECK(p.irq_hold && !p.irq_undelivered);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS + 100000, &d);
+	UT_EQ(p.state, SI);
+
+	/* NO_IRQ_HOLD: no hold, nothing undelivered keeps the boost */
+	l.flags = PVSCHED_PARAMS_NO_IRQ_HOLD;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 2 * MS, &d);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 100000, &d);
+	UT_EQ(p.state, SI);
 }
 
 /* Posted interrupts, the guest's timer, and their flags (module 0.3). */
@@ -1587,6 +1693,7 @@ static void t_withheld_features(void)
 	l.withheld = PVSCHED_F_IDLE_HINT;
 	pvsched_policy_init(&p, &base, 0);
 	pvsched_policy_event(&p, &l, KICK, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 1 * MS, &d);
 	UT_EQ(p.state, SB);
 	guest_set(&ga, GI, NORMAL, 0, 0);
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
@@ -1753,6 +1860,7 @@ int main(void)
 	ut_run("torn-events", t_torn_events);
 	ut_run("bases-and-caps", t_bases);
 	ut_run("mechanism-flags", t_mechanism_flags);
+	ut_run("hold-until-injected", t_hold_until_injected);
 	ut_run("posted-and-timer", t_posted_and_timer);
 	ut_run("transition-cost", t_transition_cost);
 	ut_run("duty", t_duty);
