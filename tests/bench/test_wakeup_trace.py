@@ -67,6 +67,18 @@ class WakeupTrace(unittest.TestCase):
                                  capture_output=True, text=True, check=True).stdout
             self.assertIn("| busy | pvsched | 752 |", tab)
 
+    def test_stranded(self):
+        # none in the first trace: each preemption came after an injection
+        self.assertEqual(self.r["wait_stranded"]["n"], 0)
+        self.assertEqual(self.r["stranded_per_s"], 0)
+        # preempted 0.2 ms after a kick, not injected: stranded for 40 ms;
+        # the later preemption, after the injection, is not
+        r = wt.analyse(wt.parse(os.path.join(HERE, "testdata", "wakeup-trace-stranded.txt")), 500)
+        self.assertEqual(r["wait_stranded"]["n"], 1)
+        self.assertAlmostEqual(r["wait_stranded"]["median_us"], 40000, places=0)
+        self.assertAlmostEqual(r["stranded_per_s"] * r["span_s"], 1)
+        self.assertEqual(r["wait_after_preemption"]["n"], 2)
+
     def test_empty(self):
         self.assertIn("error", wt.analyse([], 1))
 

@@ -21,7 +21,12 @@ What it answers (issue 10):
   - demotions: how often pvsched returns the vCPU to base (pvsched_unboost),
     how often the thread is then preempted before the next boost and how
     long it waits, and how often a boost follows within 1 ms (a demotion
-    that came too early, while the guest still had latency work).
+    that came too early, while the guest still had latency work);
+  - stranded interrupts: preemptions of the thread while a kicked interrupt
+    was not yet injected (a kick, no kvm_inj_virq since), and how long the
+    thread then waited: KVM's LAPIC timer does not kick again while its
+    interrupt is pending, so such a wait ends only at the host scheduler's
+    turn unless something else boosts the vCPU.
 Figures are medians and 99th percentiles in microseconds; rates per second
 of traced time.  No figure here is asserted anywhere: it explains.
 """
@@ -116,6 +121,10 @@ def analyse(events, tid):
     demoted_pending = False
     wait_started_after_demotion = False
     kick_events = 0
+    undelivered = False  # a kick not yet followed by an injection
+    stranded = 0
+    stranded_waits = []
+    wait_stranded = False
 
     def set_state(new, ts):
         nonlocal state, since
@@ -131,6 +140,9 @@ def analyse(events, tid):
                     waits.append(ts - since)
                     if wait_started_after_demotion:
                         demoted_waits.append(ts - since)
+                    if wait_stranded:
+                        stranded_waits.append(ts - since)
+                wait_stranded = False
                 for k in pending_kicks:
                     if k[1] in kick_run:
                         kick_run[k[1]].append(ts - k[0])
@@ -147,6 +159,9 @@ def analyse(events, tid):
                     slices.append(ts - since)
                 if e["prev_state"].startswith("R"):
                     preemptions += 1
+                    if undelivered:
+                        stranded += 1
+                        wait_stranded = True
                     if demoted_pending:
                         demoted_preempted += 1
                         wait_started_after_demotion = True
@@ -167,7 +182,9 @@ def analyse(events, tid):
             if st in ("wait", "sleep"):
                 pending_kicks.append((ts, st))
             pending_inject.append(ts)
+            undelivered = True
         elif name == "kvm_inj_virq":
+            undelivered = False
             for k in pending_inject:
                 kick_inject.append(ts - k)
             pending_inject = []
@@ -211,6 +228,8 @@ def analyse(events, tid):
         "unboost_then_preempted": demoted_preempted,
         "wait_after_demotion": stat(demoted_waits),
         "reboost_within_1ms": reboost_1ms,
+        "stranded_per_s": stranded / span,
+        "wait_stranded": stat(stranded_waits),
     }
 
 
@@ -249,6 +268,9 @@ def text_report(r, scen, conf):
             fmt(r["unboosts_per_s"]), r["unboost_then_preempted"],
             fmt(r["wait_after_demotion"]["median_us"]), fmt(r["wait_after_demotion"]["p99_us"]),
             r["reboost_within_1ms"], fmt(r["wakeup_to_run_fair"]["median_us"])),
+        "  preempted with a kicked interrupt not yet injected %s/s; then waited median %s p99 %s us" % (
+            fmt(r["stranded_per_s"]), fmt(r["wait_stranded"]["median_us"]),
+            fmt(r["wait_stranded"]["p99_us"])),
     ]
     return "\n".join(lines)
 
@@ -271,6 +293,9 @@ TABLE_COLS = [
     ("demotions/s", lambda r: r["unboosts_per_s"]),
     ("demoted then preempted", lambda r: r["unboost_then_preempted"]),
     ("re-boost <1 ms", lambda r: r["reboost_within_1ms"]),
+    ("stranded/s", lambda r: r.get("stranded_per_s")),
+    ("stranded wait µs (med/p99)",
+     lambda r: (r.get("wait_stranded", {}).get("median_us"), r.get("wait_stranded", {}).get("p99_us"))),
 ]
 
 

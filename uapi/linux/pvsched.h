@@ -93,8 +93,14 @@
  *     a VM exit finds a PVSCHED_CS_* flag set or the guest area's seq moved
  *     since the boost (the guest woke or switched a task), at most
  *     PVSCHED_IRQ_HOLD_MAX_NS (4 ms); an exit before that (an interrupt
- *     window, a re-injection, a second interrupt) does not end it.  Only
- *     for a guest whose driver has written its slot (seq nonzero).
+ *     window, a re-injection, a second interrupt) does not end it.  After
+ *     a kick, what the guest shows counts only once KVM has injected the
+ *     interrupt (the hold then counts from the injection): the guest may
+ *     move seq with its interrupts off while the interrupt waits (a switch
+ *     away from an RT task), and would otherwise be demoted with it
+ *     pending.  Not on a vCPU that has had a posted delivery (APICv, AVIC),
+ *     where KVM delivers without an injection the host sees.  Only for a
+ *     guest whose driver has written its slot (seq nonzero).
  *   - kick boost (the default): an interrupt that becomes pending for a vCPU
  *     whose thread is runnable but preempted (KVM's kvm_vcpu_kick() on a
  *     vCPU with vcpu->preempted set: the LAPIC timer, an IPI, an irqfd)
