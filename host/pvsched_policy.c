@@ -746,8 +746,12 @@ static void kick_boost(struct pvsched_policy *p,
 	if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 		p->cnt.kick_boosts++;
 	irq_hold_start(p, ga, now);
-	if (p->irq_hold && undelivered && !p->posted_delivery)
+	if (p->irq_hold && undelivered && !p->posted_delivery) {
+		/* a hold begun before (an injection the guest sat on): this
+		 * interrupt has its own 4 ms */
 		p->irq_undelivered = true;
+		p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
+	}
 }
 
 static void follow_guest(struct pvsched_policy *p,

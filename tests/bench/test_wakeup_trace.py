@@ -78,6 +78,12 @@ class WakeupTrace(unittest.TestCase):
         self.assertAlmostEqual(r["wait_stranded"]["median_us"], 40000, places=0)
         self.assertAlmostEqual(r["stranded_per_s"] * r["span_s"], 1)
         self.assertEqual(r["wait_after_preemption"]["n"], 2)
+        # the kick came during the RT task's boost, and the demotion that
+        # followed before the injection is counted; the later one is not
+        self.assertEqual(r["kicks_in_task_boost"], 1)
+        self.assertEqual(r["unboosts_undelivered"], 1)
+        self.assertEqual(self.r["unboosts_undelivered"], 0)
+        self.assertEqual(self.r["kicks_in_task_boost"], 0)
 
     def test_empty(self):
         self.assertIn("error", wt.analyse([], 1))

@@ -80,6 +80,10 @@ def parse(path):
     return events
 
 
+# PVSCHED_IRQ_HOLD_MAX_NS: how long an interrupt hold may last
+HOLD_MAX_S = 0.004
+
+
 def pct(values, q):
     if not values:
         return None
@@ -122,6 +126,10 @@ def analyse(events, tid):
     wait_started_after_demotion = False
     kick_events = 0
     undelivered = False  # a kick not yet followed by an injection
+    undelivered_since = None
+    boost_reason = None  # the reason of the boost in force, from the events
+    kicks_task_boost = 0
+    unboosts_undelivered = 0
     stranded = 0
     stranded_waits = []
     wait_stranded = False
@@ -182,6 +190,8 @@ def analyse(events, tid):
             if st in ("wait", "sleep"):
                 pending_kicks.append((ts, st))
             pending_inject.append(ts)
+            if not undelivered:
+                undelivered_since = ts
             undelivered = True
         elif name == "kvm_inj_virq":
             undelivered = False
@@ -191,16 +201,22 @@ def analyse(events, tid):
         elif name == "pvsched_kick":
             if e.get("boosted") == "1":
                 kick_boosted["wait"] += 1
+            if boost_reason == "task_prio":
+                kicks_task_boost += 1
         elif name in ("pvsched_boost", "pvsched_unthrottle"):
             if name == "pvsched_boost":
                 if not boosted and last_unboost is not None and ts - last_unboost < 1e-3:
                     reboost_1ms += 1
                 boosted = True
+                boost_reason = e.get("reason")
                 demoted_pending = False
         elif name in ("pvsched_unboost", "pvsched_throttle"):
             boosted = False
+            boost_reason = None
             if name == "pvsched_unboost":
                 unboosts += 1
+                if undelivered and ts - undelivered_since < HOLD_MAX_S:
+                    unboosts_undelivered += 1
                 last_unboost = ts
                 demoted_pending = True
     if state is not None:
@@ -229,6 +245,8 @@ def analyse(events, tid):
         "wait_after_demotion": stat(demoted_waits),
         "reboost_within_1ms": reboost_1ms,
         "stranded_per_s": stranded / span,
+        "kicks_in_task_boost": kicks_task_boost,
+        "unboosts_undelivered": unboosts_undelivered,
         "wait_stranded": stat(stranded_waits),
     }
 
@@ -271,6 +289,9 @@ def text_report(r, scen, conf):
         "  preempted with a kicked interrupt not yet injected %s/s; then waited median %s p99 %s us" % (
             fmt(r["stranded_per_s"]), fmt(r["wait_stranded"]["median_us"]),
             fmt(r["wait_stranded"]["p99_us"])),
+        "  kicks while boosted for the guest's RT task %d; demotions (not throttles) with a kicked "
+        "interrupt not yet injected, within 4 ms of the kick: %d" % (
+            r["kicks_in_task_boost"], r["unboosts_undelivered"]),
     ]
     return "\n".join(lines)
 

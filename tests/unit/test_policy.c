@@ -1178,6 +1178,20 @@ static void t_hold_until_injected(void)
 	UT_EQ(p.state, SI);
 	UT_CHECK(!p.irq_undelivered);
 
+	/* a hold begun by an injection the guest sat on: a kick 3 ms later
+	 * gets its own 4 ms, still held 2 ms after the first hold's end */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS, &d);
+	UT_EQU(p.irq_hold_until, 6 * MS);
+	pvsched_policy_event(&p, &l, KICK, &ga, 5 * MS, &d);
+	UT_EQU(p.irq_hold_until, 9 * MS);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 7 * MS, &d);
+	UT_EQ(p.state, SB);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 9 * MS, &d);
+	UT_EQ(p.state, SI);
+
 	/* a throttle ends it too, and drops the undelivered mark */
 	pvsched_policy_init(&p, &base, 0);
 	guest_set(&ga, 0, FIFO, 0, 30);
