@@ -130,6 +130,7 @@ def analyse(events, tid):
     boost_reason = None  # the reason of the boost in force, from the events
     kicks_task_boost = 0
     unboosts_undelivered = 0
+    demotion_to_apply = False  # an unboost decided, its apply not seen yet
     stranded = 0
     stranded_waits = []
     wait_stranded = False
@@ -210,15 +211,24 @@ def analyse(events, tid):
                 boosted = True
                 boost_reason = e.get("reason")
                 demoted_pending = False
+            demotion_to_apply = False
         elif name in ("pvsched_unboost", "pvsched_throttle"):
             boosted = False
             boost_reason = None
             if name == "pvsched_unboost":
                 unboosts += 1
-                if undelivered and ts - undelivered_since < HOLD_MAX_S:
-                    unboosts_undelivered += 1
                 last_unboost = ts
                 demoted_pending = True
+                demotion_to_apply = True
+            else:
+                demotion_to_apply = False
+        elif name == "pvsched_apply":
+            # the demotion lands here (at the exit, at the next entry with
+            # the lazy demotion, or from the worker): an injection before it
+            # raised the boost again and there is nothing to count
+            if demotion_to_apply and undelivered and ts - undelivered_since < HOLD_MAX_S:
+                unboosts_undelivered += 1
+            demotion_to_apply = False
     if state is not None:
         time_in[state] += t1 - since
 
@@ -289,8 +299,8 @@ def text_report(r, scen, conf):
         "  preempted with a kicked interrupt not yet injected %s/s; then waited median %s p99 %s us" % (
             fmt(r["stranded_per_s"]), fmt(r["wait_stranded"]["median_us"]),
             fmt(r["wait_stranded"]["p99_us"])),
-        "  kicks while boosted for the guest's RT task %d; demotions (not throttles) with a kicked "
-        "interrupt not yet injected, within 4 ms of the kick: %d" % (
+        "  kicks while boosted for the guest's RT task %d; demotions (not throttles) applied with a "
+        "kicked interrupt not yet injected, within 4 ms of the kick: %d" % (
             r["kicks_in_task_boost"], r["unboosts_undelivered"]),
     ]
     return "\n".join(lines)
