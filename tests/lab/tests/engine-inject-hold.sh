@@ -29,8 +29,11 @@
 BENCH_SCENARIOS=contended
 # shellcheck disable=SC2034
 BENCH_CONFIGS=pvsched
+# one short measured run (the driver wants one), then the traced one
 # shellcheck disable=SC2034
-BENCH_REPS=0
+BENCH_REPS=1
+# shellcheck disable=SC2034
+BENCH_DUR=2
 # shellcheck disable=SC2034
 BENCH_TRACE=6
 # shellcheck disable=SC2034
