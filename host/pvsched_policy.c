@@ -704,10 +704,13 @@ static void irq_hold_start(struct pvsched_policy *p,
 }
 
 /*
- * KVM injected an interrupt (INJECT): the hold, started here or by the
- * kick that made it pending, counts from now.  The guest can take it only
- * from here on, so what it published before (a seq moved in a switch made
- * with interrupts off while the interrupt waited) does not show it taken.
+ * KVM injected an interrupt (INJECT): the guest can take it only from here
+ * on, so what it published before (a seq moved in a switch made with
+ * interrupts off while the interrupt waited) does not show it taken; the
+ * hold's reference seq is the one now.  Its end stays where it began
+ * (PVSCHED_IRQ_HOLD_MAX_NS after the kick or the first injection): moved
+ * at every injection or kick, a guest that never publishes would hold its
+ * interrupt boost for as long as its timer fires.
  */
 static void irq_hold_injected(struct pvsched_policy *p,
 			      const struct pvsched_guest_area *ga, u64 now)
@@ -717,10 +720,8 @@ static void irq_hold_injected(struct pvsched_policy *p,
 		irq_hold_start(p, ga, now);
 		return;
 	}
-	if (!ga)
-		return;
-	p->irq_hold_seq = PVSCHED_READ(ga->seq);
-	p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
+	if (ga)
+		p->irq_hold_seq = PVSCHED_READ(ga->seq);
 }
 
 /*
@@ -746,12 +747,8 @@ static void kick_boost(struct pvsched_policy *p,
 	if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 		p->cnt.kick_boosts++;
 	irq_hold_start(p, ga, now);
-	if (p->irq_hold && undelivered && !p->posted_delivery) {
-		/* a hold begun before (an injection the guest sat on): this
-		 * interrupt has its own 4 ms */
+	if (p->irq_hold && undelivered && !p->posted_delivery)
 		p->irq_undelivered = true;
-		p->irq_hold_until = add_sat(now, PVSCHED_IRQ_HOLD_MAX_NS);
-	}
 }
 
 static void follow_guest(struct pvsched_policy *p,

@@ -58,10 +58,11 @@
  *   moved) or PVSCHED_IRQ_HOLD_MAX_NS passed (unless
  *   PVSCHED_PARAMS_NO_IRQ_HOLD).  After a KICK or KICK_RUNNING the guest
  *   shows nothing until KVM has injected the interrupt (INJECT, which
- *   anchors the hold again): a seq it moved before, e.g. in a switch made
- *   with interrupts off while the interrupt waited, is not the interrupt
- *   taken.  Not once the vCPU has had a POSTED event: KVM then delivers
- *   through the posted path, where no INJECT comes.
+ *   anchors the hold's seq again; its end stays): a seq it moved before,
+ *   e.g. in a switch made with interrupts off while the interrupt waited,
+ *   is not the interrupt taken.  Not once the vCPU has had a POSTED
+ *   event: KVM then delivers through the posted path, where no INJECT
+ *   comes.
  *   Halted time pays the boost budget back like time at base: a vCPU that
  *   halts gives its CPU back.
  *   Transitions cost: each boost start and each return to base charges

@@ -1148,12 +1148,12 @@ static void t_hold_until_injected(void)
 		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 200000, &d);
 		UT_EQ(p.state, SB);
 		UT_EQU(p.cnt.irq_holds, 2);
-		/* injected: the hold is anchored there, the seq of before is old */
+		/* injected: the seq of before is old, the 4 ms still count
+		 * from the kick */
 		pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS + 250000, &d);
 		UT_CHECK(p.irq_hold && !p.irq_undelivered);
 		UT_EQU(p.irq_hold_seq, ga.seq);
-		UT_EQU(p.irq_hold_until,
-		       2 * MS + 250000 + PVSCHED_IRQ_HOLD_MAX_NS);
+		UT_EQU(p.irq_hold_until, 2 * MS + PVSCHED_IRQ_HOLD_MAX_NS);
 		pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 300000, &d);
 		UT_EQ(p.state, SB);
 		UT_EQU(p.cnt.irq_holds, 3);
@@ -1178,19 +1178,24 @@ static void t_hold_until_injected(void)
 	UT_EQ(p.state, SI);
 	UT_CHECK(!p.irq_undelivered);
 
-	/* a hold begun by an injection the guest sat on: a kick 3 ms later
-	 * gets its own 4 ms, still held 2 ms after the first hold's end */
+	/* a guest that never publishes: injections and kicks every 1 ms do
+	 * not move the hold's end, its request (nice -5) wins 4 ms after the
+	 * hold began */
 	pvsched_policy_init(&p, &base, 0);
-	guest_set(&ga, 0, NORMAL, 0, 0);
+	guest_set(&ga, 0, NORMAL, -5, 0);
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
 	pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS, &d);
 	UT_EQU(p.irq_hold_until, 6 * MS);
-	pvsched_policy_event(&p, &l, KICK, &ga, 5 * MS, &d);
-	UT_EQU(p.irq_hold_until, 9 * MS);
-	pvsched_policy_event(&p, &l, EXIT_, &ga, 7 * MS, &d);
-	UT_EQ(p.state, SB);
-	pvsched_policy_event(&p, &l, EXIT_, &ga, 9 * MS, &d);
-	UT_EQ(p.state, SI);
+	pvsched_policy_event(&p, &l, KICK, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 3 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	pvsched_policy_event(&p, &l, KICKR, &ga, 5 * MS, &d);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS, &d);
+	pvsched_policy_event(&p, &l, INJ, &ga, 5 * MS, &d);
+	UT_EQU(p.irq_hold_until, 6 * MS);
+	UT_CHECK(attr_is(&p.cur, RR, 0, 8));
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 6 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, NORMAL, -5, 0));
 
 	/* a throttle ends it too, and drops the undelivered mark */
 	pvsched_policy_init(&p, &base, 0);

@@ -95,7 +95,7 @@
  *     PVSCHED_IRQ_HOLD_MAX_NS (4 ms); an exit before that (an interrupt
  *     window, a re-injection, a second interrupt) does not end it.  After
  *     a kick, what the guest shows counts only once KVM has injected the
- *     interrupt (the hold then counts from the injection): the guest may
+ *     interrupt (the 4 ms still count from the kick): the guest may
  *     move seq with its interrupts off while the interrupt waits (a switch
  *     away from an RT task), and would otherwise be demoted with it
  *     pending.  Not on a vCPU that has had a posted delivery (APICv, AVIC),
