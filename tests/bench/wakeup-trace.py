@@ -125,8 +125,7 @@ def analyse(events, tid):
     demoted_pending = False
     wait_started_after_demotion = False
     kick_events = 0
-    undelivered = False  # a kick not yet followed by an injection
-    undelivered_since = None
+    undelivered_since = None  # the first kick not yet followed by an injection
     boost_reason = None  # the reason of the boost in force, from the events
     kicks_task_boost = 0
     unboosts_undelivered = 0
@@ -168,7 +167,7 @@ def analyse(events, tid):
                     slices.append(ts - since)
                 if e["prev_state"].startswith("R"):
                     preemptions += 1
-                    if undelivered:
+                    if undelivered_since is not None:
                         stranded += 1
                         wait_stranded = True
                     if demoted_pending:
@@ -191,11 +190,10 @@ def analyse(events, tid):
             if st in ("wait", "sleep"):
                 pending_kicks.append((ts, st))
             pending_inject.append(ts)
-            if not undelivered:
+            if undelivered_since is None:
                 undelivered_since = ts
-            undelivered = True
         elif name == "kvm_inj_virq":
-            undelivered = False
+            undelivered_since = None
             for k in pending_inject:
                 kick_inject.append(ts - k)
             pending_inject = []
@@ -226,7 +224,8 @@ def analyse(events, tid):
             # the demotion lands here (at the exit, at the next entry with
             # the lazy demotion, or from the worker): an injection before it
             # raised the boost again and there is nothing to count
-            if demotion_to_apply and undelivered and ts - undelivered_since < HOLD_MAX_S:
+            if (demotion_to_apply and undelivered_since is not None
+                    and ts - undelivered_since < HOLD_MAX_S):
                 unboosts_undelivered += 1
             demotion_to_apply = False
     if state is not None:

@@ -582,9 +582,9 @@ lab_l1_thread_states() {
 }
 
 # lab_l1_cpu_counts [INTERRUPTS [SCHEDSTAT]]: per L1 CPU, "CPU
-# LOCAL_TIMER_IRQS SCHEDULES" (the LOC row of /proc/interrupts, schedstat's
-# sched_count, its third number, or "-" without schedstat; the files are parameters for the
-# harness's self-check).
+# LOCAL_TIMER_IRQS SCHEDULES" (the LOC row of /proc/interrupts; schedstat's
+# sched_count, its third number, or "-" without schedstat).  The files are
+# parameters for the harness's self-check.
 lab_l1_cpu_counts() {
 	local files=("${1:-/proc/interrupts}") sched=${2:-/proc/schedstat}
 	[[ -r $sched ]] && files+=("$sched")

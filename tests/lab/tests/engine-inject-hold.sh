@@ -16,9 +16,9 @@
 #    that is in the host, neither preempted nor in guest mode, is not an
 #    event of the policy and may still meet one, 0 to 3 per 1,000 such
 #    kicks in four traced 6.1 runs; before the change 140 to 200 per
-#    1,000 in four): the RT task's end, its
-#    switch made with the guest's interrupts off, moved the guest's seq,
-#    and a hold that took that for "interrupt taken" demoted the vCPU with
+#    1,000 in four): the RT task's end, its switch made with the guest's
+#    interrupts off, moved the guest's seq, and a hold that took that
+#    for "interrupt taken" demoted the vCPU with
 #    the timer interrupt pending; preempted then, it waited 15 to 49 ms
 #    behind the hogs (docs/design.md, "When a hold waits for the
 #    injection").  The trace keeps such preemptions too ("stranded").
