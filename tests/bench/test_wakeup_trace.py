@@ -77,6 +77,27 @@ class WakeupTrace(unittest.TestCase):
         self.assertEqual(r["wait_stranded"]["n"], 1)
         self.assertAlmostEqual(r["wait_stranded"]["median_us"], 40000, places=0)
         self.assertAlmostEqual(r["stranded_per_s"] * r["span_s"], 1)
+
+    def test_longest_injection_gaps(self):
+        # one injection here: no interval between two
+        self.assertEqual(self.r["longest_injection_gaps"], [])
+        r = wt.analyse(wt.parse(os.path.join(HERE, "testdata", "wakeup-trace-stranded.txt")), 500)
+        g = r["longest_injection_gaps"]
+        # three injections, two intervals, the longest first: 199.9995 ->
+        # 200.0403, 40 ms of it preempted by the hog after the demotion
+        self.assertEqual(len(g), 2)
+        self.assertAlmostEqual(g[0]["gap_us"], 40800, places=0)
+        self.assertAlmostEqual(g[0]["us"]["wait"], 40000, places=0)
+        self.assertAlmostEqual(g[0]["longest_wait_us"], 40000, places=0)
+        self.assertAlmostEqual(g[0]["us"]["run"], 100, places=0)
+        self.assertEqual(g[0]["preemptions"], 1)
+        self.assertEqual(g[0]["preempted_by"], {"stress-ng-cpu": 1})
+        self.assertEqual(g[0]["pvsched"], {"kick": 1, "unboost:task_prio": 1, "apply": 1})
+        self.assertAlmostEqual(g[1]["gap_us"], 550, places=0)
+        # running all through the second (boost and unboost inside it)
+        self.assertAlmostEqual(g[1]["us"]["run"], 550, places=0)
+        self.assertEqual(g[1]["preemptions"], 0)
+        self.assertEqual(g[1]["pvsched"], {"boost:task_prio": 1, "apply": 1, "unboost:task_prio": 1})
         self.assertEqual(r["wait_after_preemption"]["n"], 2)
         # the kick came during the RT task's boost, and the demotion that
         # followed before the injection is counted; the later one is not

@@ -257,7 +257,79 @@ def analyse(events, tid):
         "kicks_in_task_boost": kicks_task_boost,
         "unboosts_undelivered": unboosts_undelivered,
         "wait_stranded": stat(stranded_waits),
+        "longest_injection_gaps": injection_gaps(events, tid),
     }
+
+
+def injection_gaps(events, tid, n=3):
+    """The n longest intervals between two injections into the vCPU, each
+    broken down: where the thread was (running, runnable-waiting, halted),
+    who preempted it, its longest single wait, and pvsched's events in it.
+    A guest's worst latency is one of these intervals: cyclictest's timer
+    is an injected interrupt."""
+    inj = [e["ts"] for e in events if e["event"] == "kvm_inj_virq"]
+    pairs = sorted(zip(inj, inj[1:]), key=lambda p: p[1] - p[0], reverse=True)[:n]
+    out = []
+    for a, b in pairs:
+        state, since = None, a
+        # the thread's state at a: the last switch before it decides
+        for e in events:
+            if e["ts"] > a:
+                break
+            if e["event"] == "sched_switch":
+                if e["next_pid"] == tid:
+                    state = "run"
+                elif e["prev_pid"] == tid:
+                    state = "wait" if e["prev_state"].startswith("R") else "sleep"
+            elif e["event"] == "sched_wakeup" and state == "sleep":
+                state = "wait"
+        time_in = {"run": 0.0, "wait": 0.0, "sleep": 0.0}
+        by, pv, preempt, longest = {}, {}, 0, 0.0
+        for e in events:
+            ts = e["ts"]
+            if ts <= a:
+                continue
+            if ts >= b:
+                break
+            name = e["event"]
+            if name == "sched_switch" and e["next_pid"] == tid:
+                if state is not None:
+                    time_in[state] += ts - since
+                if state == "wait":
+                    longest = max(longest, ts - since)
+                state, since = "run", ts
+            elif name == "sched_switch" and e["prev_pid"] == tid:
+                if state is not None:
+                    time_in[state] += ts - since
+                if e["prev_state"].startswith("R"):
+                    preempt += 1
+                    by[e["next_comm"]] = by.get(e["next_comm"], 0) + 1
+                    state = "wait"
+                else:
+                    state = "sleep"
+                since = ts
+            elif name == "sched_wakeup" and state == "sleep":
+                time_in[state] += ts - since
+                state, since = "wait", ts
+            elif name.startswith("pvsched_"):
+                key = name[len("pvsched_"):]
+                if e.get("reason"):
+                    key += ":" + e["reason"]
+                pv[key] = pv.get(key, 0) + 1
+        if state is not None:
+            time_in[state] += b - since
+            if state == "wait":
+                longest = max(longest, b - since)
+        out.append({
+            "start_s": a - events[0]["ts"],
+            "gap_us": (b - a) * 1e6,
+            "us": {k: v * 1e6 for k, v in time_in.items()},
+            "preemptions": preempt,
+            "preempted_by": by,
+            "longest_wait_us": longest * 1e6,
+            "pvsched": pv,
+        })
+    return out
 
 
 def fmt(v, unit=""):
@@ -302,6 +374,13 @@ def text_report(r, scen, conf):
         "kicked interrupt not yet injected, within 4 ms of the kick: %d" % (
             r["kicks_in_task_boost"], r["unboosts_undelivered"]),
     ]
+    for g in r.get("longest_injection_gaps", []):
+        lines.append(
+            "  no injection for %s us from %.3f s: running %s, runnable %s (longest %s), halted %s us; "
+            "preempted %d times by %s; pvsched %s" % (
+                fmt(g["gap_us"]), g["start_s"], fmt(g["us"]["run"]), fmt(g["us"]["wait"]),
+                fmt(g["longest_wait_us"]), fmt(g["us"]["sleep"]), g["preemptions"],
+                json.dumps(g["preempted_by"], sort_keys=True), json.dumps(g["pvsched"], sort_keys=True)))
     return "\n".join(lines)
 
 
