@@ -387,6 +387,7 @@ bench_measure() {
 
 B_TRACEFS=/sys/kernel/tracing
 B_TRACE_INST=$B_TRACEFS/instances/pvsched-bench
+B_TRACE_CPU_INST=$B_TRACEFS/instances/pvsched-bench-cpu
 
 # bench_trace_start: an ftrace instance with the events of one vCPU thread's
 # wake-ups (one vCPU in this benchmark): its switches and wake-ups, every
@@ -410,19 +411,34 @@ bench_trace_start() {
 	if [[ -d $B_TRACE_INST/events/pvsched ]]; then
 		echo 1 >"$B_TRACE_INST/events/pvsched/enable"
 	fi
+	# A second instance, on the vCPU's CPU only: every switch there and
+	# the fair tasks' runtime records (their vruntime before 6.8), so that
+	# a long wait names who had the CPU and how far ahead the vCPU's
+	# vruntime was (wakeup-trace.py --cpu-trace).
+	mkdir "$B_TRACE_CPU_INST" || lab_fail "cannot create $B_TRACE_CPU_INST"
+	printf '%x\n' $((1 << B_VCPU_CPU)) >"$B_TRACE_CPU_INST/tracing_cpumask"
+	echo 32768 >"$B_TRACE_CPU_INST/buffer_size_kb"
+	echo 1 >"$B_TRACE_CPU_INST/events/sched/sched_switch/enable"
+	echo 1 >"$B_TRACE_CPU_INST/events/sched/sched_stat_runtime/enable"
+	echo 1 >"$B_TRACE_CPU_INST/tracing_on"
 	echo 1 >"$B_TRACE_INST/tracing_on"
 }
 
-# bench_trace_stop FILE: stop, save the buffer to FILE, remove the instance.
+# bench_trace_stop FILE: stop, save the buffers to FILE and FILE.cpu,
+# remove the instances.
 bench_trace_stop() {
 	echo 0 >"$B_TRACE_INST/tracing_on"
+	echo 0 >"$B_TRACE_CPU_INST/tracing_on"
 	cat "$B_TRACE_INST/trace" >"$1"
+	cat "$B_TRACE_CPU_INST/trace" >"$1.cpu"
 	grep -a -c . "$1" | xargs -I{} printf 'bench: trace %s: {} lines\n' "$1"
+	grep -a -c . "$1.cpu" | xargs -I{} printf 'bench: trace %s: {} lines\n' "$1.cpu"
 	bench_trace_clear
 }
 
 bench_trace_clear() {
 	[[ -d $B_TRACE_INST ]] && rmdir "$B_TRACE_INST"
+	[[ -d $B_TRACE_CPU_INST ]] && rmdir "$B_TRACE_CPU_INST"
 	if grep -q pvsched_bench "$B_TRACEFS/kprobe_events" 2>/dev/null; then
 		echo '-:pvsched_bench/kick' >>"$B_TRACEFS/kprobe_events"
 	fi
@@ -432,7 +448,7 @@ bench_trace_clear() {
 # bench_trace_analyse FILE SCENARIO CONFIG: the wake-up breakdown.
 bench_trace_analyse() {
 	python3 "$PVSCHED_SRC/tests/bench/wakeup-trace.py" --tid "$B_TIDS" \
-		--scenario "$2" --config "$3" --json "$B_OUT/trace/$2-$3.json" "$1" \
+		--cpu-trace "$1.cpu" --scenario "$2" --config "$3" --json "$B_OUT/trace/$2-$3.json" "$1" \
 		>"$B_OUT/trace/$2-$3.txt" 2>&1 ||
 		bench_log "wake-up trace analysis of $2/$3 failed: $(tail -n 3 "$B_OUT/trace/$2-$3.txt")"
 	cat "$B_OUT/trace/$2-$3.txt"

@@ -98,6 +98,23 @@ class WakeupTrace(unittest.TestCase):
         self.assertAlmostEqual(g[1]["us"]["run"], 550, places=0)
         self.assertEqual(g[1]["preemptions"], 0)
         self.assertEqual(g[1]["pvsched"], {"boost:task_prio": 1, "apply": 1, "unboost:task_prio": 1})
+        self.assertNotIn("cpu_us_by_comm", g[0])
+        self.assertNotIn("vruntime_lead_ms", g[0])
+
+    def test_cpu_trace(self):
+        # the CPU instance adds the hogs' switches (the vCPU's own are in
+        # both files: one copy kept) and the runtime records
+        ev = wt.merge_cpu_trace(
+            wt.parse(os.path.join(HERE, "testdata", "wakeup-trace-stranded.txt")),
+            wt.parse(os.path.join(HERE, "testdata", "wakeup-trace-cpu.txt")), 500)
+        sw = [e for e in ev if e["event"] == "sched_switch"]
+        self.assertEqual(len(sw), 6)
+        r = wt.analyse(ev, 500)
+        self.assertEqual(r["wait_stranded"]["n"], 1)
+        g = r["longest_injection_gaps"][0]
+        self.assertEqual(g["cpu_us_by_comm"], {"stress-ng-cpu": 40000, "CPU 0/KVM": 100})
+        self.assertAlmostEqual(g["vruntime_lead_ms"], 30.0)
+        self.assertEqual(g["preemptions"], 1)
         self.assertEqual(r["wait_after_preemption"]["n"], 2)
         # the kick came during the RT task's boost, and the demotion that
         # followed before the injection is counted; the later one is not

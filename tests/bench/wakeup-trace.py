@@ -266,25 +266,43 @@ def injection_gaps(events, tid, n=3):
     broken down: where the thread was (running, runnable-waiting, halted),
     who preempted it, its longest single wait, and pvsched's events in it.
     A guest's worst latency is one of these intervals: cyclictest's timer
-    is an injected interrupt."""
+    is an injected interrupt.  With every switch of the vCPU's CPU in the
+    events (--cpu-trace), also who had that CPU meanwhile, and at the
+    start of the longest wait how far the vCPU's CFS vruntime was ahead of
+    the task that took the CPU (sched_stat_runtime, kernels before 6.8)."""
     inj = [e["ts"] for e in events if e["event"] == "kvm_inj_virq"]
     pairs = sorted(zip(inj, inj[1:]), key=lambda p: p[1] - p[0], reverse=True)[:n]
+    cpus = [e["cpu"] for e in events if e["event"] == "sched_switch"
+            and tid in (e["prev_pid"], e["next_pid"])]
+    vcpu_cpu = max(set(cpus), key=cpus.count) if cpus else None
+    # the CPU's other switches are there only with --cpu-trace: without
+    # them "who had the CPU" would credit a whole wait to its first task
+    all_switches = any(e["event"] == "sched_switch" and e["cpu"] == vcpu_cpu
+                       and tid not in (e["prev_pid"], e["next_pid"]) for e in events)
     out = []
     for a, b in pairs:
         state, since = None, a
-        # the thread's state at a: the last switch before it decides
+        on_cpu, cpu_since = None, a  # the comm running on vcpu_cpu
+        vr = {}  # pid -> last vruntime seen (ns)
+        # the states at a: the last switches before it decide
         for e in events:
             if e["ts"] > a:
                 break
             if e["event"] == "sched_switch":
+                if e["cpu"] == vcpu_cpu:
+                    on_cpu = e["next_comm"]
                 if e["next_pid"] == tid:
                     state = "run"
                 elif e["prev_pid"] == tid:
                     state = "wait" if e["prev_state"].startswith("R") else "sleep"
             elif e["event"] == "sched_wakeup" and state == "sleep":
                 state = "wait"
+            elif e["event"] == "sched_stat_runtime" and "vruntime" in e:
+                vr[int(e["pid"])] = int(e["vruntime"])
         time_in = {"run": 0.0, "wait": 0.0, "sleep": 0.0}
-        by, pv, preempt, longest = {}, {}, 0, 0.0
+        by, pv, preempt, longest, lead = {}, {}, 0, 0.0, None
+        lead_at_wait = None  # the vruntime lead when the current wait began
+        cpu_by = {}
         for e in events:
             ts = e["ts"]
             if ts <= a:
@@ -292,11 +310,19 @@ def injection_gaps(events, tid, n=3):
             if ts >= b:
                 break
             name = e["event"]
+            if name == "sched_stat_runtime" and "vruntime" in e:
+                vr[int(e["pid"])] = int(e["vruntime"])
+                continue
+            if name == "sched_switch" and e["cpu"] == vcpu_cpu:
+                if on_cpu is not None:
+                    cpu_by[on_cpu] = cpu_by.get(on_cpu, 0.0) + ts - cpu_since
+                on_cpu, cpu_since = e["next_comm"], ts
             if name == "sched_switch" and e["next_pid"] == tid:
                 if state is not None:
                     time_in[state] += ts - since
-                if state == "wait":
-                    longest = max(longest, ts - since)
+                if state == "wait" and ts - since > longest:
+                    longest = ts - since
+                    lead = lead_at_wait
                 state, since = "run", ts
             elif name == "sched_switch" and e["prev_pid"] == tid:
                 if state is not None:
@@ -305,12 +331,16 @@ def injection_gaps(events, tid, n=3):
                     preempt += 1
                     by[e["next_comm"]] = by.get(e["next_comm"], 0) + 1
                     state = "wait"
+                    lead_at_wait = None
+                    if tid in vr and e["next_pid"] in vr:
+                        lead_at_wait = (vr[tid] - vr[e["next_pid"]]) / 1e6
                 else:
                     state = "sleep"
                 since = ts
             elif name == "sched_wakeup" and state == "sleep":
                 time_in[state] += ts - since
                 state, since = "wait", ts
+                lead_at_wait = None
             elif name.startswith("pvsched_"):
                 key = name[len("pvsched_"):]
                 if e.get("reason"):
@@ -318,9 +348,12 @@ def injection_gaps(events, tid, n=3):
                 pv[key] = pv.get(key, 0) + 1
         if state is not None:
             time_in[state] += b - since
-            if state == "wait":
-                longest = max(longest, b - since)
-        out.append({
+            if state == "wait" and b - since > longest:
+                longest = b - since
+                lead = lead_at_wait
+        if on_cpu is not None:
+            cpu_by[on_cpu] = cpu_by.get(on_cpu, 0.0) + b - cpu_since
+        g = {
             "start_s": a - events[0]["ts"],
             "gap_us": (b - a) * 1e6,
             "us": {k: v * 1e6 for k, v in time_in.items()},
@@ -328,8 +361,22 @@ def injection_gaps(events, tid, n=3):
             "preempted_by": by,
             "longest_wait_us": longest * 1e6,
             "pvsched": pv,
-        })
+        }
+        if cpu_by and all_switches:
+            g["cpu_us_by_comm"] = {k: round(v * 1e6) for k, v in cpu_by.items()}
+        if lead is not None:
+            g["vruntime_lead_ms"] = lead
+        out.append(g)
     return out
+
+
+def merge_cpu_trace(events, cpu_events, tid):
+    """Add the switches of other tasks and the runtime records from the CPU
+    instance; the vCPU thread's own switches are in both, keep one copy."""
+    extra = [e for e in cpu_events
+             if e["event"] == "sched_stat_runtime"
+             or (e["event"] == "sched_switch" and tid not in (e["prev_pid"], e["next_pid"]))]
+    return sorted(events + extra, key=lambda e: e["ts"])
 
 
 def fmt(v, unit=""):
@@ -381,6 +428,12 @@ def text_report(r, scen, conf):
                 fmt(g["gap_us"]), g["start_s"], fmt(g["us"]["run"]), fmt(g["us"]["wait"]),
                 fmt(g["longest_wait_us"]), fmt(g["us"]["sleep"]), g["preemptions"],
                 json.dumps(g["preempted_by"], sort_keys=True), json.dumps(g["pvsched"], sort_keys=True)))
+        if "cpu_us_by_comm" in g:
+            lines.append("    its CPU meanwhile (us): %s" % json.dumps(
+                dict(sorted(g["cpu_us_by_comm"].items(), key=lambda kv: -kv[1]))))
+        if "vruntime_lead_ms" in g:
+            lines.append("    at the longest wait's start the vCPU's vruntime was %.1f ms ahead of the "
+                         "task that took its CPU" % g["vruntime_lead_ms"])
     return "\n".join(lines)
 
 
@@ -440,6 +493,9 @@ def main():
     ap.add_argument("--scenario", default="?")
     ap.add_argument("--config", default="?")
     ap.add_argument("--json", help="write the figures here too")
+    ap.add_argument("--cpu-trace", metavar="FILE",
+                    help="every sched_switch (and sched_stat_runtime) of the vCPU's CPU, "
+                         "from a second instance: who had the CPU in the longest gaps")
     ap.add_argument("--table", metavar="DIR",
                     help="print a Markdown table of every DIR/*.json instead")
     a = ap.parse_args()
@@ -452,7 +508,10 @@ def main():
         return 0
     if not a.trace or a.tid is None:
         ap.error("a trace file and --tid are needed (or --table DIR)")
-    r = analyse(parse(a.trace), a.tid)
+    events = parse(a.trace)
+    if a.cpu_trace:
+        events = merge_cpu_trace(events, parse(a.cpu_trace), a.tid)
+    r = analyse(events, a.tid)
     print(text_report(r, a.scenario, a.config))
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
