@@ -31,6 +31,7 @@ Figures are medians and 99th percentiles in microseconds; rates per second
 of traced time.  No figure here is asserted anywhere: it explains.
 """
 import argparse
+import bisect
 import glob
 import json
 import os
@@ -261,8 +262,35 @@ def analyse(events, tid):
     }
 
 
+def sleep_intervals(events, tid):
+    """The thread's sleeps (a halted vCPU): (from, to) pairs, in order."""
+    out, since = [], None
+    for e in events:
+        if e["event"] == "sched_switch" and e["prev_pid"] == tid and not e["prev_state"].startswith("R"):
+            since = e["ts"]
+        elif e["event"] == "sched_wakeup" and e.get("pid") in (str(tid), tid) and since is not None:
+            out.append((since, e["ts"]))
+            since = None
+    if since is not None:
+        out.append((since, events[-1]["ts"]))
+    return out
+
+
+def not_halted(sleeps, ends, a, b):
+    """The part of [a, b] the vCPU was not halted (sleeps and their ends
+    from sleep_intervals()): a guest with nothing to do makes long
+    intervals without injections that are no latency."""
+    i = bisect.bisect_left(ends, a)
+    halted = 0.0
+    while i < len(sleeps) and sleeps[i][0] < b:
+        halted += max(0.0, min(b, sleeps[i][1]) - max(a, sleeps[i][0]))
+        i += 1
+    return (b - a) - halted
+
+
 def injection_gaps(events, tid, n=3):
-    """The n longest intervals between two injections into the vCPU, each
+    """The n longest intervals between two injections into the vCPU (not
+    counting the time it was halted), each
     broken down: where the thread was (running, runnable-waiting, halted),
     who preempted it, its longest single wait, and pvsched's events in it.
     A guest's worst latency is one of these intervals: cyclictest's timer
@@ -271,7 +299,10 @@ def injection_gaps(events, tid, n=3):
     start of the longest wait how far the vCPU's CFS vruntime was ahead of
     the task that took the CPU (sched_stat_runtime, kernels before 6.8)."""
     inj = [e["ts"] for e in events if e["event"] == "kvm_inj_virq"]
-    pairs = sorted(zip(inj, inj[1:]), key=lambda p: p[1] - p[0], reverse=True)[:n]
+    sleeps = sleep_intervals(events, tid)
+    ends = [t for _, t in sleeps]
+    pairs = sorted(zip(inj, inj[1:]), key=lambda p: not_halted(sleeps, ends, p[0], p[1]),
+                   reverse=True)[:n]
     cpus = [e["cpu"] for e in events if e["event"] == "sched_switch"
             and tid in (e["prev_pid"], e["next_pid"])]
     vcpu_cpu = max(set(cpus), key=cpus.count) if cpus else None
@@ -332,7 +363,8 @@ def injection_gaps(events, tid, n=3):
                     by[e["next_comm"]] = by.get(e["next_comm"], 0) + 1
                     state = "wait"
                     lead_at_wait = None
-                    if tid in vr and e["next_pid"] in vr:
+                    # only a fair thread's vruntime is kept current
+                    if tid in vr and e["next_pid"] in vr and e["prev_prio"] >= 100:
                         lead_at_wait = (vr[tid] - vr[e["next_pid"]]) / 1e6
                 else:
                     state = "sleep"
