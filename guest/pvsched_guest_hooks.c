@@ -68,6 +68,9 @@ struct pvg_cpu {
 	bool refused; /* its slot names another vCPU: left alone */
 	u32 refused_named, refused_pid; /* what that header said */
 	struct irq_work refused_work; /* says so from outside a sched hook */
+	/* the unboost exit of a switch, once the run-queue lock is released */
+	struct irq_work switch_work;
+	bool after_switch; /* switch_work ran: this hard IRQ's end may exit */
 	u32 flags; /* shadow of area->flags */
 	u32 seq; /* last value written to area->seq (even when idle) */
 	u8 hardirq; /* nesting depths per family */
@@ -109,6 +112,8 @@ struct pvg_counters {
 	u64 user_enters; /* returns to user mode (context tracking) */
 	u64 unmatched; /* exits without a seen entry, ignored */
 	u64 unboost_exits; /* VM exits made to end a boost (unboost_exit) */
+	u64 unboost_deferred; /* switches whose unboost exit waits for the unlock */
+	u64 unboost_locked; /* interrupt ends that held a lock: no exit there */
 	u64 slot_refused; /* slots refused: their header names another vCPU */
 	u64 rt_holds; /* preempted RT tasks whose request stayed published */
 	u64 rt_hold_expired; /* holds ended by rt_hold_us, not by the task */
@@ -123,6 +128,7 @@ static u32 pvg_families; /* families started */
 static bool pvg_idle_hint; /* PVSCHED_F_IDLE_HINT negotiated */
 static bool pvg_host_area; /* PVSCHED_F_HOST_AREA negotiated */
 static bool pvg_boost_state; /* PVSCHED_F_BOOST_STATE negotiated */
+static bool pvg_exit_demote; /* PVSCHED_F_EXIT_DEMOTE negotiated */
 
 static int pvg_cpuhp_state = -1;
 static unsigned long pvg_skip_warned;
@@ -144,6 +150,13 @@ void pvsched_guest_area_clear(struct pvsched_guest_area *g)
 	WRITE_ONCE(g->reserved, 0);
 	virt_wmb(); /* fields before seq even */
 	WRITE_ONCE(g->seq, seq + 1);
+}
+
+/* The per-CPU shadow of the flags word to the slot (no seq needed). */
+static __always_inline void pvg_flags_store(struct pvg_cpu *c,
+					    struct pvsched_guest_area *g)
+{
+	WRITE_ONCE(g->flags, READ_ONCE(c->flags));
 }
 
 #ifdef CONFIG_X86
@@ -185,23 +198,25 @@ static inline void pvg_cpuid_exit(void)
  * word.  The exit from sched_switch is taken with this CPU's runqueue lock
  * held: a 0.3 host (lazy demote) lowers the thread's priority only at the
  * next VM entry, so it is not preempted at this exit, holding that lock.
+ * With PVSCHED_F_EXIT_DEMOTE (ABI 1.3) the host demotes at the exit, and
+ * this driver makes the exit only where it holds no spinlock: a switch's
+ * after the unlock (pvg_unboost_defer()), an interrupt's end only over
+ * preemptible code (pvg_irq_end_may_exit()).
  */
-static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
+static bool pvg_unboost_wanted(struct pvg_cpu *c, struct pvsched_guest_area *g)
 {
-#ifdef CONFIG_X86
 	struct pvsched_vcpu_slot *s =
 		container_of(g, struct pvsched_vcpu_slot, guest);
-	unsigned long irqflags;
 	u32 policy, hb;
 
 	if (!pvsched_guest_unboost_exit || !pvg_host_area ||
 	    c->prio < DEFAULT_PRIO ||
 	    (READ_ONCE(c->flags) & PVSCHED_CS_ALL) || is_idle_task(current))
-		return;
+		return false;
 	if (pvg_boost_state && READ_ONCE(pvsched_guest_boost_state)) {
 		hb = READ_ONCE(s->host_boost);
 		if (!(hb & PVSCHED_HOST_BOOSTED))
-			return;
+			return false;
 		/*
 		 * Boosted for this very request (a base below it: a SCHED_IDLE
 		 * thread lifted to the nice-0 task now running): the exit
@@ -211,21 +226,89 @@ static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
 			    PVSCHED_REASON_TASK_PRIO &&
 		    READ_ONCE(s->host.sched_policy) == SCHED_NORMAL &&
 		    (s32)READ_ONCE(s->host.sched_nice) == c->nice)
-			return;
-	} else {
-		policy = READ_ONCE(s->host.sched_policy);
-		if (policy == SCHED_NORMAL &&
-		    (s32)READ_ONCE(s->host.sched_nice) >= 0)
-			return;
+			return false;
+		return true;
 	}
+	policy = READ_ONCE(s->host.sched_policy);
+	return policy != SCHED_NORMAL || (s32)READ_ONCE(s->host.sched_nice) < 0;
+}
+
+static void pvg_unboost_exit(struct pvg_cpu *c, struct pvsched_guest_area *g)
+{
+#ifdef CONFIG_X86
+	unsigned long irqflags;
+
+	if (!pvg_unboost_wanted(c, g))
+		return;
 	/* same fields, a new even seq: readers retry or see it moved */
 	local_irq_save(irqflags);
+	c->after_switch = false;
 	c->seq += 2;
 	WRITE_ONCE(g->seq, c->seq);
 	local_irq_restore(irqflags);
 	pvg_cpuid_exit();
 	this_cpu_inc(pvg_counters.unboost_exits);
 #endif
+}
+
+/*
+ * The unboost exit of a switch with PVSCHED_F_EXIT_DEMOTE: not here, with
+ * the run-queue lock held (the host now demotes at the exit, and the
+ * vCPU would often be preempted holding it), but once the lock is
+ * released: PVSCHED_CS_SWITCH says "switching" until then, so that an
+ * exit in between (the self-IPI of switch_work, which the guest takes as
+ * soon as the scheduler enables interrupts with the unlock) sees a
+ * request and demotes nothing.  Interrupts are off.
+ */
+static void pvg_unboost_defer(struct pvg_cpu *c, struct pvsched_guest_area *g)
+{
+	c->after_switch = false;
+	if (!pvg_unboost_wanted(c, g))
+		return;
+	this_cpu_or(pvg_cpu.flags, PVSCHED_CS_SWITCH);
+	pvg_flags_store(c, g);
+	irq_work_queue(&c->switch_work);
+	this_cpu_inc(pvg_counters.unboost_deferred);
+}
+
+/*
+ * switch_work: the run-queue lock of the switch that queued it is released
+ * (interrupts came back on with the unlock).  Clear PVSCHED_CS_SWITCH and
+ * make the exit, here if no hard-IRQ flag is up (the IRQ family off), else
+ * at the end of this hard IRQ (pvg_hardirq_exit(), after_switch), where
+ * the host no longer sees PVSCHED_CS_HARDIRQ.
+ */
+static void pvg_switch_work(struct irq_work *w)
+{
+	struct pvg_cpu *c = container_of(w, struct pvg_cpu, switch_work);
+	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	unsigned long irqflags;
+
+	if (!g)
+		return;
+	local_irq_save(irqflags);
+	this_cpu_and(pvg_cpu.flags, ~PVSCHED_CS_SWITCH);
+	pvg_flags_store(c, g);
+	c->after_switch = true;
+	local_irq_restore(irqflags);
+	pvg_unboost_exit(c, g);
+}
+
+/*
+ * May an interrupt's end make the unboost exit?  With PVSCHED_F_EXIT_DEMOTE
+ * only if the code it interrupted holds no spinlock (preemptible: no
+ * preempt-disable level below this interrupt's own count), or it is the
+ * point right after a switch's unlock (after_switch).  Without it, as
+ * before: the host's lazy demotion keeps the thread until the next entry.
+ */
+static bool pvg_irq_end_may_exit(struct pvg_cpu *c)
+{
+	if (!pvg_exit_demote || c->after_switch)
+		return true;
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && !(preempt_count() & PREEMPT_MASK))
+		return true;
+	this_cpu_inc(pvg_counters.unboost_locked);
+	return false;
 }
 
 /* --- slot identity ---------------------------------------------------------- */
@@ -310,11 +393,6 @@ static struct pvsched_guest_area *pvg_sched_area(struct pvg_cpu *c)
 
 /* --- critical-section flags (any context, NMI included) ------------------ */
 
-static __always_inline void pvg_flags_store(struct pvg_cpu *c,
-					    struct pvsched_guest_area *g)
-{
-	WRITE_ONCE(g->flags, READ_ONCE(c->flags));
-}
 
 static __always_inline void pvg_cs_enter(u8 *depth, u32 bit)
 {
@@ -369,8 +447,11 @@ static void pvg_hardirq_exit(void)
 	 * publishes their priority (and 7.x keeps timer softirqs out of
 	 * local_softirq_pending()): leave the decision to sched_switch.
 	 */
-	if (g && !c->hardirq && !in_nmi() && !IS_ENABLED(CONFIG_PREEMPT_RT) &&
-	    !local_softirq_pending())
+	if (!g || c->hardirq || in_nmi())
+		return;
+	if (c->after_switch ||
+	    (!IS_ENABLED(CONFIG_PREEMPT_RT) && !local_softirq_pending() &&
+	     pvg_irq_end_may_exit(c)))
 		pvg_unboost_exit(c, g);
 }
 
@@ -412,7 +493,8 @@ static void probe_softirq_exit(void *data, unsigned int vec_nr)
 	struct pvsched_guest_area *g = READ_ONCE(c->area);
 
 	pvg_cs_exit(&c->softirq, PVSCHED_CS_SOFTIRQ);
-	if (g && !c->softirq && !c->hardirq && !in_nmi())
+	if (g && !c->softirq && !c->hardirq && !in_nmi() &&
+	    pvg_irq_end_may_exit(c))
 		pvg_unboost_exit(c, g);
 }
 
@@ -650,7 +732,10 @@ static void probe_sched_switch(void *data, bool preempt,
 	pvg_publish_switch(c, g, preempt, prev, next, prev_state);
 	if (!idle) {
 		pvg_set_idle(c, g, false);
-		pvg_unboost_exit(c, g);
+		if (pvg_exit_demote)
+			pvg_unboost_defer(c, g);
+		else
+			pvg_unboost_exit(c, g);
 	}
 }
 
@@ -794,9 +879,13 @@ int pvsched_hooks_init(void)
 	};
 	unsigned int i;
 
-	for_each_possible_cpu(i)
-		init_irq_work(&per_cpu_ptr(&pvg_cpu, i)->refused_work,
-			      pvg_refused_msg);
+	for_each_possible_cpu(i) {
+		struct pvg_cpu *c = per_cpu_ptr(&pvg_cpu, i);
+
+		init_irq_work(&c->refused_work, pvg_refused_msg);
+		/* hard IRQ on PREEMPT_RT too: it runs right after the unlock */
+		c->switch_work = IRQ_WORK_INIT_HARD(pvg_switch_work);
+	}
 	for_each_kernel_tracepoint(pvg_tp_lookup, NULL);
 	for (i = 0; i < ARRAY_SIZE(required); i++) {
 		struct pvg_tp *a, *b;
@@ -866,7 +955,9 @@ static int pvg_cpu_online(unsigned int cpu)
 	local_irq_save(irqflags);
 	pvsched_guest_area_clear(g);
 	c->seq = READ_ONCE(g->seq);
-	c->flags = 0;
+	c->flags = pvg_exit_demote ? PVSCHED_GUEST_EXIT_DEMOTE : 0;
+	pvg_flags_store(c, g);
+	c->after_switch = false;
 	c->hardirq = 0;
 	c->softirq = 0;
 	c->nmi = 0;
@@ -923,8 +1014,10 @@ static void pvg_unregister_all(void)
 #endif
 	tracepoint_synchronize_unregister();
 	/* no refusal message of a sched hook still to print */
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
 		irq_work_sync(&per_cpu_ptr(&pvg_cpu, cpu)->refused_work);
+		irq_work_sync(&per_cpu_ptr(&pvg_cpu, cpu)->switch_work);
+	}
 }
 
 int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
@@ -938,6 +1031,7 @@ int pvsched_hooks_start(struct pvsched_guest_region *r, u32 families)
 			(pvg_families & PVG_FAM_SCHED);
 	pvg_host_area = r->features & PVSCHED_F_HOST_AREA;
 	pvg_boost_state = r->features & PVSCHED_F_BOOST_STATE;
+	pvg_exit_demote = r->features & PVSCHED_F_EXIT_DEMOTE;
 	pvg_skip_warned = 0;
 	/* online CPUs decide again below; offline ones at their online */
 	for_each_possible_cpu(i)
@@ -1074,15 +1168,16 @@ void pvsched_hooks_show_counters(struct seq_file *m)
 {
 	unsigned int cpu;
 
-	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched unboost_exits slot_refused rt_holds rt_hold_expired\n");
+	seq_puts(m, "cpu switches publishes wake_raises tick_updates hardirqs softirqs nmis preempt_offs user_enters unmatched unboost_exits slot_refused rt_holds rt_hold_expired unboost_deferred unboost_locked\n");
 	for_each_possible_cpu(cpu) {
 		struct pvg_counters *k = per_cpu_ptr(&pvg_counters, cpu);
 
-		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   cpu, k->switches, k->publishes, k->wake_raises,
 			   k->tick_updates,
 			   k->hardirqs, k->softirqs, k->nmis, k->preempt_offs,
 			   k->user_enters, k->unmatched, k->unboost_exits,
-			   k->slot_refused, k->rt_holds, k->rt_hold_expired);
+			   k->slot_refused, k->rt_holds, k->rt_hold_expired,
+			   k->unboost_deferred, k->unboost_locked);
 	}
 }

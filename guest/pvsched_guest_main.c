@@ -41,6 +41,10 @@ bool pvsched_guest_unboost_exit = true;
 module_param_named(unboost_exit, pvsched_guest_unboost_exit, bool, 0644);
 MODULE_PARM_DESC(unboost_exit,
 		 "When this CPU's latency work is done (back to a fair task, out of interrupts) while the host still boosts it, make one VM exit (CPUID) so the host demotes it now, not at the next natural exit");
+static bool pvsched_guest_exit_demote = true;
+module_param_named(exit_demote, pvsched_guest_exit_demote, bool, 0644);
+MODULE_PARM_DESC(exit_demote,
+		 "Accept PVSCHED_F_EXIT_DEMOTE when the host offers it (with crit_section): make a switch's unboost exit after the run-queue lock is released and an interrupt's end only over code that holds no spinlock, so the host demotes at the exit instead of at the next entry; 0: the ABI 1.2 behaviour (exit inside the switch, the host's lazy demotion), for comparison; read at bind");
 bool pvsched_guest_boost_state = true;
 module_param_named(boost_state, pvsched_guest_boost_state, bool, 0644);
 MODULE_PARM_DESC(boost_state,
@@ -76,6 +80,10 @@ static u64 pvg_supported(u32 families)
 	if (families & PVG_FAM_SCHED)
 		f |= PVSCHED_F_TASK_PRIO | PVSCHED_F_IDLE_HINT |
 		     PVSCHED_F_BOOST_STATE;
+	/* the unboost exit is a CPUID: x86 only */
+	if ((families & PVG_FAM_SCHED) && IS_ENABLED(CONFIG_X86) &&
+	    pvsched_guest_exit_demote)
+		f |= PVSCHED_F_EXIT_DEMOTE;
 	if (families & PVG_FAM_CS)
 		f |= PVSCHED_F_CRIT_SECTION;
 	return f;
@@ -157,6 +165,10 @@ int pvsched_guest_attach(struct pvsched_guest_region *r)
 		families &= ~PVG_FAM_SCHED;
 	if (!(r->features & PVSCHED_F_CRIT_SECTION))
 		families &= ~PVG_FAM_CS;
+	/* PVSCHED_CS_SWITCH keeps the host from demoting inside a switch */
+	if ((r->features & (PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO)) !=
+	    (PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO))
+		r->features &= ~PVSCHED_F_EXIT_DEMOTE;
 	r->generation = READ_ONCE(h->guest_generation) + 1;
 
 	WRITE_ONCE(h->guest_abi_major, PVSCHED_ABI_MAJOR);

@@ -623,7 +623,8 @@ static void trace_decision(struct pvsched_vcpu *v,
 /*
  * Wait for the VM entry with this change?  Only a demotion decided at a VM
  * exit, in the vCPU thread, that is not a throttle's (a throttle acts at
- * once).  The next event of the thread that is not an exit applies it: the
+ * once), for a guest that did not say it demotes safely at an exit
+ * (pvsched_policy_demote_at_exit()).  The next event of the thread that is not an exit applies it: the
  * VM entry, or KVM_RUN returning to the VMM (its device emulation does not
  * run boosted), and the timer at lazy_until.
  */
@@ -632,7 +633,7 @@ static bool lazy_demote(struct pvsched_engine_vcpu *e,
 			enum pvsched_policy_event ev,
 			const struct pvsched_decision *d)
 {
-	if (lim->flags & PVSCHED_PARAMS_NO_LAZY_DEMOTE ||
+	if (pvsched_policy_demote_at_exit(&e->pol, lim) ||
 	    e->pol.state == PVSCHED_STATE_THROTTLED || current != e->task ||
 	    pvsched_attr_cmp(&e->pol.cur, &e->applied) >= 0)
 		return false;

@@ -632,6 +632,8 @@ static void offered_input(struct pvsched_policy *p,
 		mask |= PVSCHED_CS_ALL;
 	if (lim->withheld & PVSCHED_F_IDLE_HINT)
 		mask |= PVSCHED_GUEST_IDLE;
+	if (lim->withheld & PVSCHED_F_EXIT_DEMOTE)
+		mask |= PVSCHED_GUEST_EXIT_DEMOTE;
 	if (g->flags & mask) {
 		g->flags &= ~mask;
 		hidden = true;
@@ -1017,6 +1019,25 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		break;
 	}
 	decided(p, lim, now, d);
+}
+
+/*
+ * A demotion decided at a VM exit: apply it there, or at the next VM entry
+ * (the lazy demotion)?  At the exit when the session turned the lazy
+ * demotion off, or when the guest says (PVSCHED_GUEST_EXIT_DEMOTE, offered)
+ * that its unboost exits come only from where it holds no spinlock: the
+ * lazy demotion exists for the 1.2 guest's unboost exit, made inside its
+ * scheduler with the run-queue lock held, and costs the latency guest its
+ * fair time in one long wait (PVSCHED_GUEST_EXIT_DEMOTE in the uapi header).
+ */
+bool pvsched_policy_demote_at_exit(const struct pvsched_policy *p,
+				   const struct pvsched_policy_limits *lim)
+{
+	if (lim->flags & PVSCHED_PARAMS_NO_LAZY_DEMOTE)
+		return true;
+	/* as offered_input() reads it: not offered, not said */
+	return !(lim->withheld & PVSCHED_F_EXIT_DEMOTE) &&
+	       (p->snap.flags & PVSCHED_GUEST_EXIT_DEMOTE);
 }
 
 bool pvsched_policy_seen(const struct pvsched_policy *p,

@@ -458,6 +458,14 @@ void pvsched_policy_rebase(struct pvsched_policy *p,
 			   const struct pvsched_policy_limits *lim,
 			   const struct pvsched_attr *base, u64 now,
 			   struct pvsched_decision *d);
+/*
+ * Whether a demotion decided at a VM exit is applied at that exit (true) or
+ * left to the next VM entry (the engine's lazy demotion): the session's
+ * PVSCHED_PARAMS_NO_LAZY_DEMOTE, or the guest's PVSCHED_GUEST_EXIT_DEMOTE in
+ * its last snapshot when PVSCHED_F_EXIT_DEMOTE was offered.
+ */
+bool pvsched_policy_demote_at_exit(const struct pvsched_policy *p,
+				   const struct pvsched_policy_limits *lim);
 /* Final accounting at unregistration; true if cur differs from base. */
 bool pvsched_policy_stop(struct pvsched_policy *p, u64 now);
 

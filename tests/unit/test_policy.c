@@ -1736,6 +1736,54 @@ static void t_withheld_features(void)
 	UT_EQU(p.cnt.torn_reads, 1);
 }
 
+/*
+ * Where a demotion decided at an exit lands: at the next entry (the lazy
+ * demotion) unless the session turned that off or the guest says, offered,
+ * that it demotes safely at an exit (PVSCHED_GUEST_EXIT_DEMOTE).
+ */
+static void t_exit_demote(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+
+	/* a 1.2 guest: lazy */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_CHECK(!pvsched_policy_demote_at_exit(&p, &l));
+	/* the session's lazy_demote=0 */
+	l.flags |= PVSCHED_PARAMS_NO_LAZY_DEMOTE;
+	UT_CHECK(pvsched_policy_demote_at_exit(&p, &l));
+	l.flags &= ~PVSCHED_PARAMS_NO_LAZY_DEMOTE;
+	/* the guest's word, from its last snapshot */
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE, NORMAL, 0, 0);
+	UT_CHECK(!pvsched_policy_demote_at_exit(&p, &l)); /* not read yet */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_CHECK(pvsched_policy_demote_at_exit(&p, &l));
+	/* the flag is no request: nothing boosted, nothing counted */
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.guest_unoffered, 0);
+	/* with a CS flag beside it, the CS boost as ever */
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE | CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(pvsched_policy_demote_at_exit(&p, &l));
+	/* not offered: not said, and counted as unoffered input */
+	l.withheld = PVSCHED_F_EXIT_DEMOTE;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_CHECK(!pvsched_policy_demote_at_exit(&p, &l));
+	UT_EQU(p.cnt.guest_unoffered, 1);
+	/* the session's switch wins over a withheld offer */
+	l.flags |= PVSCHED_PARAMS_NO_LAZY_DEMOTE;
+	UT_CHECK(pvsched_policy_demote_at_exit(&p, &l));
+}
+
 /* Someone else changed the thread: seen, and adopted as its base. */
 static void t_rebase(void)
 {
@@ -1891,6 +1939,7 @@ int main(void)
 	ut_run("exact-counts", t_exact_counts);
 	ut_run("unknown-event", t_unknown_event);
 	ut_run("withheld-features", t_withheld_features);
+	ut_run("exit-demote", t_exit_demote);
 	ut_run("rebase", t_rebase);
 	return ut_failed_groups ? 1 : 0;
 }

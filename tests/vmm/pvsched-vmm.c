@@ -1354,6 +1354,7 @@ static bool parse_features(const char *s, uint64_t *mask)
 		{ "host_area", PVSCHED_F_HOST_AREA },
 		{ "idle_hint", PVSCHED_F_IDLE_HINT },
 		{ "boost_state", PVSCHED_F_BOOST_STATE },
+		{ "exit_demote", PVSCHED_F_EXIT_DEMOTE },
 	};
 	char buf[128], *tok, *save, *end;
 

@@ -320,7 +320,7 @@ static const char *bits_str(uint64_t v, const char *const *names, int n,
 
 static const char *const feature_names[] = { "crit_section", "task_prio",
 					     "host_area", "idle_hint",
-					     "boost_state" };
+					     "boost_state", "exit_demote" };
 static const char *const event_names[] = { "vmenter", "vmexit", "halt",
 					   "inject", "wakeup", "kick",
 					   "wake", "tsc_deadline", "userspace",

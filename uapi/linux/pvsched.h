@@ -306,9 +306,10 @@
  * 1: PVSCHED_F_IDLE_HINT, PVSCHED_GUEST_IDLE; 2: PVSCHED_IOC_DUMP,
  * PVSCHED_F_BOOST_STATE and slot.host_boost, the wake and timer boosts,
  * PVSCHED_VCPU_ADD_PIDFD (a vCPU thread must be the named VMM's),
- * pvsched_params.withheld_features, the slot identity check
+ * pvsched_params.withheld_features, the slot identity check; 3:
+ * PVSCHED_F_EXIT_DEMOTE and PVSCHED_GUEST_EXIT_DEMOTE
  */
-#define PVSCHED_ABI_MINOR 2
+#define PVSCHED_ABI_MINOR 3
 
 #define PVSCHED_CACHELINE 64
 #define PVSCHED_SLOT_SIZE 64
@@ -323,9 +324,10 @@
 #define PVSCHED_F_HOST_AREA (1ULL << 2) /* host area published */
 #define PVSCHED_F_IDLE_HINT (1ULL << 3) /* PVSCHED_GUEST_IDLE honoured (1.1) */
 #define PVSCHED_F_BOOST_STATE (1ULL << 4) /* slot.host_boost published (1.2) */
+#define PVSCHED_F_EXIT_DEMOTE (1ULL << 5) /* PVSCHED_GUEST_EXIT_DEMOTE (1.3) */
 #define PVSCHED_F_ALL                                                  \
 	(PVSCHED_F_CRIT_SECTION | PVSCHED_F_TASK_PRIO | PVSCHED_F_HOST_AREA | \
-	 PVSCHED_F_IDLE_HINT | PVSCHED_F_BOOST_STATE)
+	 PVSCHED_F_IDLE_HINT | PVSCHED_F_BOOST_STATE | PVSCHED_F_EXIT_DEMOTE)
 
 /* guest_state in the region header */
 #define PVSCHED_GUEST_NONE 0 /* no guest driver (yet) */
@@ -354,9 +356,16 @@ struct pvsched_region_header {
 #define PVSCHED_CS_SOFTIRQ (1u << 1)
 #define PVSCHED_CS_NMI (1u << 2)
 #define PVSCHED_CS_PREEMPT_DISABLED (1u << 3)
+/*
+ * (ABI 1.3, with PVSCHED_GUEST_EXIT_DEMOTE) the guest CPU is switching tasks
+ * and holds its run-queue lock: set in its scheduler's switch, cleared once
+ * the lock is released.  A host of ABI 1.2 or older, which does not know it,
+ * ignores it; such a host does not offer PVSCHED_F_EXIT_DEMOTE either.
+ */
+#define PVSCHED_CS_SWITCH (1u << 4)
 #define PVSCHED_CS_ALL                                           \
 	(PVSCHED_CS_HARDIRQ | PVSCHED_CS_SOFTIRQ | PVSCHED_CS_NMI | \
-	 PVSCHED_CS_PREEMPT_DISABLED)
+	 PVSCHED_CS_PREEMPT_DISABLED | PVSCHED_CS_SWITCH)
 /*
  * slot.guest.flags, PVSCHED_F_IDLE_HINT (ABI 1.1): the guest CPU runs its
  * idle task, i.e. it has no work left and is about to halt.  Not a request:
@@ -367,6 +376,23 @@ struct pvsched_region_header {
  * by max_boost_ns/throttle_ns.
  */
 #define PVSCHED_GUEST_IDLE (1u << 8)
+/*
+ * slot.guest.flags, PVSCHED_F_EXIT_DEMOTE (ABI 1.3): this guest CPU makes its
+ * unboost exit only where it holds no spinlock, and keeps PVSCHED_CS_SWITCH
+ * set across its scheduler's switch until the run-queue lock is released
+ * (an exit in between, e.g. the self-IPI that brings it to the point after
+ * the release, sees a request), so the host demotes at the VM exit that
+ * sees none.  Without it a demotion decided at an exit waits for the next
+ * VM entry (lazy demotion): a 1.2 guest's unboost exit comes from inside its
+ * scheduler with the run-queue lock held.  The lazy demotion leaves the vCPU
+ * in its guest as a fair thread that is not preempted until a later exit,
+ * where an interrupt's boost often raises it again: it runs its fair time
+ * without yielding, and CFS charges that time in one long wait behind the
+ * host's tasks at its next throttle (docs/design.md).  Honoured only when
+ * offered; a guest that sets it without keeping its word only risks its own
+ * locks.
+ */
+#define PVSCHED_GUEST_EXIT_DEMOTE (1u << 9)
 
 /* slot.host.vcpu_status: low nibble a state, top nibble INTR_INJECTED. */
 #define PVSCHED_VCPU_STATUS_VMENTERED 1

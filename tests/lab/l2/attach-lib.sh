@@ -62,7 +62,7 @@ attach_vms() {
 		lab_l2_run "$vm" /lab-l2/load-guest-module --one-cpu
 		lab_assert guest_wait_state "$vm" 1
 		offered=$(guest_hdr "$vm" host_features)
-		lab_assert_eq "$(guest_hdr "$vm" guest_features)" $((offered & 31)) "$vm: guest_features"
+		lab_assert_eq "$(guest_hdr "$vm" guest_features)" $((offered & 63)) "$vm: guest_features"
 	done
 	"$PVSCHEDCTL" status
 	"$PVSCHEDCTL" -j status >"$LAB_OUT/status-attached.json" || lab_fail "status -j failed"
@@ -76,7 +76,7 @@ print(sys.argv[2], "guest", g)
 acc = g["accepted"] if isinstance(g["accepted"], int) else int(g["accepted"], 0)
 off = g["offered"] if isinstance(g["offered"], int) else int(g["offered"], 0)
 assert g["state"] == "active", g
-assert acc == off & 31 and acc != 0, g
+assert acc == off & 63 and acc != 0, g
 assert len(vm["vcpus"]) == int(sys.argv[3]), vm["vcpus"]
 PY
 	done

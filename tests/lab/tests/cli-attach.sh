@@ -101,7 +101,7 @@ vm = [v for v in json.load(open(sys.argv[1]))["vms"] if v["name"] == sys.argv[2]
 g = vm["guest"]
 print("guest:", g)
 assert g["live"] and g["state"] == "active" and g["abi_major"] == 1, g
-assert g["accepted"] == g["offered"] & 31 and g["accepted"] != 0, g
+assert g["accepted"] == g["offered"] & 63 and g["accepted"] != 0, g
 assert g["ignored"] == 0 and g["generation"] >= 1, g
 PY
 	lab_wait_until 20 grep -q 'guest active, ABI 1' "$log" ||

@@ -17,8 +17,13 @@
 #  - interrupt hold and unboost exit: in the same run, VM exits held an
 #    interrupt boost until the guest took it (irq_holds), and the guest's
 #    busy loop made VM exits to end a boost (its unboost_exits counter);
-#  - lazy demote: in that run, demotions decided at exits (the unboost
-#    exits' among them) waited for the next VM entry (lazy_demotes);
+#  - demotion at the exit (ABI 1.3, PVSCHED_F_EXIT_DEMOTE): in that run the
+#    guest made its switches' unboost exits after the run-queue unlock
+#    (its unboost_deferred counter) and the host left no demotion to the
+#    next VM entry (lazy_demotes 0);
+#  - lazy demote: the guest bound again with exit_demote=0 (the 1.2
+#    behaviour, its unboost exit inside the switch), in a new session:
+#    demotions decided at exits waited for the next VM entry (lazy_demotes);
 #  - kick_boost=0 (PVSCHED_PARAMS_NO_KICK_BOOST) in a new session for the
 #    same VM: kicks are still seen and counted, none boosts; the guest's
 #    TSC-deadline writes are seen (deadlines) and its timer, due while the
@@ -78,13 +83,15 @@ lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 & sh -c 'while :; do :
 lab_hogs 1 2
 sleep 1
 k0=$(vm_counter a kick_boosts) n0=$(vm_counter a kicks) i0=$(vm_counter a irq_holds)
-u0=$(guest_counter unboost_exits)
+u0=$(guest_counter unboost_exits) e0=$(guest_counter unboost_deferred)
 trace_window 4 "$LAB_OUT/trace-kick.txt"
 k1=$(vm_counter a kick_boosts) n1=$(vm_counter a kicks) i1=$(vm_counter a irq_holds)
-u1=$(guest_counter unboost_exits)
+u1=$(guest_counter unboost_exits) e1=$(guest_counter unboost_deferred)
 l1=$(vm_counter a lazy_demotes)
-lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1, lazy_demotes $l1"
-lab_expect -gt "$l1" 0 "no demotion left to the next VM entry (lazy_demotes)"
+lab_log "busy guest: irq_holds $i0 -> $i1, guest unboost_exits $u0 -> $u1, unboost_deferred $e0 -> $e1, lazy_demotes $l1"
+lab_expect -eq $(($(guest_hdr a guest_features) & 32)) 32 "PVSCHED_F_EXIT_DEMOTE not accepted by the guest"
+lab_expect -gt "$e1" "$e0" "no switch's unboost exit waited for the run-queue unlock (unboost_deferred $e0 -> $e1)"
+lab_expect -eq "$l1" 0 "demotions left to the next VM entry although the guest demotes at the exit (lazy_demotes)"
 lab_expect -gt "$i1" "$i0" "no VM exit held an interrupt boost (irq_holds $i0 -> $i1)"
 lab_expect -gt "$u1" "$u0" "the guest's busy loop made no unboost exit (unboost_exits $u0 -> $u1)"
 boosted=$(grep -c -E "pvsched_kick: .* tid=$tid preempted boosted=1" "$LAB_OUT/trace-kick.txt" || true)
@@ -99,11 +106,24 @@ self=$(grep -c -E -- "-$tid +\[[0-9]+\] .*pvsched_kick: .* tid=$tid " "$LAB_OUT/
 lab_log "kicks in the vCPU thread's own context (outside guest mode): $self"
 lab_expect -gt "$self" 0 "no kick in vCPU thread $tid's own context reached pvsched (see trace-kick.txt)"
 
-# --- new sessions for the same VM, mechanisms off ---------------------------------
+# --- new sessions for the same VM ---------------------------------------------------
 # new_session PARAMS: a new session for vm-a with PARAMS too.
 new_session() {
 	attach_again a "$ATTACH_PARAMS,$1"
 }
+
+# the 1.2 guest (the driver bound again with exit_demote=0): its unboost
+# exit inside the switch, and the host's lazy demotion for it
+__lab_l2_run a "rmmod pvsched_guest 2>/dev/null" >/dev/null || true
+new_session kick_boost=1
+lab_wait_until 40 attach_has_magic a || lab_fail "pvschedctl attach wrote no region header"
+lab_l2_run a /lab-l2/load-guest-module exit_demote=0
+lab_assert guest_wait_state a 1
+lab_expect -eq $(($(guest_hdr a guest_features) & 32)) 0 "PVSCHED_F_EXIT_DEMOTE accepted with exit_demote=0"
+sleep 4
+l4=$(vm_counter a lazy_demotes)
+lab_log "guest exit_demote=0, 4 s: lazy_demotes $l4"
+lab_expect -gt "$l4" 0 "no demotion left to the next VM entry (lazy_demotes) for a guest without PVSCHED_F_EXIT_DEMOTE"
 # flags_of: the session's mechanisms as pvschedctl status shows them.
 flags_of() {
 	"$PVSCHEDCTL" -j status | python3 -c '

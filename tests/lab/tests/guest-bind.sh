@@ -16,7 +16,7 @@
 . "$PVSCHED_SRC/tests/lab/l2/guest-lib.sh"
 
 guest_need_module
-guest_make_region pv 2 host_features=0x3f # bit 5 unknown to the driver
+guest_make_region pv 2 host_features=0x7f # bit 6 unknown to the driver
 guest_make_region plain 0 magic=0
 guest_make_region badabi 2 abi_major=2
 # shellcheck disable=SC2046 # word splitting wanted
@@ -26,7 +26,7 @@ lab_l2_wait g1 ready 300
 lab_l2_run g1 /lab-l2/load-guest-module
 
 lab_assert guest_wait_state pv 1
-lab_assert_eq "$(guest_hdr pv guest_features)" 31 "guest_features (offered 0x3f)"
+lab_assert_eq "$(guest_hdr pv guest_features)" 63 "guest_features (offered 0x7f)"
 lab_assert_eq "$(guest_hdr pv guest_abi_major)" 1 "guest_abi_major"
 lab_assert_eq "$(guest_hdr pv guest_generation)" 1 "guest_generation"
 lab_log "pv region: $(guest_region brief "$(guest_region_file pv)")"
@@ -48,7 +48,7 @@ lab_l2_run g1 '[ "$(basename $(readlink /sys/bus/pci/devices/0000:00:10.0/driver
 state=$(lab_l2_run g1 cat "$GUEST_DBG/state")
 echo "$state"
 grep -q '^bound: 0000:00:10.0$' <<<"$state" || lab_fail "debugfs state does not show 0000:00:10.0 bound"
-grep -q '^guest_features: 0x1f$' <<<"$state" || lab_fail "debugfs state: guest_features"
+grep -q '^guest_features: 0x3f$' <<<"$state" || lab_fail "debugfs state: guest_features"
 
 # slots are being written: a nice 5 task on each CPU is a new request
 lab_l2_run g1 "$GUEST_BIN/guest-rt 0 other 5 0.3; $GUEST_BIN/guest-rt 1 other 5 0.3" ||
