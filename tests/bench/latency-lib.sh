@@ -24,6 +24,10 @@
 #                             at a VM exit applied there, not at the next
 #                             entry (the lazy demotion's own share of the
 #                             result)
+#                  pvsched-lazy  the guest driver with exit_demote=0: its
+#                             unboost exit inside the switch, and the host's
+#                             lazy demotion for it (ABI 1.2's behaviour, the
+#                             default before PVSCHED_F_EXIT_DEMOTE)
 #                  pvsched-nodriver  pvsched.ko + pvschedctl attach, and no
 #                             guest driver: what the host side alone gives
 #                             a guest that never loads pvsched_guest.ko (a
@@ -219,11 +223,15 @@ bench_is_pvsched() {
 # guest driver; on only once the guest has negotiated (guest state
 # "active").
 bench_pvsched_on() {
-	local i state= driver=1
-	if [[ ${1:-} == --no-driver ]]; then
-		driver=0
+	local i state= driver=1 gparams=()
+	while :; do
+		case ${1:-} in
+		--no-driver) driver=0 ;;
+		--guest) gparams+=("$2"); shift ;;
+		*) break ;;
+		esac
 		shift
-	fi
+	done
 	lab_load_pvsched
 	"$PVSCHEDCTL" attach --qmp "$(lab_l2_dir "$B_VM")/qmp-pvsched.sock" --shm "$B_SHM" \
 		--name "$B_VM" "$@" >"$B_OUT/attach.log" 2>&1 &
@@ -240,7 +248,7 @@ bench_pvsched_on() {
 		"$PVSCHEDCTL" status >>"$B_OUT/pvsched-status.txt" 2>&1 || true
 		return
 	fi
-	lab_l2_run "$B_VM" /lab-l2/load-guest-module --one-cpu
+	lab_l2_run "$B_VM" /lab-l2/load-guest-module --one-cpu "${gparams[@]}"
 	for ((i = 0; i < 300; i++)); do
 		state=$(bench_pvsched_guest_state)
 		[[ $state == active ]] && break
@@ -277,6 +285,7 @@ bench_config_on() {
 	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0,irq_hold=0 ;;
 	pvsched-nolazy) bench_pvsched_on --params lazy_demote=0 ;;
 	pvsched-nodriver) bench_pvsched_on --no-driver ;;
+	pvsched-lazy) bench_pvsched_on --guest exit_demote=0 ;;
 	*) lab_fail "unknown configuration '$1'" ;;
 	esac
 }

@@ -54,6 +54,7 @@ CONFIG_NAMES = {
     "pvsched-0.1": "pvsched 0.1 policy",
     "pvsched-nolazy": "pvsched, lazy_demote=0",
     "pvsched-nodriver": "pvsched, no guest driver",
+    "pvsched-lazy": "pvsched, guest exit_demote=0 (lazy demotion)",
 }
 CONFIG_COLORS = {
     "vanilla": "#7f7f7f",
@@ -62,6 +63,7 @@ CONFIG_COLORS = {
     "pvsched-0.1": "#17becf",
     "pvsched-nolazy": "#2ca02c",
     "pvsched-nodriver": "#9467bd",
+    "pvsched-lazy": "#ff7f0e",
 }
 SERIES = [
     ("guest_avg", "guest avg", "#1f77b4"),
