@@ -231,6 +231,8 @@ cd /run/lab || harness_error "cannot cd to /run/lab"
 	done
 ) &
 threads_pid=$!
+# (a benchmark keeps it off the CPU it measures: tests/bench/latency-lib.sh)
+echo "$threads_pid" >/run/lab/threads.pid
 start=${EPOCHREALTIME/./}
 # The test's output goes through tee from a FIFO, not a pipeline: a
 # process the test left running keeps the pipe open, and a pipeline would
