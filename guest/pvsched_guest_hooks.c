@@ -289,21 +289,24 @@ static void pvg_switch_work(struct irq_work *w)
 	local_irq_save(irqflags);
 	this_cpu_and(pvg_cpu.flags, ~PVSCHED_CS_SWITCH);
 	pvg_flags_store(c, g);
-	c->after_switch = true;
+	/* only pvg_hardirq_exit() reads it, and clears it */
+	c->after_switch = READ_ONCE(c->flags) & PVSCHED_CS_HARDIRQ;
 	local_irq_restore(irqflags);
-	pvg_unboost_exit(c, g);
+	if (!c->after_switch)
+		pvg_unboost_exit(c, g);
 }
 
 /*
  * May an interrupt's end make the unboost exit?  With PVSCHED_F_EXIT_DEMOTE
  * only if the code it interrupted holds no spinlock (preemptible: no
- * preempt-disable level below this interrupt's own count), or it is the
- * point right after a switch's unlock (after_switch).  Without it, as
- * before: the host's lazy demotion keeps the thread until the next entry.
+ * preempt-disable level below this interrupt's own count; the point right
+ * after a switch's unlock is pvg_hardirq_exit()'s after_switch).  Without
+ * it, as before: the host's lazy demotion keeps the thread until the next
+ * entry.
  */
 static bool pvg_irq_end_may_exit(struct pvg_cpu *c)
 {
-	if (!pvg_exit_demote || c->after_switch)
+	if (!pvg_exit_demote)
 		return true;
 	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && !(preempt_count() & PREEMPT_MASK))
 		return true;
@@ -439,6 +442,7 @@ static void pvg_hardirq_exit(void)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);
 	struct pvsched_guest_area *g = READ_ONCE(c->area);
+	bool after_switch;
 
 	pvg_cs_exit(&c->hardirq, PVSCHED_CS_HARDIRQ);
 	/*
@@ -449,7 +453,9 @@ static void pvg_hardirq_exit(void)
 	 */
 	if (!g || c->hardirq || in_nmi())
 		return;
-	if (c->after_switch ||
+	after_switch = c->after_switch;
+	c->after_switch = false;
+	if (after_switch ||
 	    (!IS_ENABLED(CONFIG_PREEMPT_RT) && !local_softirq_pending() &&
 	     pvg_irq_end_may_exit(c)))
 		pvg_unboost_exit(c, g);
