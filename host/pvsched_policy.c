@@ -680,7 +680,8 @@ static void guest_target(struct pvsched_policy *p,
 	if (out->policy == PVSCHED_SCHED_NORMAL && out->nice >= 0)
 		*out = p->base;
 	*reason = PVSCHED_REASON_TASK_PRIO;
-	if (g->flags & PVSCHED_CS_ALL) {
+	/* PVSCHED_CS_SWITCH holds a boost (follow_guest()), asks for none */
+	if (g->flags & PVSCHED_CS_ALL & ~PVSCHED_CS_SWITCH) {
 		pvsched_policy_boost_attr(&lim->cs, lim, &cs);
 		if (pvsched_attr_cmp(&cs, out) >= 0) {
 			*out = cs;
@@ -802,6 +803,17 @@ static void follow_guest(struct pvsched_policy *p,
 		p->cnt.idle_holds++;
 		return;
 	}
+	/*
+	 * Switch hold: a guest CPU in its scheduler's switch holds its
+	 * run-queue lock (PVSCHED_CS_SWITCH, ABI 1.3); its unboost exit comes
+	 * once the lock is released.  Neither lowered (a demotion here would
+	 * preempt the lock holder, and lowering an RT task's boost to the CS
+	 * boost only to demote it microseconds later costs two applies) nor
+	 * raised (the flag is no request).  The budget runs on.
+	 */
+	if (p->state == PVSCHED_STATE_BOOSTED &&
+	    (g.flags & PVSCHED_CS_SWITCH) && pvsched_attr_cmp(&t, &p->cur) < 0)
+		return;
 	set_target(p, lim, &t, reason, now, d);
 }
 

@@ -1784,6 +1784,64 @@ static void t_exit_demote(void)
 	UT_CHECK(pvsched_policy_demote_at_exit(&p, &l));
 }
 
+/*
+ * PVSCHED_CS_SWITCH: the guest is in its scheduler's switch, run-queue lock
+ * held.  A boost in force is held as it is (not lowered to the CS boost,
+ * not ended), none is started, and it ends at the first exit after.
+ */
+static void t_switch_hold(void)
+{
+	struct pvsched_policy_limits l = def_limits();
+	struct pvsched_attr base = A_BASE;
+	struct pvsched_guest_area ga = { 0 };
+	struct pvsched_policy p;
+	struct pvsched_decision d;
+	const u32 sw = PVSCHED_CS_SWITCH | PVSCHED_GUEST_EXIT_DEMOTE;
+
+	/* not boosted: the flag starts nothing */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, sw, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_CRIT_SECTION], 0);
+	/* an RT task's boost, then the switch away from it: held as it is */
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE, FIFO, 0, 10);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 10));
+	guest_set(&ga, sw, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(attr_is(&p.cur, FIFO, 0, 10));
+	UT_CHECK(!d.apply);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_CRIT_SECTION], 0);
+	/* the lock released, the unboost exit: demoted there */
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 4 * MS, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(d.apply);
+	/* another CS flag beside it still boosts */
+	guest_set(&ga, sw | CS, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS, &d);
+	UT_EQ(p.state, SB);
+	UT_EQU(p.cnt.boosts[PVSCHED_REASON_CRIT_SECTION], 1);
+	/* a switch that never ends meets the throttle like any boost */
+	guest_set(&ga, sw, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 6 * MS, &d);
+	UT_EQ(p.state, SB);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 5 * MS + pvsched_policy_max_boost_ns(&l), &d);
+	UT_EQ(p.state, PVSCHED_STATE_THROTTLED);
+	/* CRIT_SECTION withheld: no hold either */
+	l.withheld = PVSCHED_F_CRIT_SECTION;
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, PVSCHED_GUEST_EXIT_DEMOTE, FIFO, 0, 10);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	UT_EQ(p.state, SB);
+	guest_set(&ga, sw, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	UT_EQ(p.state, SI);
+}
+
 /* Someone else changed the thread: seen, and adopted as its base. */
 static void t_rebase(void)
 {
@@ -1940,6 +1998,7 @@ int main(void)
 	ut_run("unknown-event", t_unknown_event);
 	ut_run("withheld-features", t_withheld_features);
 	ut_run("exit-demote", t_exit_demote);
+	ut_run("switch-hold", t_switch_hold);
 	ut_run("rebase", t_rebase);
 	return ut_failed_groups ? 1 : 0;
 }

@@ -359,8 +359,10 @@ struct pvsched_region_header {
 /*
  * (ABI 1.3, with PVSCHED_GUEST_EXIT_DEMOTE) the guest CPU is switching tasks
  * and holds its run-queue lock: set in its scheduler's switch, cleared once
- * the lock is released.  A host of ABI 1.2 or older, which does not know it,
- * ignores it; such a host does not offer PVSCHED_F_EXIT_DEMOTE either.
+ * the lock is released.  The host holds a boost in force as it is while it
+ * is set (neither lowered nor ended; the budget runs on) and starts none for
+ * it.  A host of ABI 1.2 or older, which does not know it, ignores it; such
+ * a host does not offer PVSCHED_F_EXIT_DEMOTE either.
  */
 #define PVSCHED_CS_SWITCH (1u << 4)
 #define PVSCHED_CS_ALL                                           \
