@@ -906,7 +906,7 @@ void pvsched_engine_kvm_kick_self(const void *kvm_vcpu)
 	rcu_read_lock();
 	v = lookup_kvm_rcu(kvm_vcpu);
 	if (v && v->engine.task == current)
-		vcpu_event(v, PVSCHED_POL_KICK, NULL);
+		vcpu_event(v, pvsched_engine_kick_event(), NULL);
 	rcu_read_unlock();
 }
 

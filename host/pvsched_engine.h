@@ -134,6 +134,17 @@ void pvsched_engine_current_event(enum pvsched_policy_event ev,
  * for KVM's vCPU @kvm_vcpu, from whichever context KVM raised it in (hard
  * IRQ included, never NMI).
  */
+/*
+ * The policy event of a kick (kvm_vcpu_kick() for an interrupt): in hard
+ * IRQ, KVM's LAPIC timer above all, whose interrupt KVM accepts into the
+ * IRR only at the vCPU's next entry (KICK); outside it, __apic_accept_irq()
+ * has just accepted it (KICK_ACCEPT: counted until injected).
+ */
+static inline enum pvsched_policy_event pvsched_engine_kick_event(void)
+{
+	return in_hardirq() ? PVSCHED_POL_KICK : PVSCHED_POL_KICK_ACCEPT;
+}
+
 void pvsched_engine_kvm_event(const void *kvm_vcpu,
 			      enum pvsched_policy_event ev);
 /*

@@ -487,6 +487,7 @@ static void throttle_start(struct pvsched_policy *p, u64 now, u64 until,
 	p->state = PVSCHED_STATE_THROTTLED;
 	p->irq_hold = false;
 	p->irq_undelivered = false;
+	p->irq_pending = 0;
 	/* a kick cannot boost a throttled vCPU, now or at the next exit */
 	p->kick_pending = false;
 	p->throttle_until = until;
@@ -718,7 +719,11 @@ static void irq_hold_start(struct pvsched_policy *p,
 static void irq_hold_injected(struct pvsched_policy *p,
 			      const struct pvsched_guest_area *ga, u64 now)
 {
-	p->irq_undelivered = false;
+	/* the highest pending vector goes first: one of those accepted */
+	if (p->irq_pending)
+		p->irq_pending--;
+	else
+		p->irq_undelivered = false;
 	if (!p->irq_hold) {
 		irq_hold_start(p, ga, now);
 		return;
@@ -737,21 +742,38 @@ static void irq_hold_injected(struct pvsched_policy *p,
  * otherwise be demoted and preempted with it pending.  KVM's LAPIC timer
  * does not kick again while one is pending, so nothing would bring the
  * vCPU back before the host scheduler's turn (15 to 49 ms behind two CPU
- * hogs in the 6.1 contended benchmark, docs/benchmarks.md).  @undelivered:
- * KVM will inject this interrupt itself (a KICK, not a POSTED delivery).
+ * hogs in the 6.1 contended benchmark, docs/benchmarks.md).  @kind: how
+ * KVM delivers the interrupt: it injects it itself, once it has accepted
+ * it into the IRR (KICK_UNACCEPTED: a hard IRQ's kick, its LAPIC timer's
+ * above all) or already accepted (KICK_ACCEPTED: outside hard IRQ), or
+ * posts it (KICK_POSTED, no INJECT may come).  Accepted ones are counted:
+ * KVM injects the highest vector first, and the switch's self-IPI of an
+ * ABI 1.3 guest (0xf6) goes ahead of a timer interrupt (0xec) accepted
+ * before it; ending the mark at the first injection demoted the vCPU with
+ * its timer pending (docs/benchmarks.md).
  */
+enum kick_kind { KICK_POSTED, KICK_UNACCEPTED, KICK_ACCEPTED };
+
 static void kick_boost(struct pvsched_policy *p,
 		       const struct pvsched_policy_limits *lim,
 		       const struct pvsched_guest_area *ga, u64 now,
-		       bool undelivered, struct pvsched_decision *d)
+		       enum kick_kind kind, struct pvsched_decision *d)
 {
 	if (lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST)
 		return;
 	if (raise_to(p, &lim->intr, lim, PVSCHED_REASON_INTR, now, d))
 		p->cnt.kick_boosts++;
 	irq_hold_start(p, ga, now);
-	if (p->irq_hold && undelivered && !p->posted_delivery)
+	if (!p->irq_hold || p->posted_delivery)
+		return;
+	if (kind == KICK_UNACCEPTED) {
 		p->irq_undelivered = true;
+	} else if (kind == KICK_ACCEPTED) {
+		/* an unaccepted one (the timer's) is accepted now, likely */
+		p->irq_undelivered = false;
+		if (p->irq_pending < PVSCHED_IRQ_PENDING_MAX)
+			p->irq_pending++;
+	}
 }
 
 static void follow_guest(struct pvsched_policy *p,
@@ -774,7 +796,7 @@ static void follow_guest(struct pvsched_policy *p,
 	 * guest whose driver writes its slot (seq nonzero) can show that.
 	 */
 	if (p->irq_hold) {
-		bool taken = !p->irq_undelivered &&
+		bool taken = !p->irq_undelivered && !p->irq_pending &&
 			     ((g.flags & PVSCHED_CS_ALL) ||
 			      p->snap.seq != p->irq_hold_seq);
 
@@ -783,6 +805,7 @@ static void follow_guest(struct pvsched_policy *p,
 		    p->state != PVSCHED_STATE_BOOSTED) {
 			p->irq_hold = false;
 			p->irq_undelivered = false;
+			p->irq_pending = 0;
 		} else if (pvsched_attr_cmp(&t, &p->cur) < 0) {
 			p->cnt.irq_holds++;
 			return;
@@ -929,7 +952,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		if (p->kick_pending) {
 			p->kick_pending = false;
-			kick_boost(p, lim, ga, now, true, d);
+			kick_boost(p, lim, ga, now, KICK_UNACCEPTED, d);
 		}
 		/*
 		 * The end of any HALT/INTR boost: from here on the guest's
@@ -989,8 +1012,10 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		p->cnt.wakes++;
 		p->posted_delivery = true;
 		p->irq_undelivered = false;
+		p->irq_pending = 0;
 		fallthrough;
 	case PVSCHED_POL_KICK:
+	case PVSCHED_POL_KICK_ACCEPT:
 		/*
 		 * The vCPU thread is runnable but preempted (the caller checked
 		 * KVM's vcpu->preempted), or on its CPU outside guest mode and
@@ -1003,7 +1028,11 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		p->cnt.kicks++;
 		d->trace |= PVSCHED_TR_KICK;
-		kick_boost(p, lim, ga, now, ev == PVSCHED_POL_KICK, d);
+		kick_boost(p, lim, ga, now,
+			   ev == PVSCHED_POL_POSTED ? KICK_POSTED :
+			   ev == PVSCHED_POL_KICK_ACCEPT ? KICK_ACCEPTED :
+							  KICK_UNACCEPTED,
+			   d);
 		break;
 	case PVSCHED_POL_KICK_RUNNING:
 		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&
@@ -1104,6 +1133,7 @@ void pvsched_policy_rebase(struct pvsched_policy *p,
 		p->state = PVSCHED_STATE_IDLE;
 		p->irq_hold = false;
 		p->irq_undelivered = false;
+		p->irq_pending = 0;
 	}
 	if (p->state != PVSCHED_STATE_BOOSTED)
 		p->cur = *base;

@@ -267,6 +267,13 @@ struct pvsched_guest_snap {
 	u32 seq; /* even: the value both reads saw */
 };
 
+/*
+ * Interrupts counted as accepted and not injected (pvsched_policy.irq_pending)
+ * at most: a kick that is no new interrupt holds a boost no longer than
+ * PVSCHED_IRQ_HOLD_MAX_NS anyway, and a count this deep is never needed.
+ */
+#define PVSCHED_IRQ_PENDING_MAX 3
+
 enum pvsched_policy_event {
 	PVSCHED_POL_VMEXIT,
 	PVSCHED_POL_VMENTER,
@@ -281,6 +288,13 @@ enum pvsched_policy_event {
 	PVSCHED_POL_TIMER_DUE,
 	PVSCHED_POL_USERSPACE,
 	PVSCHED_POL_BLOCK,
+	/*
+	 * A KICK in the vCPU's own thread, outside hard IRQ: KVM accepting an
+	 * interrupt into its LAPIC's IRR as the thread handles an exit (its
+	 * own timer's, a self-IPI, one it sends itself), injected at a later
+	 * entry in priority order.
+	 */
+	PVSCHED_POL_KICK_ACCEPT,
 	PVSCHED_POL_NR
 };
 
@@ -334,7 +348,8 @@ struct pvsched_policy {
 	u64 halt_since; /* halted since (valid while halted) */
 	bool irq_hold; /* an INTR boost waits for the guest to take it */
 	bool kick_pending; /* KICK_RUNNING seen, the next VMEXIT boosts */
-	bool irq_undelivered; /* the held kick's interrupt not injected yet */
+	bool irq_undelivered; /* the held kick's interrupt not accepted yet */
+	u32 irq_pending; /* interrupts accepted (KICK_ACCEPT), not injected yet */
 	bool posted_delivery; /* a POSTED event seen: KVM may deliver unseen */
 	u32 irq_hold_seq; /* guest seq when it began, or at the injection */
 	u64 irq_hold_until; /* ... and when it ends at the latest */

@@ -171,7 +171,7 @@ static int kick_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	    !(READ_ONCE(vcpu->requests) & PVSCHED_INTR_REQUESTS))
 		return 0;
 	if (READ_ONCE(vcpu->preempted)) {
-		pvsched_engine_kvm_event(vcpu, PVSCHED_POL_KICK);
+		pvsched_engine_kvm_event(vcpu, pvsched_engine_kick_event());
 		return 0;
 	}
 	mode = READ_ONCE(vcpu->mode);

@@ -406,6 +406,7 @@ static void t_publish_stopped(void)
 #define KICK PVSCHED_POL_KICK
 #define KICKR PVSCHED_POL_KICK_RUNNING
 #define POSTED PVSCHED_POL_POSTED
+#define KACC PVSCHED_POL_KICK_ACCEPT
 #define DLINE PVSCHED_POL_DEADLINE
 #define TDUE PVSCHED_POL_TIMER_DUE
 #define BLOCK PVSCHED_POL_BLOCK
@@ -1219,6 +1220,58 @@ static void t_hold_until_injected(void)
 	guest_set(&ga, 0, NORMAL, 0, 0);
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS + 100000, &d);
 	UT_EQ(p.state, SI);
+
+	/*
+	 * Two interrupts pending, the higher injected first: the guest's
+	 * timer kicked from its hard IRQ (not accepted yet), then KVM
+	 * accepts it and a self-IPI (outside hard IRQ, KICK_ACCEPT).  The
+	 * IPI's injection leaves the timer's pending: the guest's unboost
+	 * exit after the IPI's handler is held until the timer's injection.
+	 */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	pvsched_policy_event(&p, &l, KICK, &ga, 2 * MS, &d);
+	UT_CHECK(p.irq_undelivered && !p.irq_pending);
+	pvsched_policy_event(&p, &l, KACC, &ga, 2 * MS + 10000, &d);
+	UT_CHECK(!p.irq_undelivered);
+	UT_EQU(p.irq_pending, 1);
+	pvsched_policy_event(&p, &l, KACC, &ga, 2 * MS + 20000, &d);
+	UT_EQU(p.irq_pending, 2);
+	UT_EQU(p.cnt.kicks, 3);
+	pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS + 30000, &d);
+	UT_EQU(p.irq_pending, 1);
+	guest_set(&ga, 0, NORMAL, 0, 0); /* the IPI's handler, the exit */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 40000, &d);
+	UT_EQ(p.state, SB);
+	UT_CHECK(!d.to_base);
+	pvsched_policy_event(&p, &l, INJ, &ga, 2 * MS + 50000, &d);
+	UT_EQU(p.irq_pending, 0);
+	guest_set(&ga, 0, NORMAL, 0, 0); /* the timer's handler, the exit */
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 60000, &d);
+	UT_EQ(p.state, SI);
+	UT_CHECK(d.to_base);
+	/* the count is bounded, and the hold's end bounds it all */
+	pvsched_policy_init(&p, &base, 0);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 1 * MS, &d);
+	for (kick = 0; kick < 10; kick++)
+		pvsched_policy_event(&p, &l, KACC, &ga, 2 * MS, &d);
+	UT_EQU(p.irq_pending, PVSCHED_IRQ_PENDING_MAX);
+	guest_set(&ga, 0, NORMAL, 0, 0);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 3 * MS, &d);
+	UT_EQ(p.state, SB);
+	pvsched_policy_event(&p, &l, EXIT_, &ga,
+			     2 * MS + PVSCHED_IRQ_HOLD_MAX_NS, &d);
+	UT_EQ(p.state, SI);
+	UT_EQU(p.irq_pending, 0);
+	/* a posted delivery counts nothing */
+	pvsched_policy_init(&p, &base, 0);
+	pvsched_policy_event(&p, &l, POSTED, &ga, 1 * MS, &d);
+	guest_set(&ga, 0, FIFO, 0, 30);
+	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS, &d);
+	pvsched_policy_event(&p, &l, KACC, &ga, 3 * MS, &d);
+	UT_EQU(p.irq_pending, 0);
 
 	/* NO_IRQ_HOLD: no hold, nothing undelivered keeps the boost */
 	l.flags = PVSCHED_PARAMS_NO_IRQ_HOLD;
