@@ -80,8 +80,8 @@ lab_expect -gt "$h1" "$h0" "no VM exit kept a boost on the guest's idle hint (id
 # two loops: each preempts the other in the guest, so the guest driver
 # sees CPU-bound (batch) tasks
 loops_on() {
-	local i
-	for i in 1 2; do
+	local _
+	for _ in 1 2; do
 		lab_l2_run a "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo \$! >>/tmp/loops"
 	done
 	lab_hogs 1 2
