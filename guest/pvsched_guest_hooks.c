@@ -396,7 +396,6 @@ static struct pvsched_guest_area *pvg_sched_area(struct pvg_cpu *c)
 
 /* --- critical-section flags (any context, NMI included) ------------------ */
 
-
 static __always_inline void pvg_cs_enter(u8 *depth, u32 bit)
 {
 	struct pvg_cpu *c = this_cpu_ptr(&pvg_cpu);

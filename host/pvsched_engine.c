@@ -624,9 +624,9 @@ static void trace_decision(struct pvsched_vcpu *v,
  * Wait for the VM entry with this change?  Only a demotion decided at a VM
  * exit, in the vCPU thread, that is not a throttle's (a throttle acts at
  * once), for a guest that did not say it demotes safely at an exit
- * (pvsched_policy_demote_at_exit()).  The next event of the thread that is not an exit applies it: the
- * VM entry, or KVM_RUN returning to the VMM (its device emulation does not
- * run boosted), and the timer at lazy_until.
+ * (pvsched_policy_demote_at_exit()).  The next event of the thread that is
+ * not an exit applies it: the VM entry, or KVM_RUN returning to the VMM
+ * (its device emulation does not run boosted), and the timer at lazy_until.
  */
 static bool lazy_demote(struct pvsched_engine_vcpu *e,
 			const struct pvsched_policy_limits *lim,

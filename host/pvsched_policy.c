@@ -472,6 +472,14 @@ static void settle_idle(struct pvsched_policy *p, u64 now)
 	p->unboost_at = now;
 }
 
+/* The interrupt hold is over, with what it knew of pending interrupts. */
+static void irq_hold_end(struct pvsched_policy *p)
+{
+	p->irq_hold = false;
+	p->irq_undelivered = false;
+	p->irq_pending = 0;
+}
+
 /*
  * Back to base until @until, requests ignored meanwhile, keeping the
  * budget used: the throttle pays it back as it runs (throttle_end()).
@@ -485,9 +493,7 @@ static void throttle_start(struct pvsched_policy *p, u64 now, u64 until,
 	else
 		settle_idle(p, now);
 	p->state = PVSCHED_STATE_THROTTLED;
-	p->irq_hold = false;
-	p->irq_undelivered = false;
-	p->irq_pending = 0;
+	irq_hold_end(p);
 	/* a kick cannot boost a throttled vCPU, now or at the next exit */
 	p->kick_pending = false;
 	p->throttle_until = until;
@@ -803,9 +809,7 @@ static void follow_guest(struct pvsched_policy *p,
 		if (taken || !p->snap.seq || now >= p->irq_hold_until ||
 		    (lim->flags & PVSCHED_PARAMS_NO_IRQ_HOLD) ||
 		    p->state != PVSCHED_STATE_BOOSTED) {
-			p->irq_hold = false;
-			p->irq_undelivered = false;
-			p->irq_pending = 0;
+			irq_hold_end(p);
 		} else if (pvsched_attr_cmp(&t, &p->cur) < 0) {
 			p->cnt.irq_holds++;
 			return;
@@ -1131,9 +1135,7 @@ void pvsched_policy_rebase(struct pvsched_policy *p,
 		p->boost_run_ns = boost_used(p, now);
 		p->unboost_at = now;
 		p->state = PVSCHED_STATE_IDLE;
-		p->irq_hold = false;
-		p->irq_undelivered = false;
-		p->irq_pending = 0;
+		irq_hold_end(p);
 	}
 	if (p->state != PVSCHED_STATE_BOOSTED)
 		p->cur = *base;
