@@ -798,15 +798,20 @@ static void follow_guest(struct pvsched_policy *p,
 	 * re-injection, a second interrupt pending behind the first), and
 	 * demoting there puts the vCPU behind host tasks with its interrupt
 	 * still unhandled.  The guest shows it took it: a CS flag (in the
-	 * handler) or a new seq (it published a wake-up or a switch).  Only a
-	 * guest whose driver writes its slot (seq nonzero) can show that.
+	 * handler) or a new seq (it published a wake-up or a switch).  A
+	 * guest without the driver (seq zero: Windows, an old kernel) shows
+	 * nothing: its hold lasts until it halts (HALT ends it) or for
+	 * PVSCHED_IRQ_HOLD_MAX_NS.  Ended at the first exit, it demoted the
+	 * vCPU before the guest ran the task its interrupt woke, and such a
+	 * guest did worse than without pvsched (docs/benchmarks.md); the
+	 * budget and the host share bound it like any boost.
 	 */
 	if (p->irq_hold) {
 		bool taken = !p->irq_undelivered && !p->irq_pending &&
 			     ((g.flags & PVSCHED_CS_ALL) ||
 			      p->snap.seq != p->irq_hold_seq);
 
-		if (taken || !p->snap.seq || now >= p->irq_hold_until ||
+		if (taken || now >= p->irq_hold_until ||
 		    (lim->flags & PVSCHED_PARAMS_NO_IRQ_HOLD) ||
 		    p->state != PVSCHED_STATE_BOOSTED) {
 			irq_hold_end(p);
@@ -980,6 +985,13 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		break;
 	case PVSCHED_POL_HALT:
 		p->cnt.halts++;
+		/*
+		 * A guest without the driver has run what its interrupts woke
+		 * by the time it halts: its interrupt hold ends (one with the
+		 * driver shows it in its slot).
+		 */
+		if (!p->snap.seq)
+			irq_hold_end(p);
 		raise_to(p, &lim->intr, lim, PVSCHED_REASON_HALT, now, d);
 		if (lim->block_at_halt)
 			pause_clock(p, now);

@@ -60,7 +60,9 @@
  *   shows nothing until KVM has injected the interrupt (INJECT, which
  *   anchors the hold's seq again; its end stays): a seq it moved before,
  *   e.g. in a switch made with interrupts off while the interrupt waited,
- *   is not the interrupt taken.  Not once the vCPU has had a POSTED
+ *   is not the interrupt taken.  A guest without the driver (seq still
+ *   zero) shows nothing: its hold ends at HALT or after
+ *   PVSCHED_IRQ_HOLD_MAX_NS.  Not once the vCPU has had a POSTED
  *   event: KVM then delivers through the posted path, where no INJECT
  *   comes.
  *   Halted time pays the boost budget back like time at base: a vCPU that

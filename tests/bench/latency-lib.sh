@@ -32,6 +32,10 @@
 #                             guest driver: what the host side alone gives
 #                             a guest that never loads pvsched_guest.ko (a
 #                             Windows guest, an old kernel)
+#                  pvsched-nodriver-nohold  the same with irq_hold=0: an
+#                             interrupt boost ends at the next VM exit, as
+#                             every boost of a guest without the driver did
+#                             before its interrupt hold (the hold's share)
 # and every repetition.  Each measurement appends one line of key=value
 # pairs to $LAB_OUT/bench/raw.txt; tests/bench/latency-report.py turns them
 # into the table and the chart on the build machine.
@@ -285,6 +289,7 @@ bench_config_on() {
 	pvsched-0.1) bench_pvsched_on --params kick_boost=0,idle_hold=0,irq_hold=0 ;;
 	pvsched-nolazy) bench_pvsched_on --params lazy_demote=0 ;;
 	pvsched-nodriver) bench_pvsched_on --no-driver ;;
+	pvsched-nodriver-nohold) bench_pvsched_on --no-driver --params irq_hold=0 ;;
 	pvsched-lazy) bench_pvsched_on --guest exit_demote=0 ;;
 	*) lab_fail "unknown configuration '$1'" ;;
 	esac

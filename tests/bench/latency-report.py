@@ -54,6 +54,7 @@ CONFIG_NAMES = {
     "pvsched-0.1": "pvsched 0.1 policy",
     "pvsched-nolazy": "pvsched, lazy_demote=0",
     "pvsched-nodriver": "pvsched, no guest driver",
+    "pvsched-nodriver-nohold": "pvsched, no guest driver, irq_hold=0",
     "pvsched-lazy": "pvsched, guest exit_demote=0 (lazy demotion)",
 }
 CONFIG_COLORS = {
@@ -63,6 +64,7 @@ CONFIG_COLORS = {
     "pvsched-0.1": "#17becf",
     "pvsched-nolazy": "#2ca02c",
     "pvsched-nodriver": "#9467bd",
+    "pvsched-nodriver-nohold": "#c5b0d5",
     "pvsched-lazy": "#ff7f0e",
 }
 SERIES = [

@@ -665,9 +665,20 @@ static const struct scenario scenarios[] = {
 	    { EXIT_, 13, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 30, 0 },
 	    { EXIT_, 14, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, 0 },
 	    END } },
-	{ "no irq hold without a guest driver",
+	/* seq zero: the guest shows nothing, the hold runs its 4 ms ... */
+	{ "irq hold without a guest driver lasts 4 ms",
 	  { { INJ, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 21, 0 },
-	    { EXIT_, 2, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    { EXIT_, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21, 0 },
+	    { INJ, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21, 0 },
+	    { EXIT_, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21, 0 },
+	    { EXIT_, 5, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, 0 },
+	    END } },
+	/* ... or until it halts: what the interrupt woke has run */
+	{ "irq hold without a guest driver ends at its halt",
+	  { { INJ, 1, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B, 21, 0 },
+	    { EXIT_, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 21, 0 },
+	    { HALT, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, B, 21, S_HALT },
+	    { EXIT_, 3, G_KEEP, 0, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
 	    END } },
 	{ "rt request capped",
 	  { { EXIT_, 1, 0, FIFO, 0, 99, SB, { FIFO, 0, 50 }, 1, B, 21, 0 },
@@ -1282,6 +1293,35 @@ static void t_hold_until_injected(void)
 	guest_set(&ga, 0, NORMAL, 0, 0);
 	pvsched_policy_event(&p, &l, EXIT_, &ga, 2 * MS + 100000, &d);
 	UT_EQ(p.state, SI);
+
+	/*
+	 * A guest without the driver (seq zero) whose timer fires every
+	 * 1 ms and never halts: each hold runs its 4 ms, the next injection
+	 * starts another, and the time at base between them repays less than
+	 * the boost uses, so the budget (20 ms) throttles it for 10 ms, during
+	 * which no injection boosts it.
+	 */
+	{
+		struct pvsched_guest_area none = { 0 };
+		u64 t, boosted = 0, throttled_at = 0;
+
+		l = def_limits();
+		pvsched_policy_init(&p, &base, 0);
+		for (t = 1 * MS; t < 60 * MS; t += MS / 2) {
+			pvsched_policy_event(&p, &l,
+					     (t / (MS / 2)) & 1 ? EXIT_ : INJ,
+					     &none, t, &d);
+			if (p.state == SB)
+				boosted++;
+			if (p.state == ST && !throttled_at)
+				throttled_at = t;
+			if (throttled_at && t < throttled_at + 10 * MS)
+				UT_EQ(p.state, ST);
+		}
+		UT_CHECK(throttled_at >= 20 * MS && throttled_at < 40 * MS);
+		/* boosted at most events but the throttle's */
+		UT_CHECK(boosted >= 80 && boosted <= 100);
+	}
 }
 
 /* Posted interrupts, the guest's timer, and their flags (module 0.3). */

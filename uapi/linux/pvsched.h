@@ -99,8 +99,9 @@
  *     move seq with its interrupts off while the interrupt waits (a switch
  *     away from an RT task), and would otherwise be demoted with it
  *     pending.  Not on a vCPU that has had a posted delivery (APICv, AVIC),
- *     where KVM delivers without an injection the host sees.  Only for a
- *     guest whose driver has written its slot (seq nonzero).
+ *     where KVM delivers without an injection the host sees.  A guest
+ *     without the driver (its slot's seq still zero) shows nothing: its
+ *     hold lasts until it halts or PVSCHED_IRQ_HOLD_MAX_NS has passed.
  *   - kick boost (the default): an interrupt that becomes pending for a vCPU
  *     whose thread is runnable but preempted (KVM's kvm_vcpu_kick() on a
  *     vCPU with vcpu->preempted set: the LAPIC timer, an IPI, an irqfd)
