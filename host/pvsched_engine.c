@@ -591,7 +591,7 @@ static void trace_decision(struct pvsched_vcpu *v,
 
 	if (tr & PVSCHED_TR_KICK)
 		trace_pvsched_kick(vm, v->vcpu_id, v->tid,
-				   tr & PVSCHED_TR_BOOST);
+				   tr & PVSCHED_TR_KICK_BOOST);
 	if (tr & PVSCHED_TR_SHARE)
 		trace_pvsched_share(vm, v->vcpu_id, v->tid, d->reason,
 				    task_cpu(v->task), d->deadline);

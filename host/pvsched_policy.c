@@ -913,6 +913,7 @@ void pvsched_policy_event(struct pvsched_policy *p,
 			  struct pvsched_decision *d)
 {
 	bool fresh = false;
+	u64 kick_boosts;
 
 	*d = (struct pvsched_decision){ .old_attr = p->cur };
 	now = clock_now(p, now);
@@ -1044,11 +1045,14 @@ void pvsched_policy_event(struct pvsched_policy *p,
 		 */
 		p->cnt.kicks++;
 		d->trace |= PVSCHED_TR_KICK;
+		kick_boosts = p->cnt.kick_boosts;
 		kick_boost(p, lim, ga, now,
 			   ev == PVSCHED_POL_POSTED ? KICK_POSTED :
 			   ev == PVSCHED_POL_KICK_ACCEPT ? KICK_ACCEPTED :
 							  KICK_UNACCEPTED,
 			   d);
+		if (p->cnt.kick_boosts != kick_boosts)
+			d->trace |= PVSCHED_TR_KICK_BOOST;
 		break;
 	case PVSCHED_POL_KICK_RUNNING:
 		if (!(lim->flags & PVSCHED_PARAMS_NO_KICK_BOOST) &&

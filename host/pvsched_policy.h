@@ -367,6 +367,11 @@ struct pvsched_policy {
 #define PVSCHED_TR_UNTHROTTLE (1u << 3)
 #define PVSCHED_TR_KICK (1u << 4) /* a KICK event, boost or not */
 #define PVSCHED_TR_SHARE (1u << 5) /* the CPU's share refused or ended a boost */
+/*
+ * The KICK's own boost started or raised one (pvsched_kick's boosted): not
+ * a boost the same decision made for another cause (a throttle's end).
+ */
+#define PVSCHED_TR_KICK_BOOST (1u << 6)
 
 struct pvsched_decision {
 	bool apply; /* cur changed: make it effective */

@@ -9,7 +9,8 @@
  *     delay from the decision to the change and sched_setattr's result.
  *   pvsched_kick: an interrupt became pending for a registered vCPU whose
  *     thread was preempted (kvm_vcpu_kick with vcpu->preempted), and
- *     whether that boosted it (kick boost).
+ *     whether the kick's own boost raised it (kick boost; not a boost the
+ *     same decision made for another cause, such as a throttle's end).
  *   pvsched_share: the host-wide RT share of host CPU cpu is used up: the
  *     vCPU's boost for reason is refused or ended, and it waits at its
  *     base until until_ns (CLOCK_MONOTONIC), the end of the CPU's window.

@@ -436,6 +436,7 @@ struct step {
 #define T PVSCHED_TR_THROTTLE
 #define UT PVSCHED_TR_UNTHROTTLE
 #define K PVSCHED_TR_KICK
+#define KB PVSCHED_TR_KICK_BOOST
 #define SI PVSCHED_STATE_IDLE
 #define SB PVSCHED_STATE_BOOSTED
 #define ST PVSCHED_STATE_THROTTLED
@@ -546,7 +547,7 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "kick boosts a preempted vCPU until its next exit",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
-	    { KICK, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 25, S_EXIT },
+	    { KICK, 5, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K | KB, 25, S_EXIT },
 	    { KICK, 6, G_KEEP, 0, 0, 0, SB, A_RR8, 0, K, 25, S_EXIT },
 	    { INJ, 7, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 25, S_EXIT | S_INJ },
 	    { EXIT_, 8, CS, NORMAL, 0, 0, SB, A_RR8, 0, B, 25, S_EXIT },
@@ -634,7 +635,7 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "posted interrupt boosts a preempted vCPU like a kick",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, S_EXIT },
-	    { POSTED, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 22, 0 },
+	    { POSTED, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K | KB, 22, 0 },
 	    { POSTED, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, K, 22, 0 },
 	    { EXIT_, 4, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, S_EXIT },
 	    { EXIT_, 5, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, S_EXIT },
@@ -654,7 +655,7 @@ static const struct scenario scenarios[] = {
 	    END } },
 	{ "irq hold ends when the guest publishes after the injection",
 	  { { EXIT_, 1, 0, NORMAL, 0, 0, SI, A_BASE, 0, 0, 0, 0 },
-	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K, 22, 0 },
+	    { KICK, 2, G_KEEP, 0, 0, 0, SB, A_RR8, 1, B | K | KB, 22, 0 },
 	    { EXIT_, 3, 0, NORMAL, 0, 0, SB, A_RR8, 0, 0, 22, 0 },
 	    { INJ, 3, G_KEEP, 0, 0, 0, SB, A_RR8, 0, 0, 22, 0 },
 	    { EXIT_, 4, 0, NORMAL, 0, 0, SI, A_BASE, 1, U, 0, 0 },
@@ -1079,6 +1080,36 @@ static void t_mechanism_flags(void)
 	UT_EQU(d.trace, PVSCHED_TR_KICK); /* traced as a kick, not a boost */
 	UT_EQU(p.cnt.kicks, 2);
 	UT_EQU(p.cnt.kick_boosts, 1);
+
+	/*
+	 * NO_KICK_BOOST, a kick in the event that ends a throttle: the
+	 * guest's own request (its RT task) boosts again there, and the
+	 * kick's trace must not say that it boosted (engine-kick on 6.12-rt
+	 * saw one pvsched_kick boosted=1 under kick_boost=0 that way); with
+	 * the kick boost on, a kick's own boost is traced as the kick's.
+	 */
+	{
+		struct pvsched_guest_area ga2 = { 0 };
+		struct pvsched_policy p2;
+		struct pvsched_decision d2;
+
+		pvsched_policy_init(&p2, &base, 0);
+		guest_set(&ga2, 0, FIFO, 0, 30);
+		pvsched_policy_event(&p2, &l, EXIT_, &ga2, 1 * MS, &d2);
+		pvsched_policy_event(&p2, &l, TIMER, &ga2, 21 * MS, &d2);
+		UT_EQ(p2.state, ST);
+		pvsched_policy_event(&p2, &l, KICK, &ga2, 31 * MS, &d2);
+		UT_EQ(p2.state, SB);
+		UT_CHECK(d2.trace & PVSCHED_TR_BOOST);
+		UT_CHECK(d2.trace & PVSCHED_TR_KICK);
+		UT_CHECK(!(d2.trace & PVSCHED_TR_KICK_BOOST));
+		UT_EQU(p2.cnt.kick_boosts, 0);
+		l.flags = 0;
+		pvsched_policy_init(&p2, &base, 0);
+		pvsched_policy_event(&p2, &l, KICK, &ga2, 1 * MS, &d2);
+		UT_CHECK(d2.trace & PVSCHED_TR_KICK_BOOST);
+		l.flags = PVSCHED_PARAMS_NO_KICK_BOOST;
+	}
 
 	/* NO_KICK_BOOST also turns off the boost at the exit after a kick */
 	l = def_limits();

@@ -41,7 +41,8 @@ tr=/sys/kernel/tracing
 
 cleanup() {
 	lab_hogs_stop
-	echo 0 >"$tr/events/pvsched/enable" 2>/dev/null || true
+	# (pvsched.ko may be gone: the redirection's own error is silenced)
+	{ echo 0 >"$tr/events/pvsched/enable"; } 2>/dev/null || true
 }
 trap cleanup EXIT
 
