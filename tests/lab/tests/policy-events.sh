@@ -12,7 +12,9 @@
 # rr/8 (SET_PARAMS), so a sample tells which boost the thread got.  The
 # unboost is guest-driven: the guest clears its flag (or takes its
 # interrupt and EOIs) and keeps making VM exits; from then on the thread
-# must be seen at its base (normal/0) only.
+# must be seen at its base (normal/0) only, but for an interrupt's hold:
+# this guest never writes its slot, and the hold of a guest without the
+# driver lasts until it halts, at most 4 ms (HOLD_SAMPLES below).
 # lab-timeout: 600
 # shellcheck source=../lib.sh
 . "$PVSCHED_SRC/tests/lab/lib.sh"
@@ -24,13 +26,20 @@ lab_load_pvsched "${lab_unbounded_caps[@]}"
 # One CPU for the vCPU, the other for the VMM's sampler and this script.
 PARAMS=(--cpu 1 --cs-boost rr/8 --intr-boost rr/6 --max-boost-us 1000000 --sample-us 50)
 
+# The test guest never writes its slot (seq zero): the host treats it as a
+# guest without the driver, whose interrupt hold lasts until it halts or
+# for PVSCHED_IRQ_HOLD_MAX_NS (4 ms).  Its last interrupt before a phase's
+# end can so hold rr/6 into the "after" samples, for at most 4 ms: 80 of
+# the sampler's 50 us periods (a sample takes at least one).
+HOLD_SAMPLES=80
+
 # --- HALT: the guest halts with interrupts enabled; MSIs wake it --------
 trace_start
 vmm_run halt "${PARAMS[@]}" --iters 10 --period-us 30000 --after-ms 200 halt
 trace_stop halt
 L=$LAB_OUT/halt.log
 assert_ge "halt: samples at rr/6 while the guest halts" "$(sampled "$L" 0 halt rr/6)" 1
-assert_eq "halt: samples at rr/6 after the guest-driven unboost" "$(sampled "$L" 0 after rr/6)" 0
+lab_expect -le "$(sampled "$L" 0 after rr/6)" "$HOLD_SAMPLES" "halt: samples at rr/6 after the phase, more than the last wake-up's interrupt hold"
 assert_ge "halt: samples at normal/0 after the unboost" "$(sampled "$L" 0 after normal/0)" 1
 assert_ge "halt: GET_STATS halts" "$(kv "$L" '^stats vcpu=0 at=end' halts)" 1
 assert_ge "halt: GET_STATS boost_halt" "$(kv "$L" '^stats vcpu=0 at=end' boost_halt)" 1
@@ -49,7 +58,7 @@ trace_stop inject
 L=$LAB_OUT/inject.log
 assert_ge "inject: guest took interrupts" "$(kv "$L" '^guest vcpu=0' interrupts)" 10
 assert_ge "inject: samples at rr/6 during the storm" "$(sampled "$L" 0 inject rr/6)" 1
-assert_eq "inject: samples at rr/6 after the storm" "$(sampled "$L" 0 after rr/6)" 0
+lab_expect -le "$(sampled "$L" 0 after rr/6)" "$HOLD_SAMPLES" "inject: samples at rr/6 after the storm, more than its last interrupt hold"
 assert_ge "inject: GET_STATS injections" "$(kv "$L" '^stats vcpu=0 at=end' injections)" 10
 assert_ge "inject: GET_STATS boost_intr" "$(kv "$L" '^stats vcpu=0 at=end' boost_intr)" 1
 assert_eq "inject: GET_STATS boost_halt (the guest never halts)" \
